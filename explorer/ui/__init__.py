@@ -1,0 +1,1 @@
+"""The only Streamlit-aware code besides pages/: shared widgets, caches and components."""

@@ -1,0 +1,132 @@
+"""Every view's state in the URL: a scene opens cold, from its link, exactly as it was left.
+
+A page declares its parameters once:
+
+    P = PageState("ce", [Param("text", "hello", max_len=MAX_CHARS), Param("arch", "lstm", choices=("lstm", "gru", "rnn")),
+                         Param("hidden", 16, lo=1, hi=256)])
+    P.restore()                                  # URL -> st.session_state, validated, once per session and page
+    st.text_area("Text", key=P.key("text"))     # widgets read their value from session_state by key
+    ...
+    P.publish()                                  # session_state -> URL (only values that differ from defaults)
+
+Bad values from a URL are clamped or ignored, and `P.notices()` says which, so the page can show them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+__all__ = ["Param", "PageState"]
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str  # the query-string name
+    default: Any  # its type decides the parsing: bool, int, float or str (tuple of ints: comma list)
+    choices: tuple | None = None  # allowed values, if a fixed set
+    lo: float | None = None  # numeric bounds (clamped)
+    hi: float | None = None
+    max_len: int | None = None  # strings longer than this are cut (with a notice)
+
+    def parse(self, raw: str) -> tuple[Any, str | None]:
+        """(value, notice): the URL value made valid, and what was done to it (None if nothing)."""
+        d = self.default
+        try:
+            if isinstance(d, bool):
+                if raw.lower() not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
+                    raise ValueError
+                value = raw.lower() in ("1", "true", "yes", "on")
+            elif isinstance(d, int):
+                value = int(float(raw))
+            elif isinstance(d, float):
+                value = float(raw)
+                if value != value or value in (float("inf"), float("-inf")):
+                    raise ValueError
+            elif isinstance(d, tuple):
+                value = tuple(int(v) for v in raw.split(",") if v.strip() != "")
+            else:
+                value = raw
+        except ValueError:
+            return d, f"'{self.name}' in the link is not valid; using {d!r}."
+        if self.choices is not None and value not in self.choices:
+            return d, f"'{self.name}' in the link must be one of {', '.join(map(str, self.choices))}; using {d!r}."
+        note = None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            lo = self.lo if self.lo is not None else value
+            hi = self.hi if self.hi is not None else value
+            clamped = type(d)(min(max(value, lo), hi))
+            if clamped != value:
+                note = f"'{self.name}' in the link was {value}, outside {self.lo:g}..{self.hi:g}; using {clamped}."
+            value = clamped
+        if isinstance(value, str) and self.max_len is not None and len(value) > self.max_len:
+            note = f"'{self.name}' in the link had {len(value):,} characters; using the first {self.max_len:,}."
+            value = value[: self.max_len]
+        return value, note
+
+    def format(self, value: Any) -> str:
+        if isinstance(value, bool):
+            return "1" if value else "0"
+        if isinstance(value, tuple):
+            return ",".join(str(v) for v in value)
+        return str(value)
+
+
+class PageState:
+    """The URL-backed parameters of one page; widget keys are '<page>.<name>'."""
+
+    def __init__(self, page: str, params: list[Param]):
+        self.page = page
+        self.params = {p.name: p for p in params}
+
+    def key(self, name: str) -> str:
+        return f"{self.page}.{name}"
+
+    def restore(self) -> None:
+        """Seed session_state from the URL on the first run of this page in this session."""
+        flag = f"_restored.{self.page}"
+        notices: list[str] = []
+        if not st.session_state.get(flag):
+            qp = st.query_params
+            for name, p in self.params.items():
+                if name in qp:
+                    value, note = p.parse(qp[name])
+                    if note:
+                        notices.append(note)
+                else:
+                    value = p.default
+                st.session_state[self.key(name)] = value
+            st.session_state[flag] = True
+            st.session_state[f"_notices.{self.page}"] = notices
+        for name, p in self.params.items():  # a widget removed from the page drops its key: put it back
+            st.session_state.setdefault(self.key(name), p.default)
+
+    def notices(self) -> list[str]:
+        return st.session_state.get(f"_notices.{self.page}", [])
+
+    def show_notices(self) -> None:
+        for n in self.notices():
+            st.warning(n, icon="🔗")
+
+    def get(self, name: str) -> Any:
+        return st.session_state.get(self.key(name), self.params[name].default)
+
+    def publish(self) -> None:
+        """Write the current values to the URL; defaults are left out to keep links short."""
+        wanted = {}
+        for name, p in self.params.items():
+            value = st.session_state.get(self.key(name), p.default)
+            if value != p.default:
+                wanted[name] = p.format(value)
+        current = dict(st.query_params)
+        if current != wanted:
+            st.query_params.from_dict(wanted)
+
+    def link(self, base_path: str) -> str:
+        """A relative link to this page in its current state (for 'copy link' and presets)."""
+        from urllib.parse import urlencode
+
+        q = {n: p.format(st.session_state.get(self.key(n), p.default)) for n, p in self.params.items()
+             if st.session_state.get(self.key(n), p.default) != p.default}
+        return base_path + ("?" + urlencode(q) if q else "")
