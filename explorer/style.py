@@ -1,0 +1,32 @@
+"""One look for every figure: colour scales fixed by the kind of quantity, fonts readable from afar.
+
+Conventions (DESIGN.md): gates in [0, 1] on a sequential scale fixed to 0..1; tanh-range values on a
+diverging scale fixed to -1..1; unbounded values on a symmetric scale whose range is printed.
+No rainbow scales.
+"""
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+GATE_SCALE = "Cividis"  # sequential, colour-blind safe, 0..1
+TANH_SCALE = "RdBu_r"  # diverging: blue negative, red positive, -1..1
+UNBOUNDED_SCALE = "RdBu_r"  # symmetric around 0, range printed in the title
+
+# one colour per architecture, used by every comparison plot
+ARCH_COLORS = {"lstm": "#1f77b4", "gru": "#2ca02c", "rnn": "#d62728"}
+ARCH_LABELS = {"lstm": "LSTM", "gru": "GRU", "rnn": "RNN"}
+
+FONT_FAMILY = "Inter, 'Source Sans Pro', 'Helvetica Neue', Arial, sans-serif"
+
+
+def base_layout(fig: go.Figure, *, title: str, height: int = 320, presenter: bool = False) -> go.Figure:
+    """Apply the shared layout: white background, large title, margins that leave room for labels."""
+    size = 20 if presenter else 14
+    fig.update_layout(
+        title=dict(text=title, font=dict(size=size + 4), x=0, xanchor="left"),
+        font=dict(family=FONT_FAMILY, size=size),
+        template="plotly_white",
+        height=int(height * (1.3 if presenter else 1)),
+        margin=dict(l=60, r=20, t=56, b=48),
+    )
+    return fig
