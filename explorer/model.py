@@ -83,7 +83,8 @@ class CharModel(nn.Module):
         carry_bias(self.cell, config.forget_bias)
         gen = torch.Generator().manual_seed(config.seed + 1)
         k = 1.0 / math.sqrt(H)  # nn.Linear's default range, from our own generator
-        self.readout = nn.Linear(H, V)
+        # built on 'meta' so that nn.Linear's own init does not draw from the global random state
+        self.readout = nn.Linear(H, V, device="meta").to_empty(device="cpu")
         with torch.no_grad():
             self.readout.weight.copy_(torch.rand(V, H, generator=gen) * 2 * k - k)  # (V, H)
             self.readout.bias.copy_(torch.rand(V, generator=gen) * 2 * k - k)  # (V,)

@@ -1,0 +1,114 @@
+"""explorer.training: the note's "hello" example, determinism, early stop and stopping from a callback."""
+import pytest
+import torch
+
+from explorer.training import History, Progress, check_training_text, train_char_model
+
+HELLO = {"h": "e", "he": "l", "hel": "l", "hell": "o"}
+
+
+@pytest.mark.parametrize("arch", ["lstm", "gru", "rnn"])
+def test_hello_continues_h_e_l_l_o(arch):
+    model, history = train_char_model("hello", arch=arch, seed=0)
+    assert {p: model.predict_next(p) for p in HELLO} == HELLO
+    assert history.stopped_early and not history.interrupted
+    assert history.accuracies[-1] == 1.0 and history.seconds < 5
+    assert model.generate("h", 4, temperature=0) == "ello"
+
+
+@pytest.mark.parametrize("arch", ["lstm", "gru", "rnn"])
+def test_same_seed_gives_identical_weights_and_history(arch):
+    text = "the cat sat on the mat. " * 6  # longer than one window: exercises the random windows too
+    runs = [train_char_model(text, arch=arch, seed=3, hidden_size=16, steps=15, window=16, batch_size=4)
+            for _ in range(2)]
+    (m1, h1), (m2, h2) = runs
+    for (n1, p1), (n2, p2) in zip(m1.state_dict().items(), m2.state_dict().items()):
+        assert n1 == n2 and torch.equal(p1, p2), n1
+    assert h1.losses == h2.losses and h1.accuracies == h2.accuracies and h1.steps == h2.steps
+    m3, h3 = train_char_model(text, arch=arch, seed=4, hidden_size=16, steps=15, window=16, batch_size=4)
+    assert h3.losses != h1.losses
+
+
+def test_training_does_not_touch_the_global_rng():
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    train_char_model("abcabcabd" * 10, seed=0, hidden_size=8, steps=5, window=8, batch_size=2)
+    assert torch.equal(torch.rand(3), expected)
+
+
+def test_early_stop_returns_the_weights_that_scored_100_percent():
+    model, history = train_char_model("abab", arch="gru", seed=1, steps=500)
+    assert history.stopped_early and history.steps < 500
+    assert len(history.losses) == history.steps + 1  # the last entry is the check that stopped it
+    tokens = model.vocab.encode("abab")
+    with torch.no_grad():
+        logits, _ = model(tokens[:-1])
+    assert torch.equal(logits.argmax(-1), tokens[1:])
+
+
+def test_no_early_stop_trains_the_whole_budget_and_gets_surer():
+    _, quick = train_char_model("hello", seed=0)
+    model, full = train_char_model("hello", seed=0, steps=120, early_stop=False)
+    assert full.steps == 120 and not full.stopped_early and len(full.losses) == 120
+    assert full.final_loss < quick.final_loss / 3
+
+
+def test_callback_sees_every_step_and_can_stop_keeping_the_partial_model():
+    seen: list[Progress] = []
+
+    def callback(p: Progress) -> bool:
+        seen.append(p)
+        return p.step == 7
+
+    text = "the quick brown fox jumps over the lazy dog " * 3
+    model, history = train_char_model(text, seed=0, steps=200, early_stop=False, callback=callback)
+    assert [p.step for p in seen] == list(range(1, 8)) and all(p.total == 200 for p in seen)
+    assert history.interrupted and not history.stopped_early and history.steps == 7
+    assert [p.loss for p in seen] == list(history.losses)
+    # the partial model holds exactly the weights after 7 steps: the same as a 7-step budget
+    ref, ref_history = train_char_model(text, seed=0, steps=7, early_stop=False)
+    assert not ref_history.interrupted
+    for p1, p2 in zip(model.parameters(), ref.parameters()):
+        assert torch.equal(p1, p2)
+
+
+def test_should_stop_interrupts():
+    calls = []
+
+    def should_stop():
+        calls.append(1)
+        return len(calls) >= 3
+
+    _, history = train_char_model("hello world " * 4, seed=0, early_stop=False, should_stop=should_stop)
+    assert history.interrupted and history.steps == 3
+
+
+def test_history_is_frozen_and_typed():
+    _, history = train_char_model("hello", seed=0)
+    assert isinstance(history, History)
+    with pytest.raises(AttributeError):
+        history.steps = 3  # frozen
+    assert history.seconds_per_step > 0 and history.text_length == 5 and history.notice is None
+
+
+@pytest.mark.parametrize("text, match", [("", "empty"), ("   \n ", "whitespace"), ("a", "two characters")])
+def test_unusable_text_gives_a_readable_message(text, match):
+    with pytest.raises(ValueError, match=match):
+        train_char_model(text)
+
+
+def test_long_and_odd_text_is_capped_with_a_notice():
+    text = "<script>alert(1)</script> 😀🙂 \u202e\n" * 8000  # ~290k characters
+    prepared = check_training_text(text)
+    assert len(prepared.text) == 2000 and "2,000" in prepared.notice
+    model, history = train_char_model(text, hidden_size=8, steps=2, early_stop=False)
+    assert history.text_length == 2000 and history.notice and history.steps == 2
+    assert "😀" in model.vocab.chars
+
+
+@pytest.mark.parametrize("kw", [dict(hidden_size=0), dict(hidden_size=10_000), dict(steps=0), dict(steps=10 ** 6),
+                                dict(lr=0.0), dict(arch="transformer")])
+def test_out_of_range_settings_are_refused_with_a_message(kw):
+    with pytest.raises(ValueError, match="must"):
+        train_char_model("hello", **kw)
