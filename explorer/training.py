@@ -29,7 +29,7 @@ from explorer.model import CharModel, ModelConfig
 from explorer.text import Vocab, prepare_text
 
 __all__ = ["TRAIN_MAX_CHARS", "MAX_HIDDEN", "MAX_STEPS", "TrainConfig", "Progress", "History",
-           "check_training_text", "train_char_model"]
+           "check_training_text", "needs_memory", "train_char_model"]
 
 TRAIN_MAX_CHARS = 2000  # longer texts are cut (History.notice says so): keeps a step in milliseconds
 MAX_HIDDEN = 256  # H above this is refused: a step would no longer take milliseconds on 2 cores
@@ -105,6 +105,18 @@ def check_training_text(text: str | None, cap: int = TRAIN_MAX_CHARS):
     return prepared
 
 
+def needs_memory(text: str) -> tuple[bool, ...]:
+    """For each position t < len(text) - 1: is text[t + 1] NOT determined by text[t] alone?
+
+    True where the same character is followed by different characters elsewhere in the text (in
+    "hello": after the first "l" comes "l", after the second "o"), so only the recurrent state can tell.
+    """
+    followers: dict[str, set[str]] = {}
+    for ch, nxt in zip(text, text[1:]):
+        followers.setdefault(ch, set()).add(nxt)
+    return tuple(len(followers[ch]) > 1 for ch in text[:-1])
+
+
 def _windows(tokens: torch.Tensor, window: int, batch_size: int, gen: torch.Generator):
     """(inputs, targets), each (T, B): B random windows of T next-character pairs from tokens (N,)."""
     N = tokens.shape[0]
@@ -135,6 +147,7 @@ def train_char_model(
     early_stop: bool = True,
     callback: Callable[[Progress], bool | None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    on_start: Callable[[CharModel], None] | None = None,
 ) -> tuple[CharModel, History]:
     """Train a next-character model on `text`; returns (model, history).
 
@@ -142,6 +155,8 @@ def train_char_model(
     torch.Generator; the global random state is neither read nor changed.
     callback(Progress) runs after every step; returning True stops training (as does should_stop()
     returning True), keeping the weights learned so far and setting History.interrupted.
+    on_start(model) runs once before the first step, so a caller whose own run can be cut short (a UI
+    rerun) holds the model being trained and can keep it, partly trained, if its user asked to stop.
     Training also stops, before the update, as soon as every next character of the text is predicted
     right (History.stopped_early); early_stop=False trains the whole budget (surer predictions).
     """
@@ -161,6 +176,8 @@ def train_char_model(
     stopped_early = interrupted = False
     done = 0
 
+    if on_start is not None:
+        on_start(model)
     t0 = time.perf_counter()
     for step in range(1, cfg.steps + 1):
         if whole:
