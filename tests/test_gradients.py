@@ -1,0 +1,173 @@
+"""explorer.gradients against torch.autograd, and the physics the Gradient Lab must show (issue 4)."""
+import math
+
+import pytest
+import torch
+
+from explorer.cells import CELLS, GRU, LSTM, RNN
+from explorer.gradients import (by_distance, carry_product, input_sensitivity, reach, rnn_bound, sensitivities,
+                                spectral_radius, with_spectral_radius)
+from explorer.model import carry_bias
+
+ARCHS = ("rnn", "lstm", "gru")
+
+
+def _inputs(T, I, seed=0, dtype=torch.float64):
+    return torch.randn(T, I, generator=torch.Generator().manual_seed(seed), dtype=dtype)  # (T, I)
+
+
+def _rel(a, b):
+    return ((a - b).abs() / b.abs().clamp_min(1e-300)).max().item()
+
+
+# ----------------------------------------------------------------------------- against autograd
+@pytest.mark.parametrize("arch", ARCHS)
+def test_input_sensitivity_matches_autograd_jacobian(arch):
+    T, I, H = 9, 3, 5
+    cell = CELLS[arch](I, H, seed=3, dtype=torch.float64)
+    carry_bias(cell, 1.0)  # off the default init, so every term of the closed form matters
+    x = _inputs(T, I, seed=1)
+    J = torch.autograd.functional.jacobian(lambda xx: cell(xx)[0][-1], x)  # (H, T, I): ∂h_T/∂x
+    expected = J.square().sum(dim=(0, 2)).sqrt()  # (T,)
+    s = input_sensitivity(cell, x)
+    assert s.shape == (T,) and s.dtype == torch.float64
+    assert _rel(s, expected) < 1e-8
+
+
+def _state_jacobians(cell, x, t):
+    """‖∂h_T/∂h_t‖ (c_t fixed) and ‖∂h_T/∂c_t‖ (h_t fixed) by autograd, rerunning steps t+1..T from (h_t, c_t)."""
+    T, H = x.shape[0], cell.hidden_size
+    tr = cell.trace(x)
+    h_t = tr.h[t]
+    c_t = tr.c[t] if tr.c is not None else None
+
+    def run(h, c):
+        if t == T - 1:
+            return h + 0 * (c if c is not None else 0)
+        state = (h.view(1, H), c.view(1, H)) if c is not None else h.view(1, H)
+        return cell(x[t + 1:], state)[0][-1]
+
+    Jh = torch.autograd.functional.jacobian(lambda h: run(h, c_t), h_t)  # (H, H)
+    Jc = None if c_t is None else torch.autograd.functional.jacobian(lambda c: run(h_t, c), c_t)
+    return Jh.norm(), (None if Jc is None else Jc.norm())
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_state_sensitivities_match_autograd(arch):
+    T, I, H = 8, 3, 4
+    cell = CELLS[arch](I, H, seed=5, dtype=torch.float64)
+    carry_bias(cell, 1.5)
+    x = _inputs(T, I, seed=2)
+    s = sensitivities(cell, x)
+    pairs = [_state_jacobians(cell, x, t) for t in range(T)]
+    hidden = torch.stack([p[0] for p in pairs])
+    assert _rel(s.hidden, hidden) < 1e-8
+    if arch == "lstm":
+        cellv = torch.stack([p[1] for p in pairs])
+        assert s.cell[-1] == 0 and cellv[-1] == 0  # h_T does not depend on c_T once h_T is held fixed
+        assert _rel(s.cell[:-1], cellv[:-1]) < 1e-8
+        assert _rel(s.state, (hidden ** 2 + cellv ** 2).sqrt()) < 1e-8
+    else:
+        assert s.cell is None and torch.equal(s.state, s.hidden)
+
+
+def test_float32_cell_is_computed_in_float64_and_left_untouched():
+    cell = LSTM(4, 6, seed=0)  # float32
+    before = {k: v.clone() for k, v in cell.state_dict().items()}
+    x = _inputs(150, 4, dtype=torch.float32)
+    s = input_sensitivity(cell, x)
+    assert s.dtype == torch.float64
+    assert cell.weight_ih.dtype == torch.float32
+    assert all(torch.equal(before[k], v) for k, v in cell.state_dict().items())
+    ref = input_sensitivity(LSTM(4, 6, seed=0, dtype=torch.float64), x.double())
+    assert _rel(s, ref) < 1e-5  # same cell up to float32 rounding of the weights
+    assert (s > 0).all()  # far below float32's range, still not 0
+
+
+# ----------------------------------------------------------------------------- explosion
+def test_explosion_past_float64_is_marked_not_crashed():
+    T, I, H = 600, 3, 4
+    cell = RNN(I, H, seed=0, dtype=torch.float64)
+    with torch.no_grad():
+        cell.weight_hh.copy_(4 * torch.eye(H))  # h stays 0 on zero input, so ∂h_T/∂x_t = 4^(T-t) W_ih
+        cell.bias_ih.zero_()
+        cell.bias_hh.zero_()
+    x = torch.zeros(T, I, dtype=torch.float64)
+    s = sensitivities(cell, x)
+    d = torch.arange(T - 1, -1, -1, dtype=torch.float64)  # T - t for t = 1..T
+    expected = d * math.log10(4) + math.log10(cell.weight_ih.norm().item())
+    assert (s.input_log10 - expected).abs().max() < 1e-9  # exact in log form, far past 1e308
+    assert not torch.isnan(s.input).any()
+    over = expected > math.log10(torch.finfo(torch.float64).max)
+    assert over.any() and s.overflow[over].all()
+    assert torch.equal(torch.isinf(s.input), over)  # +inf exactly where the true value is past float64
+    assert reach(s.input_log10).distances == (None, None)
+
+
+def test_spectral_radius_rescaling_returns_a_new_cell():
+    cell = RNN(5, 16, seed=1, dtype=torch.float64)
+    before = cell.weight_hh.clone()
+    scaled = with_spectral_radius(cell, 0.9)
+    assert spectral_radius(scaled) == pytest.approx(0.9, rel=1e-10)
+    assert torch.equal(cell.weight_hh, before) and scaled is not cell
+    with pytest.raises(ValueError):
+        with_spectral_radius(LSTM(5, 16), 0.9)
+
+
+# ----------------------------------------------------------------------------- overlays and reach
+def test_carry_product_is_the_rms_forget_gate_product():
+    T, I, H = 12, 3, 5
+    cell = LSTM(I, H, seed=2, dtype=torch.float64)
+    x = _inputs(T, I)
+    f = cell.trace(x).gates["f"]  # (T, H)
+    expected = [1.0] + [f[T - d:].prod(0).square().mean().sqrt().item() for d in range(1, T)]
+    got = 10 ** carry_product(cell, x)
+    assert _rel(got, torch.tensor(expected, dtype=torch.float64)) < 1e-10
+    assert carry_product(RNN(I, H), x.float()) is None
+    assert carry_product(GRU(I, H, dtype=torch.float64), x).shape == (T,)
+
+
+def test_rnn_bound_is_sigma_max_to_the_power_k():
+    cell = RNN(3, 8, seed=0, dtype=torch.float64)
+    sigma = torch.linalg.matrix_norm(cell.weight_hh, ord=2).item()
+    b = rnn_bound(cell, 5)
+    assert _rel(10 ** b, torch.tensor([sigma ** k for k in range(5)], dtype=torch.float64)) < 1e-12
+
+
+def test_reach_is_the_first_distance_below_each_level():
+    log10 = torch.tensor([-9.0, -7.0, -5.5, -4.0, -2.0, 0.0], dtype=torch.float64)  # by step; d = 0 is the last
+    assert by_distance(log10).tolist() == [0.0, -2.0, -4.0, -5.5, -7.0, -9.0]
+    r = reach(log10)
+    assert r.distances == (2, 4) and r.levels == (1e-3, 1e-6) and r.steps == 6
+
+
+# ----------------------------------------------------------------------------- the physics (issue 4)
+T_PHYS, I_PHYS, H_PHYS = 200, 16, 64  # inputs N(0, 1), float64
+
+
+def _reach(cell, seed=0):
+    s = sensitivities(cell, _inputs(T_PHYS, I_PHYS, seed=seed))
+    return reach(s.input_log10), by_distance(s.input_log10)
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_default_init_decays_below_1e6_within_about_30_steps(arch):
+    r, _ = _reach(CELLS[arch](I_PHYS, H_PHYS, seed=0, dtype=torch.float64))
+    assert r.distances[1] is not None and 15 <= r.distances[1] <= 35, r
+
+
+@pytest.mark.parametrize("arch", ("lstm", "gru"))
+def test_carry_bias_3_keeps_the_gradient_above_1e3_after_100_steps(arch):
+    cell = CELLS[arch](I_PHYS, H_PHYS, seed=0, dtype=torch.float64)
+    carry_bias(cell, 3.0)  # f (LSTM) / z (GRU) ≈ σ(3) ≈ 0.95
+    r, curve = _reach(cell)
+    assert curve[100] > -3, curve[100]
+    assert r.distances[0] is None or r.distances[0] > 100
+
+
+def test_rnn_at_spectral_radius_09_reaches_about_50_steps():
+    cell = with_spectral_radius(RNN(I_PHYS, H_PHYS, seed=0, dtype=torch.float64), 0.9)
+    r, _ = _reach(cell)
+    assert 40 <= r.distances[1] <= 80, r  # vs ~21 at default init
+    r0, _ = _reach(RNN(I_PHYS, H_PHYS, seed=0, dtype=torch.float64))
+    assert r.distances[1] > 1.5 * r0.distances[1]
