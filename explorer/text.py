@@ -48,6 +48,15 @@ class Vocab:
         """UNK followed by the distinct characters of `text` in sorted order (deterministic)."""
         return cls((UNK,) + tuple(sorted(set(text) - {UNK})))
 
+    @classmethod
+    def printable(cls) -> "Vocab":
+        """UNK, tab, newline and the 95 printable ASCII characters: the input of untrained models.
+
+        Fixed, so an untrained model's weights depend only on its seed, not on the text typed; any
+        other character (an emoji, an accent) is read as UNK and shown as ⟨unk⟩.
+        """
+        return cls((UNK, "\t", "\n") + tuple(chr(c) for c in range(32, 127)))
+
     def __post_init__(self):
         if not self.chars or self.chars[0] != UNK:
             raise ValueError("a Vocab must start with the unknown token UNK")

@@ -1,4 +1,182 @@
+"""Cell Explorer: type a sequence, step through time, watch every gate and state."""
 import streamlit as st
 
-st.title("cell_explorer")
-st.info("This page is being built.")
+from explorer.ui.router import ensure_router
+
+ensure_router()
+
+from explorer.figures import weight_blocks
+from explorer.reference import CLAMPABLE, Clamp
+from explorer.sizes import cell_sizes
+from explorer.style import ARCH_LABELS
+from explorer.text import MAX_CHARS, Vocab, prepare_text
+from explorer.ui.cache import untrained_model, view_payload
+from explorer.ui.cell_view import cell_view
+from explorer.ui.state import PageState, Param
+from explorer.whatif import describe
+from explorer.payload import MAX_CELLS
+
+ARCHS = ("lstm", "gru", "rnn")
+GATE_CHOICES = {"lstm": ("f", "i", "o", "g"), "gru": ("z", "r")}
+P = PageState("ce", [
+    Param("text", "hello", max_len=MAX_CHARS),
+    Param("cells", "lstm", max_len=20),
+    Param("hidden", 16, lo=1, hi=256),
+    Param("seed", 0, lo=0, hi=1_000_000),
+    Param("t", 1, lo=1, hi=MAX_CHARS),
+    Param("unit", 0, lo=0, hi=255),
+    Param("start", 1, lo=1, hi=MAX_CHARS),
+    Param("clamp", False),
+    Param("cgate", "f"),
+    Param("cval", 1.0, lo=0.0, hi=1.0),
+    Param("cfrom", 1, lo=1, hi=MAX_CHARS),
+    Param("cunits", "all", max_len=200),
+    Param("presenter", False),
+])
+P.restore()
+
+st.title("Cell Explorer")
+st.caption("Type a sequence and step through it: every gate and state of the cell as it reads each character.")
+P.show_notices()
+
+left, right = st.columns([3, 2])
+with left:
+    st.text_area("Text the cell reads", key=P.key("text"), height=90,
+                 help=f"Up to {MAX_CHARS:,} characters. Untrained models read printable ASCII; anything else "
+                      "is shown as ⟨unk⟩.")
+with right:
+    if P.key("cells") + ".w" not in st.session_state:  # the URL's comma list seeds the multi-select once
+        st.session_state[P.key("cells") + ".w"] = [a for a in ARCHS if a in str(P.get("cells")).split(",")] or ["lstm"]
+    st.segmented_control("Cells (one cursor for all)", ARCHS, selection_mode="multi", key=P.key("cells") + ".w",
+                         format_func=ARCH_LABELS.get)
+    c1, c2 = st.columns(2)
+    c1.number_input("Hidden size H", 1, 256, step=1, key=P.key("hidden"),
+                    help="Units per cell (1 to 256).")
+    c2.number_input("Seed", 0, 1_000_000, step=1, key=P.key("seed"),
+                    help="The same seed and sizes give the same weights and the same pictures.")
+
+chosen = tuple(a for a in ARCHS if a in (st.session_state.get(P.key("cells") + ".w") or []))
+if not chosen:
+    st.info("Choose at least one cell to show.")
+    st.stop()
+st.session_state[P.key("cells")] = ",".join(chosen)
+
+try:
+    prepared = prepare_text(st.session_state[P.key("text")])
+except ValueError as err:
+    st.error(str(err))
+    P.publish()
+    st.stop()
+if prepared.notice:
+    st.warning(prepared.notice, icon="✂️")
+text = prepared.text
+if text.strip() == "":
+    st.info("The text is only whitespace: the cell still reads it (␣ is a space, ↵ a newline).")
+unknown = Vocab.printable().unknown(text)
+if unknown:
+    st.info(f"{len(unknown)} character(s) are outside the untrained models' vocabulary and are read as the "
+            "unknown token ⟨unk⟩.")
+
+hidden, seed = int(P.get("hidden")), int(P.get("seed"))
+
+# --- what-if: clamp a gate
+with st.expander("What if… a gate is clamped?", expanded=bool(P.get("clamp"))):
+    st.toggle("Clamp a gate (the clamped run is shown next to the original)", key=P.key("clamp"))
+    gated = [a for a in chosen if a in GATE_CHOICES]
+    if P.get("clamp") and not gated:
+        st.info("Clamps act on LSTM or GRU gates: choose one of those cells.")
+    w1, w2, w3, w4 = st.columns(4)
+    gate_options = sorted({g for a in gated for g in GATE_CHOICES[a]}) or ["f"]
+    if P.get("cgate") not in gate_options:
+        st.session_state[P.key("cgate")] = gate_options[0]
+    w1.selectbox("Gate", gate_options, key=P.key("cgate"),
+                 help="LSTM: f (forget), i (input), o (output), g (candidate). GRU: z (update: share of h kept), r (reset).")
+    w2.select_slider("Value", [0.0, 0.25, 0.5, 0.75, 1.0], key=P.key("cval"))
+    w3.number_input("From step t", 1, len(text), key=P.key("cfrom"))
+    w4.text_input("Units", key=P.key("cunits"), help="'all', or unit numbers separated by commas, e.g. 0, 3, 7")
+    st.caption("Try f = 1 then i = 0 on an LSTM: the memory freezes. Try f = 0: the cell forgets at every step.")
+
+clamps: tuple[Clamp, ...] = ()
+if P.get("clamp") and gated:
+    raw_units = str(P.get("cunits")).strip().lower()
+    try:
+        units = None if raw_units in ("", "all") else tuple(sorted({int(u) for u in raw_units.replace(" ", "").split(",") if u}))
+        if units is not None and any(u < 0 or u >= hidden for u in units):
+            raise ValueError
+    except ValueError:
+        st.error(f"Units must be 'all' or numbers from 0 to {hidden - 1} separated by commas.")
+        units = None
+    clamps = (Clamp(P.get("cgate"), float(P.get("cval")), int(min(P.get("cfrom"), len(text))), units),)
+
+# --- runs, and a window if the text is long
+runs = []
+for arch in chosen:
+    key = (arch, hidden, seed, 0.0)
+    model = untrained_model(*key)
+    title = f"{ARCH_LABELS[arch]} · H = {hidden} · {model.cell.num_parameters():,} cell parameters"
+    runs.append((arch, title, "untrained (PyTorch's default init), seed " + str(seed), key, ()))
+    if clamps and clamps[0].gate in CLAMPABLE[arch] and clamps[0].gate in GATE_CHOICES.get(arch, ()):
+        runs.append((arch + "-whatif", f"{ARCH_LABELS[arch]} what-if", describe(clamps), key, clamps))
+
+panels_per_run = {"lstm": 6, "gru": 6, "rnn": 2}
+cells_per_step = hidden * sum(panels_per_run[r[3][0]] for r in runs)
+window = max(1, MAX_CELLS // cells_per_step)
+offset = 0
+if len(text) > window:
+    st.info(f"The view holds {window:,} steps at a time at this size (T × H × panels ≤ {MAX_CELLS:,} keeps "
+            f"stepping instant); choose which part of the {len(text):,} characters to show.")
+    start = st.slider("Window starts at character", 1, len(text) - window + 1, key=P.key("start"))
+    offset = start - 1
+view_text = text[offset: offset + window]
+
+data = view_payload(tuple(runs), view_text, offset, bool(P.get("presenter")))
+data = dict(data, t=min(max(int(P.get("t")) - offset, 1), len(view_text)), unit=min(int(P.get("unit")), hidden - 1))
+cursor = cell_view(data, data_key=repr((runs, view_text, offset, P.get("presenter"))), key="ce.view")
+if cursor:
+    st.session_state[P.key("t")] = int(cursor["t"]) + offset
+    st.session_state[P.key("unit")] = int(cursor["unit"])
+st.caption("Step with the buttons, the slider or the keyboard (← → Home End, P to play); click any heatmap cell "
+           "to select that step and unit. Gates use a fixed 0..1 scale, h and candidates −1..1, "
+           "c a symmetric scale whose range is printed.")
+
+# --- what the note says, shown
+st.header("What the note says, in numbers")
+sizes = cell_sizes(Vocab.printable().size, hidden)
+st.subheader("Parameters and memory")
+st.dataframe(
+    [{"cell": ARCH_LABELS[s.arch], "gate blocks G": s.blocks, "weight_ih": f"({s.blocks * hidden}, {Vocab.printable().size})",
+      "weight_hh": f"({s.blocks * hidden}, {hidden})", "parameters": s.parameters,
+      "numbers carried per step": s.state_per_step, f"kept for backprop over {len(text)} steps (float32)":
+      f"{s.trace_bytes(len(text)) / 1024:,.1f} KiB"} for s in sizes],
+    hide_index=True, width="stretch")
+st.caption("The GRU has 3 blocks to the LSTM's 4 and carries one state (h) instead of two (h and c): "
+           "the note's 'GRU uses less memory', counted for the sizes chosen above.")
+
+st.subheader("One matrix or two: W = [W_hh | W_ih]")
+arch_w = chosen[0]
+cell = untrained_model(arch_w, hidden, seed, 0.0).cell
+st.plotly_chart(weight_blocks(cell.weight_ih.numpy(), cell.weight_hh.numpy(),
+                              {"lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n"), "rnn": ()}[arch_w]),
+                key="ce.weights")
+st.caption(f"The note writes one W of shape ({cell.gate_count}H, H + I) acting on [h_{{t−1}}; x_t]; PyTorch stores "
+           "the same numbers as weight_hh (left of the dashed line) and weight_ih (right). Rows come in gate "
+           "blocks in PyTorch's order.")
+
+st.subheader("The equations")
+eq_cols = st.columns(len(chosen))
+EQS = {
+    "lstm": r"""\begin{aligned} i_t &= \sigma(W_{ii}x_t + b_{ii} + W_{hi}h_{t-1} + b_{hi})\\ f_t &= \sigma(W_{if}x_t + b_{if} + W_{hf}h_{t-1} + b_{hf})\\ g_t &= \tanh(W_{ig}x_t + b_{ig} + W_{hg}h_{t-1} + b_{hg})\\ o_t &= \sigma(W_{io}x_t + b_{io} + W_{ho}h_{t-1} + b_{ho})\\ c_t &= f_t \odot c_{t-1} + i_t \odot g_t\\ h_t &= o_t \odot \tanh(c_t)\end{aligned}""",
+    "gru": r"""\begin{aligned} r_t &= \sigma(W_{ir}x_t + b_{ir} + W_{hr}h_{t-1} + b_{hr})\\ z_t &= \sigma(W_{iz}x_t + b_{iz} + W_{hz}h_{t-1} + b_{hz})\\ n_t &= \tanh(W_{in}x_t + b_{in} + r_t \odot (W_{hn}h_{t-1} + b_{hn}))\\ h_t &= (1 - z_t) \odot n_t + z_t \odot h_{t-1}\end{aligned}""",
+    "rnn": r"""h_t = \tanh(W_{ih}x_t + b_{ih} + W_{hh}h_{t-1} + b_{hh})""",
+}
+for col, arch in zip(eq_cols, chosen):
+    with col:
+        st.markdown(f"**{ARCH_LABELS[arch]}**")
+        st.latex(EQS[arch])
+if "gru" in chosen:
+    st.info("GRU conventions: in PyTorch (and here) z is the share of the old state **kept**: "
+            "h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}. The lecture note and Cho et al. (2014) write it the other way round "
+            "(their z is our 1 − z). PyTorch also applies r *after* the matrix product, r ⊙ (W_hn h + b_hn), "
+            "where Cho applies it before: W_hn (r ⊙ h).", icon="ℹ️")
+
+P.publish()

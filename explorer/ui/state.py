@@ -118,7 +118,8 @@ class PageState:
         for name, p in self.params.items():
             value = st.session_state.get(self.key(name), p.default)
             if value != p.default:
-                wanted[name] = p.format(value)
+                text = p.format(value)
+                wanted[name] = text[: p.max_len] if p.max_len is not None else text
         current = dict(st.query_params)
         if current != wanted:
             st.query_params.from_dict(wanted)

@@ -1,0 +1,117 @@
+"""Heatmaps of a Trace (time on x, unit on y) and the note's weight matrix, as plotly figures.
+
+`panels(trace)` is the single description of what is drawn — name, title, caption, colour scale and
+range — shared by the plotly figures here (notebooks, exports) and the live stepping component of the
+Cell Explorer, so the two can never disagree.
+"""
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+
+from explorer.style import GATE_SCALE, TANH_SCALE, UNBOUNDED_SCALE, base_layout
+from explorer.trace import Trace
+
+__all__ = ["Panel", "panels", "heatmap", "weight_blocks", "plot_text"]
+
+# what each quantity is, and how to read its picture
+_ABOUT: dict[str, tuple[str, str, str]] = {
+    # name: (title, caption, kind)
+    "i": ("input gate i_t", "How much of the candidate g_t is written into the cell (0 = nothing, 1 = all).", "gate"),
+    "f": ("forget gate f_t", "How much of the old cell state c_{t−1} is kept (1 = keep everything).", "gate"),
+    "g": ("candidate g_t", "The new content proposed for the cell, in −1..1 (the note's 'gate gate').", "tanh"),
+    "o": ("output gate o_t", "How much of tanh(c_t) is exposed as h_t.", "gate"),
+    "c": ("cell state c_t", "The long memory: c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t. Unbounded; range printed.", "unbounded"),
+    "h": ("hidden state h_t", "What the cell exposes at step t, in −1..1.", "tanh"),
+    "r": ("reset gate r_t", "How much of W_hn h_{t−1} enters the candidate n_t.", "gate"),
+    "z": ("update gate z_t", "PyTorch's z: the fraction of h_{t−1} KEPT (the note's 1 − z).", "gate"),
+    "n": ("candidate n_t", "The new content proposed for h_t, in −1..1.", "tanh"),
+}
+
+
+def plot_text(s: str) -> str:
+    """User text made safe for plotly labels: plotly reads a subset of HTML in text, so escape it."""
+    return html.escape(s, quote=False)
+
+
+@dataclass(frozen=True)
+class Panel:
+    name: str  # key in Trace.states(): 'i', 'f', ..., 'c', 'h'
+    title: str
+    caption: str
+    kind: str  # 'gate' (0..1), 'tanh' (-1..1) or 'unbounded' (symmetric, range printed)
+    values: np.ndarray  # (T, H)
+    zmin: float
+    zmax: float
+    colorscale: str
+
+
+def panels(trace: Trace) -> list[Panel]:
+    """Every gate and state of the trace as a Panel, in the order of the cell's equations."""
+    out = []
+    for name, tensor in trace.states().items():
+        title, caption, kind = _ABOUT[name]
+        v = tensor.detach().cpu().double().numpy()  # (T, H)
+        if kind == "gate":
+            lo, hi, scale = 0.0, 1.0, GATE_SCALE
+        elif kind == "tanh":
+            lo, hi, scale = -1.0, 1.0, TANH_SCALE
+        else:
+            m = float(np.abs(v).max()) if v.size else 1.0
+            m = max(m, 1e-6)
+            lo, hi, scale = -m, m, UNBOUNDED_SCALE
+            title = f"{title}  (range ±{m:.2f})"
+        out.append(Panel(name, title, caption, kind, v, lo, hi, scale))
+    return out
+
+
+def heatmap(trace: Trace, name: str, labels: list[str] | tuple[str, ...], step: int | None = None,
+            presenter: bool = False) -> go.Figure:
+    """One quantity of a trace as a (unit × time) heatmap; `step` (1-based) draws the time cursor."""
+    panel = next((p for p in panels(trace) if p.name == name), None)
+    if panel is None:
+        raise ValueError(f"{trace.arch.upper()} has no quantity {name!r}; expected one of {list(trace.states())}")
+    T, H = panel.values.shape
+    safe = [plot_text(s) for s in labels]
+    # hover: t=5 'o' · unit 17 · f=0.93
+    custom = np.broadcast_to(np.array(safe, dtype=object)[None, :], (H, T))
+    fig = go.Figure(go.Heatmap(
+        z=panel.values.T, x=list(range(1, T + 1)), y=list(range(H)), zmin=panel.zmin, zmax=panel.zmax,
+        colorscale=panel.colorscale, customdata=custom,
+        hovertemplate=f"t=%{{x}} '%{{customdata}}' · unit %{{y}} · {name}=%{{z:.2f}}<extra></extra>",
+        colorbar=dict(thickness=12, len=0.9)))
+    fig.update_xaxes(tickmode="array", tickvals=list(range(1, T + 1)), ticktext=safe, title="t (input character)")
+    fig.update_yaxes(title="unit", autorange="reversed")
+    if step is not None:
+        fig.add_vline(x=step, line=dict(color="#ff7f0e", width=3))
+    base_layout(fig, title=panel.title, height=max(220, min(520, 60 + 8 * H)), presenter=presenter)
+    return fig
+
+
+def weight_blocks(weight_ih: np.ndarray, weight_hh: np.ndarray, gate_names: tuple[str, ...]) -> go.Figure:
+    """The note's W (G·H, H + I) acting on [h_{t−1}; x_t], split into its gate blocks.
+
+    Columns left of the dashed line are PyTorch's W_hh (H columns), right of it W_ih (I columns);
+    horizontal lines separate the G gate blocks (i, f, g, o for the LSTM).
+    """
+    W = np.concatenate([weight_hh, weight_ih], axis=1)  # (G·H, H + I)
+    GH, HI = W.shape
+    G = max(len(gate_names), 1)
+    H = GH // G
+    m = float(np.abs(W).max()) or 1.0
+    fig = go.Figure(go.Heatmap(z=W, zmin=-m, zmax=m, colorscale=UNBOUNDED_SCALE,
+                               hovertemplate="row %{y} · column %{x} · w=%{z:.3f}<extra></extra>",
+                               colorbar=dict(thickness=12)))
+    for k in range(1, G):
+        fig.add_hline(y=k * H - 0.5, line=dict(color="black", width=2))
+    fig.add_vline(x=H - 0.5, line=dict(color="black", width=2, dash="dash"))
+    names = gate_names or ("h",)
+    fig.update_yaxes(tickmode="array", tickvals=[k * H + (H - 1) / 2 for k in range(G)],
+                     ticktext=[f"{n}  ({H} rows)" for n in names], autorange="reversed")
+    fig.update_xaxes(tickmode="array", tickvals=[(H - 1) / 2, H + (HI - H - 1) / 2],
+                     ticktext=[f"W_hh · h_{{t−1}}  ({H} cols)", f"W_ih · x_t  ({HI - H} cols)"])
+    base_layout(fig, title=f"W = [W_hh | W_ih], shape ({GH}, {HI}) = ({G}H, H + I)", height=420)
+    return fig

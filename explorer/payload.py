@@ -1,0 +1,81 @@
+"""The data the Cell Explorer's stepping component receives: every step of every run, sent once.
+
+Arrays travel as base64 float32 in unit-major (H, T) order, so a heatmap row is one slice and the
+browser never asks the server for anything while the cursor moves.
+"""
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.colors
+
+from explorer.diagram import aux_arrays
+from explorer.figures import panels, plot_text
+from explorer.model import CharModel, TextTrace
+from explorer.style import GATE_SCALE, TANH_SCALE
+from explorer.text import char_label
+
+__all__ = ["Run", "payload", "MAX_CELLS"]
+
+# T·H·panels the component is sent at most; beyond it the page shows a window of the text
+MAX_CELLS = 600_000
+
+
+@dataclass(frozen=True)
+class Run:
+    """One column of the view: a model's traced text, possibly a what-if of another run."""
+
+    id: str
+    title: str
+    model: CharModel
+    traced: TextTrace
+    note: str = ""  # one line under the title (e.g. which gates are clamped)
+
+
+def _b64(a: np.ndarray) -> str:
+    """(T, H) array -> base64 of float32 in (H, T) order."""
+    return base64.b64encode(np.ascontiguousarray(a.T, dtype=np.float32).tobytes()).decode("ascii")
+
+
+def _lut(name: str, n: int = 64) -> list[str]:
+    scale = plotly.colors.get_colorscale(name)
+    rgb = plotly.colors.sample_colorscale(scale, [i / (n - 1) for i in range(n)], colortype="rgb")
+    return rgb
+
+
+def payload(runs: list[Run], *, t: int = 1, unit: int = 0, k: int = 5, offset: int = 0,
+            presenter: bool = False) -> dict:
+    """JSON-ready description of the runs (all traced on the same text) for the stepping component.
+
+    offset: index of the first character of the traced window in the full text (for labels only).
+    """
+    if not runs:
+        raise ValueError("payload needs at least one run")
+    first = runs[0].traced
+    T, H = first.trace.h.shape
+    labels = list(first.labels)
+    out_runs = []
+    for run in runs:
+        tr = run.traced.trace
+        if tr.h.shape[0] != T:
+            raise ValueError("all runs must trace the same text")
+        top = run.traced.top_k(k)
+        chars = [[char_label(run.traced.vocab.chars[int(i)]) for i in row] for row in top.ids]
+        out_runs.append({
+            "id": run.id, "title": run.title, "note": run.note, "arch": tr.arch,
+            "hidden": tr.hidden_size,
+            "panels": [{"name": p.name, "title": p.title, "caption": p.caption, "kind": p.kind, "zmin": p.zmin,
+                        "zmax": p.zmax, "colorscale": p.colorscale, "b64": _b64(p.values)} for p in panels(tr)],
+            "aux": {name: _b64(v.detach().double().numpy()) for name, v in aux_arrays(run.model.cell, tr).items()},
+            "h0": tr.h0.tolist(), "c0": None if tr.c0 is None else tr.c0.tolist(),
+            "topk": {"chars": chars, "probs": np.round(top.probs.double().numpy(), 4).tolist()},
+        })
+    return {
+        "T": T, "H": H, "labels": labels, "plabels": [plot_text(s) for s in labels], "offset": offset,
+        "t": max(1, min(t, T)), "unit": max(0, min(unit, H - 1)), "presenter": presenter,
+        "luts": {GATE_SCALE: _lut(GATE_SCALE), TANH_SCALE: _lut(TANH_SCALE)},
+        "runs": out_runs,
+    }
+

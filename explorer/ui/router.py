@@ -1,0 +1,39 @@
+"""The app's pages, and the one guard that keeps deep links on them.
+
+Streamlit decides once per server, at the first session, whether the app uses the legacy `pages/`
+folder mode: it does whenever a folder named `pages` sits beside app.py, until app.py's
+`st.navigation` runs. In that mode a first visit to a deep link such as /cell-explorer executes
+pages/cell-explorer.py *directly* — no page config, the sidebar listing raw file names — and a URL
+that matches no file name shows a "Page not found" dialog. File names therefore equal URL paths
+(no dialog), and every page starts with `ensure_router()`, which runs the real router when the page
+was started by legacy mode. tests/test_browser_app.py opens each deep link on a fresh server.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+PAGES = [
+    # (file, title, icon, url path)
+    ("pages/home.py", "Home", "🏠", ""),
+    ("pages/cell-explorer.py", "Cell Explorer", "🔬", "cell-explorer"),
+    ("pages/gradient-lab.py", "Gradient Lab", "📉", "gradient-lab"),
+    ("pages/train.py", "Train & Predict", "🏋️", "train"),
+    ("pages/memory-race.py", "Memory Race", "🏁", "memory-race"),
+    ("pages/unit-finder.py", "Unit Finder", "🧭", "unit-finder"),
+]
+
+
+def run_router() -> None:
+    st.set_page_config(page_title="LSTM & GRU Explorer", page_icon="🔁", layout="wide")
+    pages = [st.Page(path, title=title, icon=icon, url_path=url, default=(url == ""))
+             for path, title, icon, url in PAGES]
+    st.navigation(pages).run()
+
+
+def ensure_router() -> None:
+    """Call first in every page: if legacy pages/ mode started this page, route through app.py's pages."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if getattr(PagesManager, "uses_pages_directory", False):
+        run_router()  # st.navigation switches the server to the router for good, then runs this page again
+        st.stop()  # end the legacy run; the routed run above has drawn the page

@@ -1,0 +1,33 @@
+"""What-ifs: rerun a model with some gates pinned, through the reference equations.
+
+The fused kernels cannot clamp a gate mid-sequence; the reference step can, so the clamped run is
+the teaching code itself. Before the clamp step it equals the original run exactly.
+"""
+from __future__ import annotations
+
+import torch
+
+from explorer.model import CharModel, TextTrace
+from explorer.reference import Clamp, reference_trace
+
+__all__ = ["clamped_text_trace", "describe"]
+
+
+@torch.no_grad()
+def clamped_text_trace(model: CharModel, text: str, clamps: tuple[Clamp, ...]) -> TextTrace:
+    """The model's TextTrace of `text` with `clamps` applied (states and next-character predictions)."""
+    base = model.trace_text(text)
+    tr = reference_trace(model.cell, base.trace.x, clamps)
+    probs = torch.softmax(model.readout(tr.h), dim=-1)  # (T, V)
+    return TextTrace(text=base.text, tokens=base.tokens, labels=base.labels, trace=tr, probs=probs, vocab=base.vocab)
+
+
+def describe(clamps: tuple[Clamp, ...]) -> str:
+    """'f = 1, i = 0 from t = 3 (all units)' — one line for the run's title."""
+    if not clamps:
+        return "no clamps"
+    parts = ", ".join(f"{c.gate} = {c.value:g}" for c in clamps)
+    steps = sorted({c.from_step for c in clamps})
+    units = clamps[0].units
+    where = "all units" if units is None else ("unit " if len(units) == 1 else "units ") + ", ".join(map(str, units))
+    return f"{parts} from t = {', '.join(map(str, steps))} ({where})"
