@@ -1,4 +1,180 @@
+"""Memory Race: RNN, LSTM and GRU trained side by side on tasks with known answers, under one time budget."""
+from __future__ import annotations
+
+from dataclasses import replace
+
 import streamlit as st
 
-st.title("memory_race")
-st.info("This page is being built.")
+from explorer.ui.router import ensure_router
+
+ensure_router()
+
+from explorer.race import CONTESTANTS, RaceConfig, RaceProgress, run_race, sweep_lag
+from explorer.race_figures import race_curves_figure, scoreboard_figure, sweep_figure
+from explorer.tasks import TASKS, TaskSpec
+from explorer.ui.state import PageState, Param
+
+MAX_LAG = 400  # longest lag (copy: 200), so one race step stays well under a second on 2 cores
+MAX_COPY_LAG = 200
+MAX_BUDGET = 120  # seconds for one race
+MAX_SWEEP = 240  # seconds for a sweep over T
+MAX_HIDDEN = 128
+SWEEP_LAGS = (10, 20, 50, 100, 200)
+TRAINED_KEY = "trained_cells"  # session_state: label -> Cell, read by the Gradient Lab
+TASK_BLURB = {
+    "first_symbol": "One of 4 classes at t = 1, then T − 1 distractors from 4 other symbols; name the class at the end.",
+    "adding": "Values in U[0, 1] on one channel, exactly two of them marked on the other; output their sum.",
+    "copy": "10 symbols, T − 1 blanks, a delimiter; then write the 10 symbols back in order.",
+    "brackets": "A random string of ( and ); after each bracket, output how deeply nested it is (Dyck-1 depth).",
+}
+
+P = PageState("mr", [
+    Param("task", "first_symbol", choices=tuple(TASKS)),
+    Param("T", 50, lo=2, hi=MAX_LAG),
+    Param("budget", 30, lo=2, hi=MAX_BUDGET),
+    Param("hidden", 32, lo=4, hi=MAX_HIDDEN),
+    Param("seed", 0, lo=0, hi=9999),
+    *[Param(key, True) for key in CONTESTANTS],
+    Param("sweep", 60, lo=10, hi=MAX_SWEEP),
+])
+
+
+def controls() -> tuple[RaceConfig | None, list[str]]:
+    """The race set-up from the widgets; (None, messages) when it cannot run."""
+    left, mid, right = st.columns([2, 1, 1])
+    with left:
+        st.selectbox("Task", list(TASKS), format_func=TASKS.get, key=P.key("task"))
+    kind = P.get("task")
+    with mid:
+        st.number_input("Lag T (steps to remember)", 2, MAX_LAG, step=10, key=P.key("T"),
+                        help=f"At most {MAX_LAG} ({MAX_COPY_LAG} for the copy task).")
+    with right:
+        st.number_input("Time budget, all contestants (s)", 2, MAX_BUDGET, step=5, key=P.key("budget"),
+                        help=f"At most {MAX_BUDGET} s. The contestants share it: the one with the least training "
+                             "time so far always goes next, and a contestant that solves the task leaves its time to the rest.")
+    cols = st.columns(len(CONTESTANTS) + 2)
+    for col, (key, c) in zip(cols, CONTESTANTS.items()):
+        col.checkbox(c.label, key=P.key(key))
+    cols[-2].number_input("Hidden units H", 4, MAX_HIDDEN, step=8, key=P.key("hidden"))
+    cols[-1].number_input("Seed", 0, 9999, key=P.key("seed"))
+    messages = []
+    lag = P.get("T")
+    if kind == "copy" and lag > MAX_COPY_LAG:
+        messages.append(f"The copy task is capped at T = {MAX_COPY_LAG} (its sequences are T + 20 long); using {MAX_COPY_LAG}.")
+        lag = MAX_COPY_LAG
+    task = TaskSpec(kind, lag)
+    st.caption(f"**{task.label}.** {TASK_BLURB[kind]}  \n**Baseline:** {task.baseline_note}")
+    chosen = tuple(k for k in CONTESTANTS if P.get(k))
+    if not chosen:
+        messages.append("Choose at least one contestant.")
+        return None, messages
+    return RaceConfig(task=task, contestants=chosen, hidden_size=P.get("hidden"), seed=P.get("seed"),
+                      time_budget=float(P.get("budget")), report_every=0.5), messages
+
+
+def show_progress(bar, chart, status, config: RaceConfig, p: RaceProgress, prefix: str = "") -> None:
+    text = (f"{prefix}testing on {config.test_size} fresh sequences…" if p.phase == "testing"
+            else f"{prefix}{p.elapsed:.1f} s of {config.time_budget:.0f} s")
+    bar.progress(p.fraction, text=text)
+    x_max = max((c.seconds[-1] for c in p.curves.values() if c.seconds), default=1.0)
+    n = st.session_state["_race.frame"] = st.session_state.get("_race.frame", 0) + 1  # a fresh key per frame
+    chart.plotly_chart(race_curves_figure(config.task, p.curves, x_max=x_max * 1.05), key=f"mr.live.{n}")
+    status.caption(" · ".join(f"{CONTESTANTS[k].label}: step {n:,}{'' if k in p.running else ' ✓ done'}"
+                              for k, n in p.steps.items()))
+
+
+def race(config: RaceConfig) -> None:
+    st.session_state.pop("_race.result", None)  # nothing half-finished survives an interrupted race
+    st.session_state["_race.pending"] = "race"
+    bar, status, chart = st.progress(0.0, text="starting…"), st.empty(), st.empty()
+    result = run_race(config, on_progress=lambda p: show_progress(bar, chart, status, config, p))
+    st.session_state["_race.result"] = result
+    st.session_state.pop("_race.pending", None)
+    trained = {k: v for k, v in st.session_state.get(TRAINED_KEY, {}).items() if not k.startswith("Memory Race")}
+    for e in result.entries:  # this session's own copies; never shared between users
+        trained[f"Memory Race · {e.contestant.label} · {config.task.label}, T = {config.task.lag}"] = e.model.cell
+    st.session_state[TRAINED_KEY] = trained
+    for placeholder in (bar, status, chart):  # the live view gives way to the results
+        placeholder.empty()
+
+
+def sweep(config: RaceConfig, total: int) -> None:
+    lags = tuple(t for t in SWEEP_LAGS if config.task.kind != "copy" or t <= MAX_COPY_LAG)
+    per_lag = total / len(lags)
+    config = replace(config, time_budget=per_lag)
+    st.session_state.pop("_race.sweep", None)
+    st.session_state["_race.pending"] = "sweep"
+    bar, status, chart = st.progress(0.0, text="starting…"), st.empty(), st.empty()
+
+    def progress(i: int, p: RaceProgress) -> None:
+        cfg = replace(config, task=replace(config.task, lag=lags[i]))
+        return show_progress(bar, chart, status, cfg, replace(p, fraction=(i + p.fraction) / len(lags)),
+                      prefix=f"T = {lags[i]} ({i + 1} of {len(lags)}): ")
+
+    st.session_state["_race.sweep"] = sweep_lag(config, lags, on_progress=progress)
+    st.session_state.pop("_race.pending", None)
+    for placeholder in (bar, status, chart):  # the live view gives way to the results
+        placeholder.empty()
+
+
+def results() -> None:
+    result = st.session_state.get("_race.result")
+    if result is None:
+        return
+    cfg = result.config
+    st.subheader(f"Result: {cfg.task.label}, T = {cfg.task.lag}, {cfg.time_budget:.0f} s shared")
+    a, b = st.columns([3, 2])
+    x_max = max((e.curve.seconds[-1] for e in result.entries if e.curve.seconds), default=1.0)
+    a.plotly_chart(race_curves_figure(cfg.task, {e.contestant.key: e.curve for e in result.entries},
+                                      x_max=x_max * 1.05), key="mr.curves")
+    a.caption("Each line is one contestant's accuracy (or MSE) on a fixed batch of 256 sequences, against its own "
+              "training time; the grey dotted line is what the trivial strategy scores. A line that never leaves it "
+              "has learned nothing that needs memory.")
+    b.plotly_chart(scoreboard_figure(result), key="mr.scores")
+    b.caption(f"Scored once more at the end, on {cfg.test_size} sequences none of them saw. "
+              "Hatched bars: carry gate near 1.")
+    fmt = (lambda v: f"{v:.1%}") if cfg.task.metric == "accuracy" else (lambda v: f"{v:.4f}")
+    st.dataframe([{"contestant": e.contestant.label, cfg.task.metric: fmt(e.final_metric),
+                   "baseline": fmt(cfg.task.baseline), "verdict": e.verdict, "steps": e.steps,
+                   "training time (s)": round(e.seconds, 1),
+                   "ms per step": round(1000 * e.seconds / max(e.steps, 1), 1),
+                   "parameters": sum(p.numel() for p in e.model.parameters())} for e in result.entries],
+                 hide_index=True, width="stretch")
+    st.page_link("pages/gradient-lab.py", label="Open the trained contestants in the Gradient Lab: see why the winner won",
+                 icon="📉")
+
+
+def sweep_results() -> None:
+    sw = st.session_state.get("_race.sweep")
+    if sw is None:
+        return
+    task = sw.races[0].config.task
+    st.plotly_chart(sweep_figure(sw, task), key="mr.sweepfig")
+    st.caption(f"One race per lag, {sw.races[0].config.time_budget:.0f} s each. Where a line falls onto the "
+               "grey baseline, that cell could no longer bridge the lag in its share of the time.")
+
+
+st.title("Memory Race")
+st.markdown("Tasks with known answers, trained side by side on the same batches under **one shared time budget**. "
+            "At PyTorch's default init the forget and update gates sit near 0.5, so the default LSTM and GRU forget "
+            "about as fast as a plain RNN; the variants with the **carry gate near 1** (bias +3) are the ones that remember.")
+P.restore()
+P.show_notices()
+config, messages = controls()
+P.publish()
+for m in messages:
+    st.warning(m)
+if st.session_state.pop("_race.pending", None):
+    st.info("The last run was interrupted before it finished (the page was changed or rerun); its partial results were discarded.")
+go_race, go_sweep, sweep_budget = st.columns([1, 1, 2])
+start = go_race.button("🏁 Start the race", type="primary", disabled=config is None, key="mr.start")
+with sweep_budget:
+    st.number_input(f"Sweep budget (s, at most {MAX_SWEEP}), split over T = {', '.join(map(str, SWEEP_LAGS))}",
+                    10, MAX_SWEEP, step=10, key=P.key("sweep"))
+start_sweep = go_sweep.button("📈 Sweep over T", disabled=config is None, key="mr.sweepbtn")
+if start and config is not None:
+    race(config)
+if start_sweep and config is not None:
+    sweep(config, P.get("sweep"))
+results()
+sweep_results()

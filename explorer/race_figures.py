@@ -1,0 +1,95 @@
+"""Figures of the Memory Race: live learning curves, the final scoreboard, and the sweep over the lag.
+
+Every figure draws the task's trivial baseline as a grey dashed line, so "learned something" reads as
+"left the line". Colours follow the architecture (style.ARCH_COLORS); the carry-gate-near-1 variants
+are drawn dashed in the same colour.
+"""
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+from explorer.race import CONTESTANTS, Curve, RaceResult, SweepResult
+from explorer.style import ARCH_COLORS, base_layout
+from explorer.tasks import TaskSpec
+
+__all__ = ["contestant_line", "race_curves_figure", "scoreboard_figure", "sweep_figure"]
+
+BASELINE_COLOR = "#7f7f7f"
+
+
+def contestant_line(key: str) -> dict:
+    c = CONTESTANTS[key]
+    return dict(color=ARCH_COLORS[c.arch], width=3, dash="dash" if c.carry else "solid")
+
+
+def _metric_axis(task: TaskSpec) -> dict:
+    if task.metric == "accuracy":
+        return dict(title="accuracy", range=[0, 1.02], tickformat=".0%")
+    return dict(title="MSE (lower is better)", rangemode="tozero")
+
+
+def _baseline_label(task: TaskSpec) -> str:
+    what = {"first_symbol": "chance", "adding": "always say 1", "copy": "guessing",
+            "brackets": "memoryless guess"}[task.kind]
+    value = f"{task.baseline:.0%}" if task.metric == "accuracy" else f"{task.baseline:.3f}"
+    return f"baseline ({what}) {value}"
+
+
+def _add_baseline(fig: go.Figure, task: TaskSpec) -> None:
+    fig.add_hline(y=task.baseline, line=dict(color=BASELINE_COLOR, dash="dot", width=2),
+                  annotation_text=_baseline_label(task), annotation_position="top right",
+                  annotation_font_color=BASELINE_COLOR)
+
+
+def race_curves_figure(task: TaskSpec, curves: dict[str, Curve], *, x: str = "seconds",
+                       x_max: float | None = None, presenter: bool = False) -> go.Figure:
+    """Metric on the evaluation batch against each contestant's own training time (or steps)."""
+    fig = go.Figure()
+    for key, curve in curves.items():
+        xs = curve.seconds if x == "seconds" else curve.steps
+        fig.add_scatter(x=xs, y=curve.metric, mode="lines", name=CONTESTANTS[key].label, line=contestant_line(key),
+                        customdata=list(zip(curve.steps, curve.seconds)),
+                        hovertemplate=CONTESTANTS[key].label + "<br>step %{customdata[0]:,} · %{customdata[1]:.1f} s"
+                                      "<br>" + task.metric + " %{y:.3f}<extra></extra>")
+    _add_baseline(fig, task)
+    base_layout(fig, title=f"{task.label}, T = {task.lag}: learning curves", height=380, presenter=presenter)
+    fig.update_yaxes(**_metric_axis(task))
+    fig.update_xaxes(title="training time of each contestant (s)" if x == "seconds" else "training steps",
+                     range=[0, x_max] if x_max else None)
+    fig.update_layout(legend=dict(orientation="h", y=-0.22, x=0), margin=dict(b=90))
+    return fig
+
+
+def scoreboard_figure(result: RaceResult, *, presenter: bool = False) -> go.Figure:
+    """Final test metric of every contestant as bars, against the baseline."""
+    task = result.config.task
+    labels = [e.contestant.label for e in result.entries]
+    values = [e.final_metric for e in result.entries]
+    text = [f"{v:.0%}" if task.metric == "accuracy" else f"{v:.3f}" for v in values]
+    fig = go.Figure(go.Bar(x=labels, y=values, text=text, textposition="outside",
+                           marker_color=[ARCH_COLORS[e.contestant.arch] for e in result.entries],
+                           marker_pattern_shape=["/" if e.contestant.carry else "" for e in result.entries],
+                           hovertemplate="%{x}<br>" + task.metric + " %{y:.3f}<extra></extra>", showlegend=False))
+    _add_baseline(fig, task)
+    base_layout(fig, title=f"Final {task.metric} on {result.config.test_size:,} fresh sequences", height=380,
+                presenter=presenter)
+    top = max(values + [task.baseline]) * 1.2 if task.metric != "accuracy" else 1.12
+    fig.update_yaxes(**{**_metric_axis(task), "range": [0, top]})
+    return fig
+
+
+def sweep_figure(sweep: SweepResult, task: TaskSpec, *, presenter: bool = False) -> go.Figure:
+    """Final metric against the lag T for every contestant, with the baseline at each lag."""
+    fig = go.Figure()
+    for key, values in sweep.metric.items():
+        fig.add_scatter(x=sweep.lags, y=values, mode="lines+markers", name=CONTESTANTS[key].label,
+                        line=contestant_line(key), marker=dict(size=9),
+                        hovertemplate=CONTESTANTS[key].label + "<br>T = %{x}<br>" + task.metric
+                                      + " %{y:.3f}<extra></extra>")
+    fig.add_scatter(x=sweep.lags, y=sweep.baseline, mode="lines", name="baseline",
+                    line=dict(color=BASELINE_COLOR, dash="dot", width=2), hoverinfo="skip")
+    base_layout(fig, title=f"{task.label}: final {task.metric} against the lag T", height=380, presenter=presenter)
+    fig.update_xaxes(title="lag T (log scale)", type="log", tickvals=list(sweep.lags))
+    fig.update_yaxes(**_metric_axis(task))
+    fig.update_layout(legend=dict(orientation="h", y=-0.22, x=0), margin=dict(b=90))
+    return fig
