@@ -26,7 +26,8 @@ import numpy as np
 from explorer.text import UNK, Vocab
 
 __all__ = ["CORPORA", "STDLIB_TRAIN_FILES", "STDLIB_HELDOUT_FILES", "ASCII_VOCAB", "Corpus", "load_corpus",
-           "SyntheticText", "synthetic_text", "sha256"]
+           "SyntheticText", "synthetic_text", "sha256",
+           "PYTHON_SAMPLE", "sample_text"]
 
 CORPORA = ("stdlib", "synthetic")
 
@@ -44,6 +45,48 @@ HELDOUT_CHARS = 32_000  # the held-out slice: the first 32,000 characters of the
 ASCII_VOCAB = Vocab((UNK, "\t", "\n") + tuple(chr(c) for c in range(32, 127)))
 
 MAX_DEPTH = 5  # deepest bracket nesting the synthetic language produces
+
+
+# The Unit Finder's default text: written for this app (not in any training file), dense in nested
+# brackets, with brackets inside strings and comments that must not count.
+PYTHON_SAMPLE = '''def summarize(rows, keys=("name", "size"), limit=10):
+    """Group rows by key and return the largest (at most `limit`) groups."""
+    groups = {}
+    for row in rows:
+        key = tuple(row.get(k, "") for k in keys)  # a tuple of (k, v) pairs
+        groups.setdefault(key, []).append(dict(row, seen=len(groups.get(key, []))))
+    best = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:limit]
+    return [(k, [r["size"] for r in v if r.get("size") is not None]) for k, v in best]
+
+
+class Table(object):
+    def __init__(self, columns, rows=None):
+        self.columns = list(columns)
+        self.rows = [list(r) for r in (rows or [])]
+
+    def __repr__(self):
+        return "Table(%r, rows=%d)" % (self.columns, len(self.rows))
+
+    def column(self, name):
+        i = self.columns.index(name)
+        return [row[i] for row in self.rows if len(row) > i]
+
+    def to_dict(self):
+        # {"col": [values...]} for every column (brackets in comments do not count: ((
+        return {c: self.column(c) for c in self.columns}
+
+
+if __name__ == "__main__":
+    t = Table(["a", "b"], [(1, 2), (3, max(4, min(5, abs(-6))))])
+    print(summarize([{"name": "x", "size": 3}, {"name": "y)", "size": None}], limit=(2)))
+'''
+
+
+def sample_text(corpus: str) -> str:
+    """A default text in the style of `corpus`: PYTHON_SAMPLE, or a fixed stretch of the toy language."""
+    if corpus == "synthetic":
+        return synthetic_text(seed=2024, n_chars=1200).text
+    return PYTHON_SAMPLE
 
 
 def sha256(text: str) -> str:

@@ -1,0 +1,179 @@
+"""Figures of the Unit Finder: text coloured by a unit, rankings, saturation, next-character bars.
+
+Text is drawn as a plotly heatmap with one cell per character (Karpathy, Johnson & Fei-Fei 2015,
+figure 5), never as HTML: each cell holds one `char_label`, with `<`, `>` and `&` escaped as entities
+because plotly reads a few tags in text, so no user text can turn into markup.
+"""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from explorer.features import FEATURE_LABELS
+from explorer.style import ARCH_COLORS, ARCH_LABELS, GATE_SCALE, TANH_SCALE, UNBOUNDED_SCALE, base_layout
+from explorer.units import Match, Ranking, Saturation
+
+__all__ = ["escape", "text_grid", "text_colored", "unit_over_time", "ranking_bars", "saturation_scatter",
+           "topk_bars", "UNTRAINED_COLOR"]
+
+UNTRAINED_COLOR = "#9e9e9e"
+SEL_COLOR = "#ff7f0e"  # the brushed selection
+MATCH_COLOR = "#2ca02c"  # places where the same units switch on together
+
+
+def escape(s: str) -> str:
+    """Make a label inert in plotly text (which understands <b>, <br>, <a> and entities)."""
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def text_grid(labels: tuple[str, ...], wrap: int = 80) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column of each character when the text is laid out in lines of at most `wrap` cells.
+
+    A newline (label '↵') stays at the end of its line and the next character starts a new row.
+    Returns rows (T,), cols (T,) ints.
+    """
+    rows = np.zeros(len(labels), dtype=np.int64)
+    cols = np.zeros(len(labels), dtype=np.int64)
+    r = c = 0
+    for t, lab in enumerate(labels):
+        if c >= wrap:
+            r, c = r + 1, 0
+        rows[t], cols[t] = r, c
+        c += 1
+        if lab == "↵":
+            r, c = r + 1, 0
+    return rows, cols
+
+
+def _value_scale(kind: str, values: np.ndarray) -> tuple[str, float, float, str]:
+    """(colorscale, zmin, zmax, note) by the kind of quantity (DESIGN.md conventions)."""
+    if kind == "gate":
+        return GATE_SCALE, 0.0, 1.0, "0..1"
+    if kind == "tanh":
+        return TANH_SCALE, -1.0, 1.0, "−1..1"
+    m = float(np.abs(values).max()) if values.size else 1.0
+    m = m if m > 0 else 1.0
+    return UNBOUNDED_SCALE, -m, m, f"±{m:.2f}"
+
+
+def _span_boxes(fig: go.Figure, rows, cols, start: int, end: int, color: str, dash: str = "solid") -> None:
+    """Outline characters start..end-1 (one rectangle per row they occupy)."""
+    for r in np.unique(rows[start:end]):
+        in_row = np.flatnonzero(rows[start:end] == r) + start
+        fig.add_shape(type="rect", x0=cols[in_row[0]] - 0.5, x1=cols[in_row[-1]] + 0.5, y0=r - 0.5, y1=r + 0.5,
+                      line=dict(color=color, width=3, dash=dash), fillcolor="rgba(0,0,0,0)")
+
+
+def text_colored(labels: tuple[str, ...], values: np.ndarray, *, title: str, kind: str, value_name: str,
+                 unit: int, next_chars: list[str] | None = None, wrap: int = 80, cursor: int | None = None,
+                 selection: tuple[int, int] | None = None, matches: list[Match] = (),
+                 presenter: bool = False) -> go.Figure:
+    """The text, each character coloured by one unit's value after reading it.
+
+    labels (T,) char labels; values (T,) the unit's activation; kind 'gate' | 'tanh' | 'unbounded';
+    next_chars (T,) optional hover lines ("next: 'a' 41%, …").
+    """
+    T = len(labels)
+    rows, cols = text_grid(labels, wrap)
+    R, C = int(rows.max()) + 1 if T else 1, wrap
+    z = np.full((R, C), np.nan)
+    text = np.full((R, C), "", dtype=object)
+    custom = np.full((R, C, 2), "", dtype=object)
+    z[rows, cols] = values
+    text[rows, cols] = [escape(lab) for lab in labels]
+    custom[rows, cols, 0] = [str(t) for t in range(T)]
+    if next_chars is not None:
+        custom[rows, cols, 1] = next_chars
+    scale, lo, hi, note = _value_scale(kind, values)
+    fs = 15 if presenter else 12
+    fig = go.Figure(go.Heatmap(
+        z=z, text=text, customdata=custom, texttemplate="%{text}", textfont=dict(size=fs, family="monospace"),
+        colorscale=scale, zmin=lo, zmax=hi, xgap=1, ygap=1,
+        colorbar=dict(title=dict(text=value_name, side="right"), thickness=14),
+        hovertemplate=(f"t=%{{customdata[0]}} '%{{text}}' · unit {unit} · {escape(value_name)}=%{{z:.3f}}"
+                       "<br>%{customdata[1]}<extra></extra>"),
+    ))
+    if selection is not None:
+        _span_boxes(fig, rows, cols, selection[0], selection[1], SEL_COLOR)
+    for m in matches:
+        _span_boxes(fig, rows, cols, m.start, m.end, MATCH_COLOR, dash="dot")
+    if cursor is not None and 0 <= cursor < T:
+        _span_boxes(fig, rows, cols, cursor, cursor + 1, "#000000")
+    base_layout(fig, title=f"{title} (colour range {note})", height=80 + 22 * R, presenter=presenter)
+    fig.update_xaxes(visible=False, range=[-0.5, C - 0.5])
+    fig.update_yaxes(visible=False, autorange="reversed")
+    fig.update_layout(margin=dict(l=10, r=10, t=56, b=10))
+    return fig
+
+
+def unit_over_time(values: np.ndarray, feature: np.ndarray, *, unit: int, value_name: str, feature_name: str,
+                   r: float, presenter: bool = False) -> go.Figure:
+    """The unit's value and the ground-truth feature against t, on two y axes."""
+    t = np.arange(len(values))
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=t, y=feature, name=FEATURE_LABELS.get(feature_name, feature_name), yaxis="y2",
+                             line=dict(color="#555555", width=1.5, shape="hv"), opacity=0.7,
+                             hovertemplate="t=%{x} · %{y:g}<extra>feature</extra>"))
+    fig.add_trace(go.Scatter(x=t, y=values, name=f"unit {unit} ({value_name})", line=dict(color="#1f77b4", width=2),
+                             hovertemplate="t=%{x} · %{y:.3f}<extra>unit</extra>"))
+    base_layout(fig, title=f"Unit {unit} against {FEATURE_LABELS.get(feature_name, feature_name)}: r = {r:+.2f}",
+                height=260, presenter=presenter)
+    fig.update_layout(xaxis_title="t (character)", yaxis=dict(title=value_name),
+                      yaxis2=dict(title=FEATURE_LABELS.get(feature_name, feature_name), overlaying="y", side="right",
+                                  showgrid=False),
+                      legend=dict(orientation="h", y=1.02, x=1, xanchor="right", yanchor="bottom"),
+                      margin=dict(l=60, r=60, t=70, b=48))
+    return fig
+
+
+def ranking_bars(trained: Ranking, untrained: Ranking, *, arch: str, presenter: bool = False) -> go.Figure:
+    """Best |r| per feature over all units, trained next to untrained."""
+    names = [FEATURE_LABELS.get(n, n) for n in trained.names]
+    fig = go.Figure()
+    for rank, label, color in ((untrained, "untrained (same init)", UNTRAINED_COLOR),
+                               (trained, f"trained {ARCH_LABELS[arch]}", ARCH_COLORS[arch])):
+        best = rank.best_abs()
+        units = [rank.best(n)[0] for n in rank.names]
+        fig.add_trace(go.Bar(y=names, x=best, orientation="h", name=label, marker_color=color,
+                             customdata=units, text=[f"{b:.2f}" for b in best], textposition="outside",
+                             hovertemplate="%{y}: best |r| = %{x:.3f} (unit %{customdata})<extra>" + label
+                                           + "</extra>"))
+    base_layout(fig, title="Best |r| of any unit with each feature", height=90 + 48 * len(names),
+                presenter=presenter)
+    fig.update_layout(barmode="group", xaxis=dict(range=[0, 1.08], title="|Pearson r|"),
+                      yaxis=dict(autorange="reversed"), legend=dict(orientation="h", y=-0.2),
+                      margin=dict(l=190, r=20, t=56, b=80))
+    return fig
+
+
+def saturation_scatter(trained: Saturation, untrained: Saturation, *, arch: str,
+                       presenter: bool = False) -> go.Figure:
+    """Each unit's fraction of steps with the gate < lo (x) against > hi (y), trained vs untrained."""
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=[0, 1], y=[1, 0], mode="lines", line=dict(color="#cccccc", dash="dot"),
+                             hoverinfo="skip", showlegend=False))
+    for sat, label, color in ((untrained, "untrained", UNTRAINED_COLOR),
+                              (trained, f"trained {ARCH_LABELS[arch]}", ARCH_COLORS[arch])):
+        fig.add_trace(go.Scatter(x=sat.low, y=sat.high, mode="markers", name=f"{label}: {sat.count_high()} units "
+                                 f"> {sat.hi:g} more than half the time", marker=dict(color=color, size=8, opacity=0.75),
+                                 customdata=np.arange(len(sat.low)),
+                                 hovertemplate=f"unit %{{customdata}}<br>{sat.gate} < {sat.lo:g}: %{{x:.0%}} of steps"
+                                               f"<br>{sat.gate} > {sat.hi:g}: %{{y:.0%}} of steps<extra>{label}</extra>"))
+    base_layout(fig, title=f"Saturation of gate {trained.gate}: one dot per unit", height=420, presenter=presenter)
+    fig.update_layout(xaxis=dict(range=[-0.02, 1.02], title=f"fraction of steps {trained.gate} < {trained.lo:g}",
+                                 tickformat=".0%"),
+                      yaxis=dict(range=[-0.02, 1.02], title=f"fraction of steps {trained.gate} > {trained.hi:g}",
+                                 tickformat=".0%"),
+                      legend=dict(orientation="h", y=-0.22))
+    return fig
+
+
+def topk_bars(chars: list[str], probs: list[float], *, after: str, presenter: bool = False) -> go.Figure:
+    """The most likely next characters after reading up to the cursor."""
+    fig = go.Figure(go.Bar(x=probs, y=[escape(c) for c in chars], orientation="h", marker_color="#1f77b4",
+                           text=[f"{p:.0%}" for p in probs], textposition="outside",
+                           hovertemplate="'%{y}': %{x:.1%}<extra></extra>"))
+    base_layout(fig, title=f"Next character after {escape(after)}", height=90 + 34 * len(chars), presenter=presenter)
+    fig.update_layout(xaxis=dict(range=[0, 1.12], tickformat=".0%", title="probability"),
+                      yaxis=dict(autorange="reversed", type="category"), margin=dict(l=60, r=20, t=56, b=48))
+    return fig
