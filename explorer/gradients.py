@@ -135,6 +135,7 @@ def sensitivities(cell: Cell, x: torch.Tensor) -> Sensitivities:
     x = x.detach().to(torch.float64)
     tr = cell.trace(x)
     T, H = tr.h.shape
+    I = x.shape[1]
     W_ih, W_hh = cell.weight_ih.detach(), cell.weight_hh.detach()  # (G*H, I), (G*H, H)
     sweep = _Sweep(T)
     sq_x = torch.empty(T, dtype=torch.float64)  # ‖∂h_T/∂x_t‖² (scaled)
@@ -145,12 +146,14 @@ def sensitivities(cell: Cell, x: torch.Tensor) -> Sensitivities:
 
     if cell.arch == "rnn":
         dpre = 1 - tr.h ** 2  # (T, H): tanh'(a_t) = 1 - h_t²
+        W = torch.cat([W_hh, W_ih], dim=1)  # (H, H + I): one matmul gives both ∂/∂h_{t-1} and ∂/∂x_t
         for t in range(T - 1, -1, -1):
             sweep.rescale(t, dh)
             sq_h[t] = dh.square().sum()
             da = dh * dpre[t]  # (H, H): ∂h_T/∂a_t, a_t = W_ih x_t + b + W_hh h_{t-1}
-            sq_x[t] = (da @ W_ih).square().sum()  # ∂h_T/∂x_t = ∂h_T/∂a_t W_ih
-            dh = da @ W_hh  # ∂h_T/∂h_{t-1} = ∂h_T/∂h_t diag(1 - h_t²) W_hh
+            res = da @ W  # (H, H + I)
+            sq_x[t] = res[:, H:].square().sum()  # ∂h_T/∂x_t = ∂h_T/∂a_t W_ih
+            dh = res[:, :H]  # ∂h_T/∂h_{t-1} = ∂h_T/∂h_t diag(1 - h_t²) W_hh
         cell_log10 = None
 
     elif cell.arch == "gru":
@@ -158,20 +161,25 @@ def sensitivities(cell: Cell, x: torch.Tensor) -> Sensitivities:
         gh_n = torch.addmm(cell.bias_hh[2 * H:], h_prev, W_hh[2 * H:].T)  # (T, H): W_hn h_{t-1} + b_hn
         dn_da = 1 - n ** 2  # tanh' of n's pre-activation
         dr_da, dz_da = r * (1 - r), z * (1 - z)  # σ' of r's and z's pre-activations
-        da_i = torch.empty(H, 3 * H, dtype=torch.float64)  # ∂h_T/∂(input-side pre-activations)
-        da_h = torch.empty(H, 3 * H, dtype=torch.float64)  # ∂h_T/∂(hidden-side pre-activations)
+        # columns [r | z | n (input side) | n (hidden side)] of da, times one (4H, I + H) block matrix:
+        # the r and z pre-activations are shared by both sides, n's splits into W_in x and r ⊙ (W_hn h)
+        W = torch.zeros(4 * H, I + H, dtype=torch.float64)
+        W[:3 * H, :I] = W_ih  # x_t feeds r, z and n
+        W[:2 * H, I:] = W_hh[:2 * H]  # h_{t-1} feeds r and z ...
+        W[3 * H:, I:] = W_hh[2 * H:]  # ... and n through r ⊙ (W_hn h_{t-1} + b_hn)
+        da = torch.empty(H, 4 * H, dtype=torch.float64)
         for t in range(T - 1, -1, -1):
             sweep.rescale(t, dh)
             sq_h[t] = dh.square().sum()
             # h_t = (1 - z) ⊙ n + z ⊙ h_{t-1}
             dan = dh * (1 - z[t]) * dn_da[t]  # ∂/∂(W_in x + b_in + r ⊙ (W_hn h + b_hn))
-            da_i[:, :H] = dan * gh_n[t] * dr_da[t]  # r = σ(...): through r ⊙ (W_hn h + b_hn)
-            da_i[:, H:2 * H] = dh * (h_prev[t] - n[t]) * dz_da[t]  # ∂h_t/∂z = h_{t-1} - n
-            da_i[:, 2 * H:] = dan
-            da_h[:, :2 * H] = da_i[:, :2 * H]
-            da_h[:, 2 * H:] = dan * r[t]  # r multiplies W_hn h_{t-1} + b_hn after the product
-            sq_x[t] = (da_i @ W_ih).square().sum()
-            dh = dh * z[t] + da_h @ W_hh  # direct path z ⊙ h_{t-1}, plus through every gate
+            da[:, :H] = dan * gh_n[t] * dr_da[t]  # r = σ(...): through r ⊙ (W_hn h + b_hn)
+            da[:, H:2 * H] = dh * (h_prev[t] - n[t]) * dz_da[t]  # ∂h_t/∂z = h_{t-1} - n
+            da[:, 2 * H:3 * H] = dan
+            da[:, 3 * H:] = dan * r[t]  # r multiplies W_hn h_{t-1} + b_hn after the product
+            res = da @ W  # (H, I + H)
+            sq_x[t] = res[:, :I].square().sum()
+            dh = dh * z[t] + res[:, I:]  # direct path z ⊙ h_{t-1}, plus through every gate
         cell_log10 = None
 
     elif cell.arch == "lstm":
@@ -183,6 +191,7 @@ def sensitivities(cell: Cell, x: torch.Tensor) -> Sensitivities:
         dg_da = 1 - g ** 2
         dc = torch.zeros(H, H, dtype=torch.float64)  # row k: ∂h_T[k]/∂c_t with h_t held fixed
         da = torch.empty(H, 4 * H, dtype=torch.float64)  # ∂h_T/∂(pre-activations of i, f, g, o)
+        W = torch.cat([W_hh, W_ih], dim=1)  # (4H, H + I)
         for t in range(T - 1, -1, -1):
             sweep.rescale(t, dh, dc)
             sq_h[t] = dh.square().sum()
@@ -192,8 +201,9 @@ def sensitivities(cell: Cell, x: torch.Tensor) -> Sensitivities:
             da[:, H:2 * H] = dct * c_prev[t] * df_da[t]
             da[:, 2 * H:3 * H] = dct * i[t] * dg_da[t]
             da[:, 3 * H:] = dh * tc[t] * do_da[t]  # h_t = o_t ⊙ tanh(c_t)
-            sq_x[t] = (da @ W_ih).square().sum()
-            dh = da @ W_hh  # h_{t-1} feeds only the gates
+            res = da @ W  # (H, H + I)
+            sq_x[t] = res[:, H:].square().sum()
+            dh = res[:, :H]  # h_{t-1} feeds only the gates
             dc = dct * f[t]  # the highway: ∂c_t/∂c_{t-1} = diag(f_t), with h_{t-1} held fixed
         cell_log10 = sweep.log10(sq_c)
 

@@ -1,0 +1,144 @@
+"""The Gradient Lab's scene: the input, the three cells built from the knobs, and every curve the page draws.
+
+Importable from a notebook: `lab_scene(LabConfig(...))` gives the same numbers the page shows.
+`measure(...)` takes any cells (trained or not), which is the hook for trained models.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+import torch
+
+from explorer.cells import CELLS, Cell
+from explorer.gradients import (Reach, Sensitivities, carry_product, reach, rnn_bound, sensitivities,
+                                with_spectral_radius)
+from explorer.model import carry_bias
+from explorer.text import Vocab, char_label, prepare_text
+
+__all__ = ["LabConfig", "LabInput", "ArchCurves", "LabScene", "MAX_STEPS", "DEFAULT_TEXT", "ARCH_ORDER",
+           "lab_input", "lab_cells", "measure", "lab_scene"]
+
+MAX_STEPS = 1000  # longest sequence the lab traces
+ARCH_ORDER = ("rnn", "lstm", "gru")
+DEFAULT_TEXT = (
+    "The cell state carries all prior information; the hidden state exposes only what matters now. "
+    "The forget gate decides what to keep, and the input gate times the gate gate decides what to write. "
+    "Because the cell update is additive, the gradient can flow back along the cell state for many steps, "
+    "but only when the forget gate stays close to one. At the default init it sits near one half, "
+    "and then the gradient fades almost as fast as in a plain RNN."
+)  # ~420 characters: T ≈ 400, the size the page must update within a second at
+
+
+@dataclass(frozen=True)
+class LabConfig:
+    """Every knob of the lab; the same config gives the same numbers and pictures."""
+
+    source: str = "text"  # "text": one-hot characters of `text`; "random": N(0, 1) inputs of size input_size
+    text: str = DEFAULT_TEXT
+    length: int = 400  # T for random inputs (text uses its own length, capped at MAX_STEPS)
+    input_size: int = 16  # I for random inputs
+    hidden_size: int = 64  # H of all three cells
+    rnn_radius: float | None = None  # None: PyTorch's default init; else W_hh rescaled to this spectral radius
+    forget_bias: float = 0.0  # added to the LSTM forget-gate bias (b_hf)
+    update_bias: float = 0.0  # added to the GRU update-gate bias (b_hz)
+    seed: int = 0  # weights of all three cells, and the random inputs
+
+
+@dataclass(frozen=True)
+class LabInput:
+    x: torch.Tensor  # (T, I) float64
+    labels: tuple[str, ...]  # (T,) printable label of each step's character ("" for random inputs)
+    notice: str | None = None  # what was done to the text, for the page to say
+
+
+@dataclass(frozen=True)
+class ArchCurves:
+    """One cell's measurements. Curves by distance are log10 and divided by their d = 0 value."""
+
+    arch: str
+    sens: Sensitivities  # by step t = 1..T
+    input_reach: Reach
+    state_reach: Reach
+    carry: torch.Tensor | None  # (T,) log10 RMS ∏ f (LSTM) / ∏ z (GRU) by distance; None for the RNN
+    bound: torch.Tensor | None  # (T,) log10 σ_max(W_hh)^d (RNN); None otherwise
+    carry_mean: float | None  # mean of f (LSTM) / z (GRU) over steps and units: the carry gate's level
+    sigma_max: float | None  # σ_max(W_hh) (RNN)
+
+
+@dataclass(frozen=True)
+class LabScene:
+    config: LabConfig
+    labels: tuple[str, ...]
+    curves: dict[str, ArchCurves] = field(default_factory=dict)  # by arch, in ARCH_ORDER
+    notice: str | None = None
+
+    @property
+    def steps(self) -> int:
+        return len(self.labels)
+
+
+def lab_input(config: LabConfig) -> LabInput:
+    """The inputs x (T, I). Raises ValueError with a readable message for unusable text."""
+    if config.source == "random":
+        T = int(min(max(config.length, 2), MAX_STEPS))
+        gen = torch.Generator().manual_seed(config.seed + 1_000_003)  # its own stream, not the weights'
+        x = torch.randn(T, config.input_size, generator=gen, dtype=torch.float64)  # (T, I) ~ N(0, 1)
+        return LabInput(x=x, labels=("",) * T)
+    if config.source != "text":
+        raise ValueError(f"source must be 'text' or 'random', got {config.source!r}")
+    prepared = prepare_text(config.text, cap=MAX_STEPS)
+    text = prepared.text
+    if len(text) < 2:
+        raise ValueError("The text has one character: type at least two, so there is a distance to measure.")
+    vocab = Vocab.from_text(text)
+    x = torch.nn.functional.one_hot(vocab.encode(text), vocab.size).to(torch.float64)  # (T, V): I = V
+    return LabInput(x=x, labels=tuple(char_label(ch) for ch in text), notice=prepared.notice)
+
+
+def lab_cells(config: LabConfig, input_size: int) -> dict[str, Cell]:
+    """The three untrained cells, float64, same seed, with the knobs applied (each a fresh module)."""
+    cells: dict[str, Cell] = {}
+    for arch in ARCH_ORDER:
+        cell = CELLS[arch](input_size, config.hidden_size, seed=config.seed, dtype=torch.float64)
+        if arch == "lstm":
+            carry_bias(cell, config.forget_bias)
+        elif arch == "gru":
+            carry_bias(cell, config.update_bias)
+        elif config.rnn_radius is not None:
+            cell = with_spectral_radius(cell, config.rnn_radius)
+        cells[arch] = cell
+    return cells
+
+
+@torch.no_grad()
+def measure(cells: Mapping[str, tuple[Cell, torch.Tensor]]) -> dict[str, ArchCurves]:
+    """Every curve for each (cell, x) pair: any Cell, trained or untrained, each with its own (T, I) input."""
+    out: dict[str, ArchCurves] = {}
+    for name, (cell, x) in cells.items():
+        s = sensitivities(cell, x)
+        carry, carry_mean, bound, sigma = None, None, None, None
+        if cell.arch in ("lstm", "gru"):
+            carry = carry_product(cell, x)
+            carry_mean = float(_carry_gate(cell, x).mean())
+        else:
+            bound = rnn_bound(cell, x.shape[0])
+            sigma = float(10 ** bound[1]) if x.shape[0] > 1 else None
+        out[name] = ArchCurves(arch=cell.arch, sens=s, input_reach=reach(s.input_log10),
+                               state_reach=reach(s.state_log10), carry=carry, bound=bound,
+                               carry_mean=carry_mean, sigma_max=sigma)
+    return out
+
+
+def _carry_gate(cell: Cell, x: torch.Tensor) -> torch.Tensor:
+    """(T, H) the LSTM's f or the GRU's z over the input."""
+    x = x.to(cell.weight_ih.dtype)
+    return cell.trace(x).gates["f" if cell.arch == "lstm" else "z"]
+
+
+def lab_scene(config: LabConfig) -> LabScene:
+    """Build the input and the three cells from `config` and measure them all."""
+    inp = lab_input(config)
+    cells = lab_cells(config, inp.x.shape[1])
+    curves = measure({arch: (cell, inp.x) for arch, cell in cells.items()})
+    return LabScene(config=config, labels=inp.labels, curves=curves, notice=inp.notice)
