@@ -65,6 +65,16 @@ class ArchCurves:
     carry_mean: float | None  # mean of f (LSTM) / z (GRU) over steps and units: the carry gate's level
     sigma_max: float | None  # σ_max(W_hh) (RNN)
 
+    @property
+    def peak_log10(self) -> float:
+        """The largest input sensitivity relative to its d = 0 value, log10: > 0 means the gradient grows."""
+        return float((self.sens.input_log10 - self.sens.input_log10[-1]).max())
+
+    @property
+    def overflows(self) -> bool:
+        """Some plain float64 value of this cell's sensitivities is past float64's range (+inf)."""
+        return bool(self.sens.overflow.any())
+
 
 @dataclass(frozen=True)
 class LabScene:

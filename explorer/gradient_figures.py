@@ -1,0 +1,152 @@
+"""Figures of the Gradient Lab: decay curves on a log axis with theory overlays, and a saliency strip.
+
+Every builder takes the numbers from `explorer.gradient_lab` and returns a plotly Figure styled by
+`explorer.style.base_layout`. Curves are log10 values (exact even past float64's range) and are drawn
+clipped to a readable window; what lies outside it is said in the hover text and the annotations.
+"""
+from __future__ import annotations
+
+import html
+import math
+from typing import Mapping
+
+import plotly.graph_objects as go
+import torch
+
+from explorer.gradient_lab import ARCH_ORDER, ArchCurves
+from explorer.gradients import REACH_LEVELS, by_distance
+from explorer.style import ARCH_COLORS, ARCH_LABELS, base_layout
+
+__all__ = ["decay_figure", "saliency_figure", "QUANTITIES", "Y_FLOOR", "Y_CEIL", "SALIENCY_FLOOR"]
+
+QUANTITIES = {"input": "input x_t", "state": "state (h_t, c_t)"}
+Y_FLOOR = -20.0  # log10: the plot shows curves down to 1e-20 of their start ...
+Y_CEIL = 30.0  # ... and up to 1e+30 (an exploding curve is drawn to the edge and says so)
+SALIENCY_FLOOR = -12.0  # log10: the strip's colour runs from 1e-12 (dark) to 1 (bright)
+_LOG10_MAX = math.log10(torch.finfo(torch.float64).max)
+
+
+def _sci(v: float) -> str:
+    """A log10 value as a readable power of ten: 3.2e-07, or 10^412 past float64."""
+    if v == -math.inf:
+        return "0"
+    if abs(v) > 300:
+        return f"10^{v:.0f}"
+    return f"{10 ** v:.2g}"
+
+
+def _line(d: torch.Tensor, log10: torch.Tensor, name: str, color: str, dash: str, width: float,
+          hover: str, legendgroup: str) -> go.Scatter:
+    """One curve; points below the floor are dropped, points above the ceiling pinned to it."""
+    y = log10.clamp(max=Y_CEIL)
+    keep = torch.isfinite(y) & (y >= Y_FLOOR - 2)  # a little past the floor so the line leaves the frame
+    return go.Scatter(
+        x=d[keep].tolist(), y=torch.pow(10.0, y[keep]).tolist(), mode="lines", name=name, legendgroup=legendgroup,
+        line=dict(color=color, dash=dash, width=width),
+        customdata=[_sci(v) for v in log10[keep].tolist()],
+        hovertemplate=f"{hover} · distance %{{x}} · %{{customdata}} of its start<extra></extra>",
+    )
+
+
+def decay_figure(curves: Mapping[str, ArchCurves], *, quantity: str = "input", overlays: bool = True,
+                 presenter: bool = False) -> go.Figure:
+    """Sensitivity of h_T to step T - d, divided by its value at d = 0, against d, one line per cell.
+
+    quantity "input": ‖∂h_T/∂x_t‖; "state": ‖∂h_T/∂h_t‖ (RNN, GRU) and ‖∂h_T/∂(h_t, c_t)‖ (LSTM, with
+    the h_t-only and c_t-only parts as thin lines, all divided by the full state's d = 0 value).
+    Overlays: the LSTM's RMS ∏ f, the GRU's RMS ∏ z, the RNN's bound σ_max(W_hh)^d.
+    """
+    if quantity not in QUANTITIES:
+        raise ValueError(f"quantity must be one of {sorted(QUANTITIES)}, got {quantity!r}")
+    fig = go.Figure()
+    lo, hi, steps = 0.0, 0.0, 1
+    overflow_from: dict[str, int] = {}
+    for arch in [a for a in ARCH_ORDER if a in curves] + [a for a in curves if a not in ARCH_ORDER]:
+        c = curves[arch]
+        color, label = ARCH_COLORS.get(c.arch, "#444"), ARCH_LABELS.get(c.arch, c.arch.upper())
+        s = c.sens
+        T = s.steps
+        steps = max(steps, T)
+        d = torch.arange(T)
+        main = by_distance(s.input_log10 if quantity == "input" else s.state_log10)  # (T,)
+        what = "‖∂h_T/∂x_t‖" if quantity == "input" else ("‖∂h_T/∂(h_t,c_t)‖" if c.arch == "lstm" else "‖∂h_T/∂h_t‖")
+        fig.add_trace(_line(d, main, f"{label}  {what}", color, "solid", 3.5, label, arch))
+        finite = main[torch.isfinite(main)]
+        lo, hi = min(lo, float(finite.min())), max(hi, float(finite.max()))
+        over = torch.nonzero(s.overflow.flip(0))
+        if len(over):
+            overflow_from[label] = int(over[0])
+        if quantity == "state" and s.cell_log10 is not None:
+            start = float(s.state_log10[-1])  # full state at d = 0
+            fig.add_trace(_line(d, s.hidden_log10.flip(0) - start, f"{label}  via h_t only (c_t fixed)", color,
+                                "dashdot", 1.5, f"{label} via h_t", arch))
+            fig.add_trace(_line(d, s.cell_log10.flip(0) - start, f"{label}  via c_t only (h_t fixed): the cell highway",
+                                color, "dot", 2.0, f"{label} via c_t", arch))
+        if overlays and c.carry is not None:
+            gate = "∏ f" if c.arch == "lstm" else "∏ z"
+            fig.add_trace(_line(d, c.carry, f"{label}  {gate} (carry-gate product)", color, "dash", 2.0,
+                                f"{label} {gate}", arch))
+        if overlays and c.bound is not None:
+            fig.add_trace(_line(d, c.bound, f"{label}  bound σ_max(W_hh)^d = {c.sigma_max:.2f}^d", color, "dot",
+                                2.0, f"{label} bound", arch))
+    for level in REACH_LEVELS:
+        fig.add_hline(y=level, line=dict(color="#888", width=1, dash="dot"),
+                      annotation=dict(text=f"{level:.0e}".replace("e-0", "e-"), font=dict(color="#666")),
+                      annotation_position="top right")
+    if hi > Y_CEIL:
+        fig.add_annotation(x=0.5, y=1, xref="paper", yref="paper", yanchor="bottom", showarrow=False,
+                           text=f"↑ exploding: reaches {_sci(hi)} of its start; drawn clipped at 1e{Y_CEIL:.0f}",
+                           font=dict(color="#b00"))
+    for k, (label, d0) in enumerate(overflow_from.items()):
+        fig.add_vrect(x0=d0, x1=steps - 1, fillcolor="#d62728", opacity=0.08, line_width=0,
+                      annotation=dict(text=f"{label}: past float64 (> 1.8e308) from distance {d0}",
+                                      font=dict(color="#b00")),
+                      annotation_position="bottom left" if k == 0 else "top left")
+    ymin = max(lo, Y_FLOOR) - 0.5
+    ymax = min(max(hi, 0.0), Y_CEIL) + 0.5
+    title = ("How far back does the gradient reach? " +
+             ("‖∂h_T/∂x_t‖" if quantity == "input" else "‖∂h_T/∂state_t‖") + " relative to distance 0")
+    base_layout(fig, title=title, height=460, presenter=presenter)
+    fig.update_xaxes(title_text="distance d = T − t (steps back from the last step)", range=[0, steps - 1])
+    fig.update_yaxes(type="log", range=[ymin, ymax], exponentformat="power", title_text="relative to d = 0 (log)")
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.18, x=0), margin=dict(b=120),
+                      hovermode="closest")
+    return fig
+
+
+def saliency_figure(labels: tuple[str, ...], curve: ArchCurves, *, width: int = 50,
+                    presenter: bool = False) -> go.Figure:
+    """The input, `width` characters per row, each cell coloured by log10 ‖∂h_T/∂x_t‖ relative to the last step.
+
+    The colour scale is fixed to [SALIENCY_FLOOR, 0] (or up to the maximum for an exploding curve), so
+    two pictures can be compared. Characters are drawn as text, HTML-escaped (plotly reads a few tags).
+    """
+    T = len(labels)
+    rel = by_distance(curve.sens.input_log10).flip(0)  # (T,) by step t: log10 s[t] / s[T]
+    rows = math.ceil(T / width)
+    z: list[list[float | None]] = [[None] * width for _ in range(rows)]
+    text = [[""] * width for _ in range(rows)]
+    hover = [[""] * width for _ in range(rows)]
+    for t, (lab, v) in enumerate(zip(labels, rel.tolist())):
+        r, col = divmod(t, width)
+        z[r][col] = max(v, SALIENCY_FLOOR) if v != -math.inf else SALIENCY_FLOOR
+        safe = html.escape(lab, quote=False)
+        text[r][col] = safe
+        shown = f" '{safe}'" if lab else ""
+        hover[r][col] = f"t={t + 1}{shown} · d={T - 1 - t} · {_sci(v)} of the last step"
+    zmax = max(0.0, min(float(rel.max()), Y_CEIL))
+    label = ARCH_LABELS.get(curve.arch, curve.arch.upper())
+    fig = go.Figure(go.Heatmap(
+        z=z, text=text, customdata=hover, texttemplate="%{text}" if any(labels) else None,
+        hovertemplate="%{customdata}<extra></extra>", colorscale="Viridis", zmin=SALIENCY_FLOOR, zmax=zmax,
+        xgap=1, ygap=1,
+        colorbar=dict(title=dict(text="log10 rel."), tickvals=[SALIENCY_FLOOR, -9, -6, -3, 0],
+                      ticktext=["≤1e-12", "1e-9", "1e-6", "1e-3", "1"]),
+    ))
+    title = f"Which characters still move h_T? {label}: ‖∂h_T/∂x_t‖, colour from 1e-12 (dark) to 1 (bright)"
+    base_layout(fig, title=title, height=max(160, 60 + 34 * rows), presenter=presenter)
+    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
+    fig.update_yaxes(autorange="reversed", showgrid=False, zeroline=False, tickmode="array",
+                     tickvals=list(range(rows)), ticktext=[f"t={r * width + 1}" for r in range(rows)])
+    fig.update_layout(margin=dict(l=70, r=20, t=56, b=16))
+    return fig
