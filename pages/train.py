@@ -4,6 +4,10 @@ import time
 import plotly.graph_objects as go
 import streamlit as st
 
+from explorer.ui.router import ensure_router
+
+ensure_router()
+
 from explorer.style import ARCH_COLORS, ARCH_LABELS, GATE_SCALE, base_layout
 from explorer.text import char_label
 from explorer.training import (MAX_HIDDEN, MAX_STEPS, TRAIN_MAX_CHARS, check_training_text, needs_memory,
@@ -124,7 +128,7 @@ elif settled:
                + ", ".join(ARCH_LABELS[a] for a in settled) + " model was discarded. Press Train to start again.")
 
 if train_clicked and prepared is not None and chosen:
-    stop_slot.button("Stop", key="tr.stop", on_click=request_stop, width="stretch",
+    stop_slot.button("Stop training", key="tr.stop", on_click=request_stop, width="stretch",
                      help="Stop now and keep what the model has learned so far.")
     run = begin_training(chosen, prepared.text, int(P.get("steps")))
     bar = st.progress(0.0, text="Starting…")

@@ -1,0 +1,145 @@
+"""The Train & Predict page, headless (AppTest) and in a real Chromium."""
+import urllib.parse
+
+import pytest
+import torch
+from streamlit.testing.v1 import AppTest
+
+from conftest import APPTEST_TIMEOUT, assert_no_errors, settle
+from explorer.model import CharModel, ModelConfig
+from explorer.text import Vocab
+from explorer.ui.session_models import PendingRun
+
+PENDING, TRAINED = "_session_models.pending", "_session_models.trained"
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """AppTest runs the page in this process: tiny models train fastest on one thread (see test_training)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def open_page(**query) -> AppTest:
+    at = AppTest.from_file("../app.py", default_timeout=APPTEST_TIMEOUT)
+    for k, v in query.items():
+        at.query_params[k] = v
+    at.switch_page("pages/train.py").run()
+    assert not at.exception
+    return at
+
+
+def table(at: AppTest):
+    return at.dataframe[0].value
+
+
+def test_train_hello_shows_every_prediction_and_the_generation():
+    at = open_page()
+    assert not at.dataframe and any("Press **Train**" in i.value for i in at.info)
+    at.button(key="tr.train").click().run()
+    assert not at.exception and not at.error
+    assert [m.label.split(" ·")[0] for m in at.metric] == ["LSTM", "GRU", "RNN"]
+    df = table(at)
+    assert list(df["next (real)"]) == ["e", "l", "l", "o"] and set(df["right?"]) == {"✓"}
+    assert list(df["needs memory?"]) == ["", "", "yes", "yes"]
+    assert any("hell → o" in i.value and "memory" in i.value for i in at.info)
+    assert [c.value[:1] for c in at.code] == ["h", "h", "h"]
+    # another model in the view: its own predictions, still right
+    at.segmented_control(key="tr.view").set_value("rnn").run()
+    assert not at.exception and set(table(at)["right?"]) == {"✓"}
+    assert set(at.session_state[TRAINED]) == {"lstm", "gru", "rnn"}
+
+
+def test_a_model_trained_in_one_session_is_not_visible_in_another():
+    first = open_page(cells="gru")
+    first.button(key="tr.train").click().run()
+    assert set(first.session_state[TRAINED]) == {"gru"}
+    second = open_page(cells="gru")
+    assert TRAINED not in second.session_state or not second.session_state[TRAINED]
+    assert not second.metric and not second.dataframe
+
+
+@pytest.mark.parametrize("text, message", [("", "empty"), ("  \n\t ", "whitespace"), ("x", "two characters")])
+def test_unusable_text_says_why_and_cannot_be_trained(text, message):
+    at = open_page()
+    at.text_area(key="tr.text").set_value(text).run()
+    assert not at.exception
+    assert any(message in e.value for e in at.error)
+    assert at.button(key="tr.train").disabled
+
+
+def test_hostile_text_trains_without_a_traceback_and_is_never_markup():
+    at = open_page(cells="rnn", steps="20")
+    hostile = "<script>alert(1)</script> **bold** 😀\u202e\n" * 10_000  # ~410k characters
+    at.text_area(key="tr.text").set_value(hostile).run()
+    assert not at.exception and len(at.text_area(key="tr.text").value) == 2000  # the widget's cap
+    at.button(key="tr.train").click().run()
+    assert not at.exception and at.dataframe
+    assert "😀" in "".join(table(at)["next (real)"]) and "U+202E" in "".join(table(at)["next (real)"])
+    # user text reaches the page only through plain-text elements, never through markdown
+    assert not any("<script>" in m.value or "😀" in m.value for m in at.markdown)
+
+
+def test_a_too_long_text_in_the_link_is_cut_with_a_message():
+    at = open_page(text="ab" * 150_000)
+    assert any("2,000" in w.value for w in at.warning)
+    assert len(at.text_area(key="tr.text").value) == 2000
+
+
+def _pending_run(text="hello") -> PendingRun:
+    model = CharModel(Vocab.from_text(text), ModelConfig(arch="lstm", hidden_size=8))
+    run = PendingRun(archs=("lstm", "gru"), text=text, max_steps=300)
+    run.start("lstm", model)
+    run.losses["lstm"] += [1.6, 1.5, 1.4]
+    run.accuracies["lstm"] += [0.25, 0.5, 0.5]
+    return run
+
+
+def test_a_run_cut_short_by_a_rerun_is_discarded_not_shown_as_finished():
+    at = open_page()
+    at.session_state[PENDING] = _pending_run()  # what a rerun or page change mid-training leaves behind
+    at.run()
+    assert not at.exception and any("discarded" in w.value for w in at.warning)
+    assert PENDING not in at.session_state and not at.metric
+    assert TRAINED not in at.session_state or not at.session_state[TRAINED]
+
+
+def test_a_run_stopped_by_the_user_keeps_the_partial_model_marked_as_stopped():
+    at = open_page()
+    at.session_state[PENDING] = _pending_run()
+    at.session_state["tr._stop_requested"] = True  # what the Stop button's on_click leaves behind
+    at.run()
+    assert not at.exception and any("Stopped" in s.value for s in at.success)
+    entry = at.session_state[TRAINED]["lstm"]
+    assert entry.history.interrupted and entry.history.steps == 3 and "gru" not in at.session_state[TRAINED]
+    assert "stopped by you" in at.metric[0].delta
+
+
+def test_in_chromium_train_hello_then_stop_a_long_run(page, app_url):
+    page.goto(app_url + "/train")
+    settle(page)
+    main = page.get_by_test_id("stMainBlockContainer")
+    main.get_by_role("button", name="Train", exact=True).click()
+    page.get_by_text("How training went").wait_for(timeout=60_000)
+    settle(page)
+    assert_no_errors(page)
+    assert main.get_by_test_id("stDataFrame").count() == 1
+    generated = main.get_by_test_id("stCode").all_inner_texts()
+    assert len(generated) == 3 and all(g.startswith("hello") for g in generated), generated
+    assert main.get_by_text("every character right").count() == 3
+    assert page.js_errors == []
+
+    query = urllib.parse.urlencode({"text": "the cat sat on the mat and the dog sat on the log. " * 8,
+                                    "steps": 5000, "early": 0, "cells": "lstm"})
+    page.goto(app_url + "/train?" + query)
+    settle(page)
+    main.get_by_role("button", name="Train", exact=True).click()
+    main.get_by_text("Training LSTM: step").wait_for(timeout=30_000)
+    main.get_by_role("button", name="Stop training").click()
+    page.get_by_text("How training went").wait_for(timeout=60_000)
+    settle(page)
+    assert_no_errors(page)
+    assert main.get_by_text("stopped by you").count() == 1
+    assert main.get_by_text("Stopped.").count() == 1
