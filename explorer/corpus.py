@@ -48,7 +48,7 @@ MAX_DEPTH = 5  # deepest bracket nesting the synthetic language produces
 
 
 # The Unit Finder's default text: written for this app (not in any training file), dense in nested
-# brackets, with brackets inside strings and comments that must not count.
+# brackets, with a few brackets inside strings and comments (which must not count).
 PYTHON_SAMPLE = '''def summarize(rows, keys=("name", "size"), limit=10):
     """Group rows by key and return the largest (at most `limit`) groups."""
     groups = {}
@@ -72,7 +72,7 @@ class Table(object):
         return [row[i] for row in self.rows if len(row) > i]
 
     def to_dict(self):
-        # {"col": [values...]} for every column (brackets in comments do not count: ((
+        # {"col": [values...]} for every column
         return {c: self.column(c) for c in self.columns}
 
 

@@ -78,19 +78,20 @@ def text_colored(labels: tuple[str, ...], values: np.ndarray, *, title: str, kin
     R, C = int(rows.max()) + 1 if T else 1, wrap
     z = np.full((R, C), np.nan)
     text = np.full((R, C), "", dtype=object)
-    custom = np.full((R, C, 2), "", dtype=object)
+    custom = np.full((R, C, 3), "", dtype=object)  # t, next-character line, label
     z[rows, cols] = values
-    text[rows, cols] = [escape(lab) for lab in labels]
+    text[rows, cols] = [" " if lab == "␣" else escape(lab) for lab in labels]  # blanks read as code does
     custom[rows, cols, 0] = [str(t) for t in range(T)]
+    custom[rows, cols, 2] = [escape(lab) for lab in labels]
     if next_chars is not None:
-        custom[rows, cols, 1] = next_chars
+        custom[rows, cols, 1] = [escape(s) for s in next_chars]
     scale, lo, hi, note = _value_scale(kind, values)
     fs = 15 if presenter else 12
     fig = go.Figure(go.Heatmap(
         z=z, text=text, customdata=custom, texttemplate="%{text}", textfont=dict(size=fs, family="monospace"),
         colorscale=scale, zmin=lo, zmax=hi, xgap=1, ygap=1,
         colorbar=dict(title=dict(text=value_name, side="right"), thickness=14),
-        hovertemplate=(f"t=%{{customdata[0]}} '%{{text}}' · unit {unit} · {escape(value_name)}=%{{z:.3f}}"
+        hovertemplate=(f"t=%{{customdata[0]}} '%{{customdata[2]}}' · unit {unit} · {escape(value_name)}=%{{z:.3f}}"
                        "<br>%{customdata[1]}<extra></extra>"),
     ))
     if selection is not None:
@@ -173,7 +174,7 @@ def topk_bars(chars: list[str], probs: list[float], *, after: str, presenter: bo
     fig = go.Figure(go.Bar(x=probs, y=[escape(c) for c in chars], orientation="h", marker_color="#1f77b4",
                            text=[f"{p:.0%}" for p in probs], textposition="outside",
                            hovertemplate="'%{y}': %{x:.1%}<extra></extra>"))
-    base_layout(fig, title=f"Next character after {escape(after)}", height=90 + 34 * len(chars), presenter=presenter)
+    base_layout(fig, title=f"Next after {escape(after)}", height=90 + 34 * len(chars), presenter=presenter)
     fig.update_layout(xaxis=dict(range=[0, 1.12], tickformat=".0%", title="probability"),
                       yaxis=dict(autorange="reversed", type="category"), margin=dict(l=60, r=20, t=56, b=48))
     return fig

@@ -56,7 +56,7 @@ fit_choice("signal", SIGNALS[arch])
 if arch in SAT_GATES:
     fit_choice("gate", SAT_GATES[arch])
 
-c1, c2, c3, c4 = st.columns([2, 2, 2, 1])
+c1, c2, c3, c4 = st.columns([3, 3, 3, 2])
 c1.selectbox("Model", NAMES, key=P.key("model"),
              format_func=lambda n: f"{ARCH_LABELS[n.split('-')[1]]} · {n.split('-')[0]} corpus")
 c2.selectbox("Unit activation", SIGNALS[arch], key=P.key("signal"), format_func=SIGNAL_LABELS.get)
@@ -104,8 +104,8 @@ st.success(f"Found automatically: unit **{bu}** of the {sig_label} tracks bracke
 
 # ---------------------------------------------------------------------------------- coloured text
 best_unit, best_r = A.ranking.best(feature)
-u1, u2, u3 = st.columns([1, 1, 2])
-u1.toggle("Best unit for the feature", key=P.key("auto"))
+u1, u2, u3 = st.columns([2, 2, 3])
+u1.toggle("Auto: best unit", key=P.key("auto"), help="Pick the unit with the largest |r| for the feature.")
 u2.number_input("Unit", min_value=0, max_value=man.hidden_size - 1, key=P.key("unit"),
                 disabled=st.session_state[P.key("auto")])
 unit = best_unit if st.session_state[P.key("auto")] else min(st.session_state[P.key("unit")], man.hidden_size - 1)
@@ -135,7 +135,7 @@ with left:
 with right:
     k = A.trained.top_k(5)
     st.plotly_chart(topk_bars([char_label(A.trained.vocab.chars[int(i)]) for i in k.ids[cursor]],
-                              [float(p) for p in k.probs[cursor]], after=f"t={cursor} '{labels[cursor]}'",
+                              [float(p) for p in k.probs[cursor]], after=f"'{labels[cursor]}' (t={cursor})",
                               presenter=presenter), key="uf.topk_fig", config={"displayModeBar": False})
 
 st.plotly_chart(unit_over_time(A.acts[:, unit], A.features[feature], unit=unit, value_name=sig, feature_name=feature,

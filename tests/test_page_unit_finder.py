@@ -1,0 +1,45 @@
+"""The Unit Finder page headless (AppTest) and in Debian's Chromium."""
+from streamlit.testing.v1 import AppTest
+
+from conftest import APPTEST_TIMEOUT, assert_no_errors, settle
+
+
+def _run(query: dict | None = None) -> AppTest:
+    at = AppTest.from_file("app.py", default_timeout=APPTEST_TIMEOUT)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    at.switch_page("pages/unit-finder.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_opens_on_the_shipped_lstm_and_finds_the_bracket_unit_alone():
+    at = _run()
+    found = [s.value for s in at.success if s.value.startswith("Found automatically")]
+    assert found and "bracket depth" in found[0]
+    r = float(found[0].split("r = **")[1].split("**")[0])
+    assert abs(r) >= 0.7
+    assert not at.error
+    assert len(at.get("plotly_chart")) >= 5
+
+
+def test_bad_and_catastrophic_regex_get_a_clear_message():
+    at = _run({"regex": "(unclosed"})
+    assert any("Not a valid regular expression" in w.value for w in at.warning)
+    at = _run({"regex": "(a|aa)+$", "text": "a" * 60 + "!"})
+    assert any("longer than" in w.value for w in at.warning)
+
+
+def test_switching_to_a_gru_falls_back_to_its_signals():
+    at = _run({"model": "stdlib-gru", "signal": "c", "gate": "f"})
+    assert at.selectbox(key="uf.signal").value == "h"
+    assert at.radio(key="uf.gate").value == "z"
+    assert not at.error
+
+
+def test_page_in_chromium(page, app_url):
+    page.goto(f"{app_url}/unit-finder")
+    settle(page, timeout_ms=90_000)
+    assert_no_errors(page)
+    assert page.get_by_text("Found automatically").count() >= 1
+    assert page.locator(".js-plotly-plot").count() >= 4

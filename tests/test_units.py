@@ -1,0 +1,106 @@
+"""Unit statistics against numpy references and planted answers."""
+import numpy as np
+import pytest
+import torch
+
+from explorer.features import Features, text_features
+from explorer.model import CharModel, ModelConfig
+from explorer.text import Vocab
+from explorer.trace import Trace
+from explorer.unit_figures import escape, ranking_bars, saturation_scatter, text_colored, text_grid, topk_bars
+from explorer.units import (Match, analyse_text, find_matches, gate_saturation, pearson, rank_units, select_units,
+                            signal)
+
+
+def test_pearson_matches_numpy_corrcoef():
+    rng = np.random.default_rng(0)
+    acts, feats = rng.normal(size=(200, 7)), rng.normal(size=(3, 200))
+    feats[1] = acts[:, 4] * 2 + 0.1 * feats[1]
+    ref = np.corrcoef(np.vstack([feats, acts.T]))[:3, 3:]
+    np.testing.assert_allclose(pearson(acts, feats), ref, atol=1e-12)
+
+
+def test_constant_feature_or_unit_has_zero_r_not_nan():
+    acts = np.c_[np.ones(50), np.arange(50.0)]
+    r = pearson(acts, np.stack([np.full(50, 3.0), np.arange(50.0)]))
+    np.testing.assert_allclose(r, [[0, 0], [0, 1]], atol=1e-12)
+
+
+def test_ranking_finds_the_planted_unit_with_its_sign():
+    rng = np.random.default_rng(1)
+    f = Features(names=("a", "b"), values=rng.normal(size=(2, 300)))
+    acts = rng.normal(size=(300, 16))
+    acts[:, 11] = -f["b"] + 0.3 * rng.normal(size=300)
+    R = rank_units(acts, f)
+    unit, r = R.best("b")
+    assert unit == 11 and r < -0.9
+    assert R.top("b", 3)[0][0] == 11 and len(R.top("b", 3)) == 3
+    assert R.best_abs()[1] == pytest.approx(abs(r))
+
+
+def _trace(f_gate: np.ndarray) -> Trace:
+    T, H = f_gate.shape
+    g = torch.tensor(f_gate, dtype=torch.float32)
+    return Trace(arch="lstm", x=torch.zeros(T, 1), h=torch.zeros(T, H), c=torch.zeros(T, H),
+                 gates={"i": g, "f": g, "g": g * 0, "o": g}, h0=torch.zeros(H), c0=torch.zeros(H))
+
+
+def test_gate_saturation_fractions():
+    f = np.array([[0.95, 0.05, 0.5], [0.99, 0.02, 0.5], [0.5, 0.95, 0.5], [0.97, 0.01, 0.5]])
+    s = gate_saturation(_trace(f), "f")
+    np.testing.assert_allclose(s.high, [0.75, 0.25, 0])
+    np.testing.assert_allclose(s.low, [0, 0.75, 0])
+    assert s.count_high() == 1 and s.count_low() == 1
+    with pytest.raises(ValueError, match="sigmoid gate"):
+        gate_saturation(_trace(f), "g")
+
+
+def test_selection_and_matches_lstmvis():
+    acts = np.zeros((30, 4))
+    acts[5:9, [0, 2]] = 1.0  # the brushed span: units 0 and 2 on
+    acts[20:24, [0, 2]] = 1.0  # the same pattern elsewhere
+    acts[12:15, 0] = 1.0  # only half of it
+    units = select_units(acts, 5, 9, 0.5)
+    assert units == (0, 2)
+    found = find_matches(acts, units, 0.5, exclude=(5, 9))
+    assert found == [Match(20, 24, 1.0)]
+    half = find_matches(acts, units, 0.5, agree=0.5, exclude=(5, 9))
+    assert [(m.start, m.end) for m in half] == [(20, 24), (12, 15)]
+    with pytest.raises(ValueError, match="start < end"):
+        select_units(acts, 9, 5, 0.5)
+
+
+def test_analyse_text_end_to_end_with_a_bad_regex():
+    vocab = Vocab.from_text("f(x) = [1]\n")
+    m = CharModel(vocab, ModelConfig("gru", 8, seed=0)).eval()
+    u = CharModel(vocab, ModelConfig("gru", 8, seed=1)).eval()
+    a = analyse_text(m, u, "f(x) = [1]\n", "h", "(")
+    assert a.regex_error and "valid" in a.regex_error and "regex" not in a.features.names
+    assert a.acts.shape == (11, 8) and a.ranking.r.shape == (6, 8)
+    np.testing.assert_allclose(a.acts, signal(m.trace_text("f(x) = [1]\n").trace, "h"))
+    b = analyse_text(m, u, "f(x) = [1]\n", "z", r"\d")
+    assert b.features.names[-1] == "regex" and b.regex_error is None
+
+
+def test_text_grid_wraps_and_breaks_at_newlines():
+    rows, cols = text_grid(("a", "b", "↵", "c", "d", "e"), wrap=2)
+    assert rows.tolist() == [0, 0, 1, 2, 2, 3] and cols.tolist() == [0, 1, 0, 0, 1, 0]
+
+
+def test_figures_never_carry_raw_markup():
+    labels = ("<", "b", ">", "&", "x")
+    fig = text_colored(labels, np.linspace(-1, 1, 5), title="t", kind="tanh", value_name="h", unit=0,
+                       next_chars=["next: '<' 50%"] * 5)
+    cells = [c for row in fig.data[0].text for c in row if c]
+    assert "<" not in "".join(cells) and "&lt;" in cells
+    assert all("<" not in c for row in fig.data[0].customdata for cell in row for c in cell)
+    assert escape("<b>&") == "&lt;b&gt;&amp;"
+    assert topk_bars(["<"], [0.5], after="'<'").data[0].y[0] == "&lt;"
+
+
+def test_ranking_and_saturation_figures_build():
+    f = text_features("f(x)\n")
+    R = rank_units(np.random.default_rng(0).normal(size=(5, 3)), f)
+    assert len(ranking_bars(R, R, arch="lstm").data) == 2
+    s = gate_saturation(_trace(np.full((4, 3), 0.95)), "f")
+    assert len(saturation_scatter(s, s, arch="lstm").data) == 3
