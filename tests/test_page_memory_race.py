@@ -1,0 +1,77 @@
+"""The Memory Race page in AppTest and in a real Chromium: a tiny race runs, results stay per session."""
+from streamlit.testing.v1 import AppTest
+
+from conftest import APPTEST_TIMEOUT, assert_no_errors, settle
+
+SMALL = {"T": 10, "budget": 2}
+OTHERS = ("rnn", "lstm", "gru", "gru_z3")  # unchecked for the tiny race: only the LSTM with forget bias 3 runs
+
+
+def open_page(query: dict | None = None) -> AppTest:
+    at = AppTest.from_file("../app.py", default_timeout=APPTEST_TIMEOUT)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    at.switch_page("pages/memory-race.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def tiny_race(at: AppTest) -> AppTest:
+    for name, value in SMALL.items():
+        at.number_input(key=f"mr.{name}").set_value(value)
+    for key in OTHERS:
+        at.checkbox(key=f"mr.{key}").uncheck()
+    at.button(key="mr.start").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_page_explains_the_baseline_of_every_task():
+    at = open_page()
+    for kind, words in [("first_symbol", "1/4"), ("adding", "1/6"), ("copy", "10·ln 8"), ("brackets", "memoryless")]:
+        at.selectbox(key="mr.task").set_value(kind).run()
+        assert not at.exception, at.exception
+        assert any(words in c.value and "Baseline" in c.value for c in at.caption), kind
+
+
+def test_tiny_race_shows_results_and_keeps_models_in_this_session_only():
+    at = tiny_race(open_page())
+    table = at.dataframe[0].value
+    assert list(table["contestant"]) == ["LSTM, forget bias 3"]
+    assert any("Result:" in h.value for h in at.subheader)
+    trained = at.session_state["trained_cells"]
+    assert len(trained) == 1 and all(k.startswith("Memory Race") for k in trained)
+    other = open_page()  # a second visitor sees nothing of the first one's race
+    assert "trained_cells" not in other.session_state and len(other.dataframe) == 0
+
+
+def test_an_interrupted_race_leaves_no_results():
+    at = open_page()
+    at.session_state["_race.pending"] = "race"  # what a race cut off by a rerun leaves behind
+    at.run()
+    assert any("interrupted" in i.value for i in at.info)
+    assert len(at.dataframe) == 0 and "_race.result" not in at.session_state
+
+
+def test_caps_and_empty_field_are_explained():
+    at = open_page({"T": "100000", "budget": "9999"})
+    assert at.number_input(key="mr.T").value == 400 and at.number_input(key="mr.budget").value == 120
+    assert len(at.warning) >= 2  # the link's values were clamped, and the page says so
+    for key in OTHERS + ("lstm_f3",):
+        at.checkbox(key=f"mr.{key}").uncheck()
+    at.run()
+    assert any("at least one contestant" in w.value for w in at.warning)
+    assert at.button(key="mr.start").disabled
+
+
+def test_memory_race_in_chromium(page, app_url):
+    query = "&".join([f"{k}={v}" for k, v in SMALL.items()] + [f"{k}=0" for k in OTHERS])
+    page.goto(f"{app_url}/memory-race?{query}")
+    settle(page)
+    assert_no_errors(page)
+    page.get_by_role("button", name="Start the race").click()
+    page.get_by_text("Result: Remember the first symbol").wait_for(timeout=60_000)
+    settle(page)
+    assert_no_errors(page)
+    assert page.locator("[data-testid='stPlotlyChart']").count() >= 2
+    assert not page.js_errors, page.js_errors
