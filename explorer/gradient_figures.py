@@ -59,7 +59,7 @@ def decay_figure(curves: Mapping[str, ArchCurves], *, quantity: str = "input", o
     if quantity not in QUANTITIES:
         raise ValueError(f"quantity must be one of {sorted(QUANTITIES)}, got {quantity!r}")
     fig = go.Figure()
-    lo, hi, steps = 0.0, 0.0, 1
+    lo, hi, steps, last_seen = 0.0, 0.0, 1, 0
     overflow_from: dict[str, int] = {}
     for arch in [a for a in ARCH_ORDER if a in curves] + [a for a in curves if a not in ARCH_ORDER]:
         c = curves[arch]
@@ -70,29 +70,33 @@ def decay_figure(curves: Mapping[str, ArchCurves], *, quantity: str = "input", o
         d = torch.arange(T)
         main = by_distance(s.input_log10 if quantity == "input" else s.state_log10)  # (T,)
         what = "‖∂h_T/∂x_t‖" if quantity == "input" else ("‖∂h_T/∂(h_t,c_t)‖" if c.arch == "lstm" else "‖∂h_T/∂h_t‖")
-        fig.add_trace(_line(d, main, f"{label}  {what}", color, "solid", 3.5, label, arch))
+        fig.add_trace(_line(d, main, label if quantity == "input" else f"{label} {what}", color, "solid", 3.5,
+                            label, arch))
         finite = main[torch.isfinite(main)]
         lo, hi = min(lo, float(finite.min())), max(hi, float(finite.max()))
+        visible = torch.nonzero(main >= Y_FLOOR)
+        last_seen = max(last_seen, int(visible[-1]) if len(visible) else 0)
         over = torch.nonzero(s.overflow.flip(0))
         if len(over):
             overflow_from[label] = int(over[0])
         if quantity == "state" and s.cell_log10 is not None:
             start = float(s.state_log10[-1])  # full state at d = 0
-            fig.add_trace(_line(d, s.hidden_log10.flip(0) - start, f"{label}  via h_t only (c_t fixed)", color,
+            fig.add_trace(_line(d, s.hidden_log10.flip(0) - start, f"{label} via h_t only (c_t fixed)", color,
                                 "dashdot", 1.5, f"{label} via h_t", arch))
-            fig.add_trace(_line(d, s.cell_log10.flip(0) - start, f"{label}  via c_t only (h_t fixed): the cell highway",
+            fig.add_trace(_line(d, s.cell_log10.flip(0) - start, f"{label} via c_t only (h_t fixed): cell highway",
                                 color, "dot", 2.0, f"{label} via c_t", arch))
         if overlays and c.carry is not None:
             gate = "∏ f" if c.arch == "lstm" else "∏ z"
-            fig.add_trace(_line(d, c.carry, f"{label}  {gate} (carry-gate product)", color, "dash", 2.0,
+            fig.add_trace(_line(d, c.carry, f"{label} {gate}", color, "dash", 2.0,
                                 f"{label} {gate}", arch))
         if overlays and c.bound is not None:
-            fig.add_trace(_line(d, c.bound, f"{label}  bound σ_max(W_hh)^d = {c.sigma_max:.2f}^d", color, "dot",
+            fig.add_trace(_line(d, c.bound, f"{label} bound σ_max(W_hh)^d = {c.sigma_max:.2f}^d", color, "dot",
                                 2.0, f"{label} bound", arch))
     for level in REACH_LEVELS:
-        fig.add_hline(y=level, line=dict(color="#888", width=1, dash="dot"),
-                      annotation=dict(text=f"{level:.0e}".replace("e-0", "e-"), font=dict(color="#666")),
-                      annotation_position="top right")
+        fig.add_hline(y=level, line=dict(color="#888", width=1, dash="dot"))
+        # annotations on a log axis take log10 coordinates
+        fig.add_annotation(x=1, xref="paper", xanchor="right", y=math.log10(level), yanchor="bottom",
+                           text=f"{level:.0e}".replace("e-0", "e-"), showarrow=False, font=dict(color="#666"))
     if hi > Y_CEIL:
         fig.add_annotation(x=0.5, y=1, xref="paper", yref="paper", yanchor="bottom", showarrow=False,
                            text=f"↑ exploding: reaches {_sci(hi)} of its start; drawn clipped at 1e{Y_CEIL:.0f}",
@@ -104,17 +108,18 @@ def decay_figure(curves: Mapping[str, ArchCurves], *, quantity: str = "input", o
                       annotation_position="bottom left" if k == 0 else "top left")
     ymin = max(lo, Y_FLOOR) - 0.5
     ymax = min(max(hi, 0.0), Y_CEIL) + 0.5
-    title = ("How far back does the gradient reach? " +
-             ("‖∂h_T/∂x_t‖" if quantity == "input" else "‖∂h_T/∂state_t‖") + " relative to distance 0")
-    base_layout(fig, title=title, height=460, presenter=presenter)
-    fig.update_xaxes(title_text="distance d = T − t (steps back from the last step)", range=[0, steps - 1])
+    title = ("‖∂h_T/∂x_t‖" if quantity == "input" else "‖∂h_T/∂state_t‖") + " relative to distance 0"
+    base_layout(fig, title=title, height=520, presenter=presenter)
+    # show the distances where something happens: up to where the last curve leaves the frame
+    fig.update_xaxes(title_text="distance d = T − t (steps back from the last step)",
+                     range=[0, min(steps - 1, max(60, int(1.25 * last_seen)))])
     fig.update_yaxes(type="log", range=[ymin, ymax], exponentformat="power", title_text="relative to d = 0 (log)")
-    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.18, x=0), margin=dict(b=120),
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.16, x=0), margin=dict(b=110),
                       hovermode="closest")
     return fig
 
 
-def saliency_figure(labels: tuple[str, ...], curve: ArchCurves, *, width: int = 50,
+def saliency_figure(labels: tuple[str, ...], curve: ArchCurves, *, width: int = 40,
                     presenter: bool = False) -> go.Figure:
     """The input, `width` characters per row, each cell coloured by log10 ‖∂h_T/∂x_t‖ relative to the last step.
 
@@ -131,7 +136,7 @@ def saliency_figure(labels: tuple[str, ...], curve: ArchCurves, *, width: int = 
         r, col = divmod(t, width)
         z[r][col] = max(v, SALIENCY_FLOOR) if v != -math.inf else SALIENCY_FLOOR
         safe = html.escape(lab, quote=False)
-        text[r][col] = safe
+        text[r][col] = " " if lab == "␣" else safe  # a blank reads as a space in running text; hover says ␣
         shown = f" '{safe}'" if lab else ""
         hover[r][col] = f"t={t + 1}{shown} · d={T - 1 - t} · {_sci(v)} of the last step"
     zmax = max(0.0, min(float(rel.max()), Y_CEIL))
@@ -143,8 +148,8 @@ def saliency_figure(labels: tuple[str, ...], curve: ArchCurves, *, width: int = 
         colorbar=dict(title=dict(text="log10 rel."), tickvals=[SALIENCY_FLOOR, -9, -6, -3, 0],
                       ticktext=["≤1e-12", "1e-9", "1e-6", "1e-3", "1"]),
     ))
-    title = f"Which characters still move h_T? {label}: ‖∂h_T/∂x_t‖, colour from 1e-12 (dark) to 1 (bright)"
-    base_layout(fig, title=title, height=max(160, 60 + 34 * rows), presenter=presenter)
+    title = f"Which characters still move h_T? {label}, ‖∂h_T/∂x_t‖ per character"
+    base_layout(fig, title=title, height=max(230, 70 + (44 if presenter else 34) * rows), presenter=presenter)
     fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
     fig.update_yaxes(autorange="reversed", showgrid=False, zeroline=False, tickmode="array",
                      tickvals=list(range(rows)), ticktext=[f"t={r * width + 1}" for r in range(rows)])

@@ -27,10 +27,16 @@ P = PageState("gl", [
 P.restore()
 
 PRESETS = {  # label -> the knobs it sets (everything else stays as it is)
-    "Default init (gates ≈ 0.5)": dict(fbias=0.0, zbias=0.0, rescale=False),
-    "Forget & update bias 3 (gates ≈ 0.95)": dict(fbias=3.0, zbias=3.0),
-    "RNN at spectral radius 0.9": dict(rescale=True, radius=0.9),
-    "Exploding RNN (radius 3)": dict(rescale=True, radius=3.0),
+    "Default init": dict(fbias=0.0, zbias=0.0, rescale=False),
+    "Forget/update bias 3": dict(fbias=3.0, zbias=3.0),
+    "RNN radius 0.9": dict(rescale=True, radius=0.9),
+    "RNN radius 3 (explodes)": dict(rescale=True, radius=3.0),
+}
+PRESET_HELP = {
+    "Default init": "PyTorch's init: f and z near 0.5, every cell forgets within ~30 steps",
+    "Forget/update bias 3": "f, z ≈ σ(3) ≈ 0.95: the LSTM and GRU carry the gradient for hundreds of steps",
+    "RNN radius 0.9": "W_hh rescaled to spectral radius 0.9: the RNN reaches about twice as far",
+    "RNN radius 3 (explodes)": "W_hh rescaled to spectral radius 3: the RNN's gradient explodes",
 }
 
 
@@ -39,18 +45,20 @@ def _apply_preset(values: dict) -> None:
         st.session_state[P.key(name)] = value
 
 
-st.title("📉 Gradient Lab")
+st.title("Gradient Lab")
 st.markdown("How far back can each cell carry a gradient? For every step t we measure how strongly the last "
             "hidden state depends on the input there, ‖∂h_T/∂x_t‖, exactly and in float64, and plot it against "
             "the distance T − t, for a vanilla RNN, an LSTM and a GRU on the same input.")
 st.info("**Gating helps only when the carry gate is near 1.** At PyTorch's default init the LSTM's forget gate f "
         "and the GRU's update gate z sit near 0.5, so all three cells forget within about 30 steps. Push them "
         "towards 1 (forget & update bias 3 gives f, z ≈ 0.95) and the LSTM and GRU reach hundreds of steps; "
-        "the RNN can only be rescaled, and past spectral radius 1 its gradient explodes instead.", icon="💡")
+        "the RNN can only be rescaled, and past spectral radius 1 its gradient explodes instead.", icon=":material/lightbulb:")
 
+PRESET_KEYS = dict(zip(PRESETS, ("default", "bias3", "radius09", "explode")))  # stable widget keys
 cols = st.columns(len(PRESETS))
 for col, (label, values) in zip(cols, PRESETS.items()):
-    col.button(label, key=f"gl.preset.{label}", on_click=_apply_preset, args=(values,), width="stretch")
+    col.button(label, key=f"gl.preset.{PRESET_KEYS[label]}", on_click=_apply_preset, args=(values,), width="stretch",
+               help=PRESET_HELP[label])
 
 with st.sidebar:
     st.header("Gradient Lab")
@@ -83,7 +91,7 @@ config = LabConfig(source=P.get("src"), text=P.get("text"), length=P.get("T"), h
 try:
     sc = scene(config)
 except ValueError as err:  # unusable text: say so, never a traceback
-    st.error(str(err), icon="✍️")
+    st.error(str(err), icon=":material/edit_note:")
     st.stop()
 if sc.notice:
     st.warning(sc.notice)
@@ -95,7 +103,7 @@ if exploding:
     st.warning(f"Exploding gradient: for the {', '.join(exploding)} the sensitivity *grows* with distance, because the "
                "recurrent Jacobians stretch more than tanh squashes. The curve is drawn up to the top edge; the page "
                "tracks the exact power of ten" + (f", even where the plain float64 value overflows to +inf "
-                                                  f"({', '.join(over)}: shaded region)." if over else "."), icon="💥")
+                                                  f"({', '.join(over)}: shaded region)." if over else "."), icon=":material/trending_up:")
 
 left, right = st.columns([3, 1])
 with left:
@@ -103,18 +111,23 @@ with left:
                     width="stretch", key="gl.fig.decay")
     st.caption("Each line starts at 1 at distance 0 (the last input) and shows how much of that influence is left "
                "d steps back. Dotted grey lines: 1e-3 and 1e-6. Dashed lines: the product of the carry gate "
-               "(∏ f along the LSTM's cell highway, ∏ z for the GRU); dotted red: the RNN's bound σ_max(W_hh)^d.")
+               "(∏ f along the LSTM's cell highway, ∏ z for the GRU); dotted red: the RNN's upper bound σ_max(W_hh)^d, "
+               "which says nothing once σ_max > 1 (it is loose: tanh' < 1 and W_hh is not normal).")
 with right:
     st.subheader("Reach")
-    st.caption(f"First distance at which the curve falls below 1e-3 / 1e-6 of its start (T = {sc.steps}).")
+    st.caption(f"Distance at which the curve first falls below 1e-3 / 1e-6 of its start (T = {sc.steps}).")
+    rows = ["| cell | 1e‑3 | 1e‑6 |", "|:--|--:|--:|"]  # non-breaking hyphens
+    gates = []
     for arch, c in sc.curves.items():
         r = c.input_reach if P.get("show") == "input" else c.state_reach
-        far = [f"{d}" if d is not None else f"> {r.steps - 1}" for d in r.distances]
+        far = [f"{d}" if d is not None else f">\u00a0{r.steps - 1}" for d in r.distances]  # never reached
+        rows.append(f"| **{ARCH_LABELS[arch]}** | {far[0]} | {far[1]} |")
         if c.carry_mean is not None:
-            gate = f"mean {'f' if arch == 'lstm' else 'z'} = {c.carry_mean:.2f}"
+            gates.append(f"{ARCH_LABELS[arch]}: mean {'f' if arch == 'lstm' else 'z'} = **{c.carry_mean:.2f}**")
         else:
-            gate = f"σ_max(W_hh) = {c.sigma_max:.2f}"
-        st.markdown(f"**{ARCH_LABELS[arch]}**  \n1e-3: **{far[0]}** steps · 1e-6: **{far[1]}** steps  \n{gate}")
+            gates.append(f"{ARCH_LABELS[arch]}: σ_max(W_hh) = **{c.sigma_max:.2f}**")
+    st.markdown("\n".join(rows))
+    st.markdown("The carry gates  \n" + "  \n".join(gates))
 
 strip = P.get("strip")
 st.radio("Saliency strip for", ARCH_ORDER, key=P.key("strip"), horizontal=True, format_func=ARCH_LABELS.get)
