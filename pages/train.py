@@ -191,9 +191,10 @@ for col, (arch, e) in zip(metric_cols, entries.items()):
                f"{h.steps} steps in {h.seconds:.2f} s · {status}", delta_color="off", delta_arrow="off")
 
 st.subheader("Feed it the text, one character at a time")
-st.info("After “h” comes “e” and after “e” comes “l”: the current letter is enough. But after “l” the "
-        "answer is “l” the first time (hel → l) and “o” the second time (hell → o). The input is the same "
-        "letter, so only the **memory** carried in the hidden state can tell them apart.")
+st.info("In the note's example “hello”, after “h” comes “e” and after “e” comes “l”: the current letter is "
+        "enough. But after “l” the answer is “l” the first time (hel → l) and “o” the second time (hell → o). "
+        "The input is the same letter, so only the **memory** carried in the hidden state can tell them apart. "
+        "The column “needs memory?” below marks every such place in your text.")
 v1, v2, v3 = st.columns([2, 1, 1])
 if P.get("view") not in entries:
     st.session_state[P.key("view")] = next(iter(entries))
