@@ -1,0 +1,80 @@
+"""The Gradient Lab page: headless (AppTest) and in a real Chromium."""
+from conftest import APPTEST_TIMEOUT, assert_no_errors, settle
+from streamlit.testing.v1 import AppTest
+
+PAGE = "pages/gradient-lab.py"
+
+
+def _open(**query) -> AppTest:
+    at = AppTest.from_file("../app.py", default_timeout=APPTEST_TIMEOUT)
+    for k, v in query.items():
+        at.query_params[k] = v
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _markdown(at) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def test_default_scene_shows_reach_for_all_three_cells():
+    at = _open()
+    assert not at.error
+    text = _markdown(at)
+    for label in ("RNN", "LSTM", "GRU"):
+        assert f"**{label}**" in text
+    assert "mean f = **0.50**" in text  # default init: the forget gate sits near 0.5
+    assert any("Gating helps only when the carry gate is near 1" in i.value for i in at.info)
+
+
+def test_forget_bias_preset_and_url_round_trip():
+    at = _open()
+    at.button(key="gl.preset.bias3").click().run()
+    assert not at.exception
+    assert at.slider(key="gl.fbias").value == 3.0 and at.slider(key="gl.zbias").value == 3.0
+    assert "mean f = **0.95**" in _markdown(at)
+    assert at.query_params["fbias"] in ("3.0", ["3.0"])  # the scene is in the link ...
+    again = _open(fbias="3.0", zbias="3.0")  # ... and the link reopens it
+    assert "mean f = **0.95**" in _markdown(again)
+
+
+def test_exploding_rnn_is_shown_not_crashed():
+    at = _open()
+    at.button(key="gl.preset.explode").click().run()
+    assert not at.exception and not at.error
+    assert any("Exploding gradient" in w.value for w in at.warning)
+
+
+def test_hostile_text_gets_a_clear_message():
+    at = _open()
+    at.text_area(key="gl.text").set_value("").run()
+    assert not at.exception and any("empty" in e.value for e in at.error)
+    at.text_area(key="gl.text").set_value("a").run()
+    assert not at.exception and any("at least two" in e.value for e in at.error)
+    hostile = "<script>alert(1)</script>\u202e\x00 <b>x</b>&amp; 👩‍🔬" * 50 + "x" * 1200
+    at.text_area(key="gl.text").set_value(hostile).run()
+    assert not at.exception and not at.error
+    assert any("only the first 1,000" in w.value for w in at.warning)  # capped, and said so
+    assert "<script>" not in _markdown(at)  # user text is never rendered as markdown / HTML
+
+
+def test_bad_link_values_are_clamped_with_a_notice():
+    at = _open(T="99999", src="random", radius="nan", rescale="1")
+    assert not at.exception
+    assert at.slider(key="gl.T").value == 1000
+    assert any("'T' in the link" in w.value for w in at.warning)
+
+
+def test_page_in_chromium(page, app_url):
+    page.goto(app_url + "/gradient-lab")
+    settle(page)
+    assert_no_errors(page)
+    assert not page.js_errors, page.js_errors
+    page.locator(".js-plotly-plot").first.wait_for(timeout=30_000)
+    assert page.locator(".js-plotly-plot").count() >= 2  # decay curves and the saliency strip
+    assert page.get_by_text("Reach", exact=True).is_visible()
+    page.get_by_role("button", name="Forget/update bias 3").click()
+    settle(page)
+    assert_no_errors(page)
+    assert page.get_by_text("0.95").first.is_visible()
