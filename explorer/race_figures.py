@@ -35,10 +35,14 @@ def _baseline_label(task: TaskSpec) -> str:
     return f"baseline ({what}) {value}"
 
 
-def _add_baseline(fig: go.Figure, task: TaskSpec) -> None:
-    fig.add_hline(y=task.baseline, line=dict(color=BASELINE_COLOR, dash="dot", width=2),
-                  annotation_text=_baseline_label(task), annotation_position="top right",
-                  annotation_font_color=BASELINE_COLOR)
+def _add_baseline(fig: go.Figure, task: TaskSpec, *, vertical: bool = False) -> None:
+    """The baseline as a dotted grey line across the plot, named in the legend (not over the data)."""
+    line = dict(color=BASELINE_COLOR, dash="dot", width=2)
+    if vertical:
+        fig.add_vline(x=task.baseline, line=line)
+    else:
+        fig.add_hline(y=task.baseline, line=line)
+    fig.add_scatter(x=[None], y=[None], mode="lines", line=line, name=_baseline_label(task), hoverinfo="skip")
 
 
 def race_curves_figure(task: TaskSpec, curves: dict[str, Curve], *, x: str = "seconds",
@@ -47,7 +51,8 @@ def race_curves_figure(task: TaskSpec, curves: dict[str, Curve], *, x: str = "se
     fig = go.Figure()
     for key, curve in curves.items():
         xs = curve.seconds if x == "seconds" else curve.steps
-        fig.add_scatter(x=xs, y=curve.metric, mode="lines", name=CONTESTANTS[key].label, line=contestant_line(key),
+        fig.add_scatter(x=xs, y=curve.metric, mode="lines+markers", name=CONTESTANTS[key].label,
+                        line=contestant_line(key), marker=dict(size=4),
                         customdata=list(zip(curve.steps, curve.seconds)),
                         hovertemplate=CONTESTANTS[key].label + "<br>step %{customdata[0]:,} · %{customdata[1]:.1f} s"
                                       "<br>" + task.metric + " %{y:.3f}<extra></extra>")
@@ -61,20 +66,24 @@ def race_curves_figure(task: TaskSpec, curves: dict[str, Curve], *, x: str = "se
 
 
 def scoreboard_figure(result: RaceResult, *, presenter: bool = False) -> go.Figure:
-    """Final test metric of every contestant as bars, against the baseline."""
+    """Final test metric of every contestant as horizontal bars, against the baseline."""
     task = result.config.task
-    labels = [e.contestant.label for e in result.entries]
-    values = [e.final_metric for e in result.entries]
+    entries = result.entries[::-1]  # plotly draws the first category at the bottom
+    values = [e.final_metric for e in entries]
     text = [f"{v:.0%}" if task.metric == "accuracy" else f"{v:.3f}" for v in values]
-    fig = go.Figure(go.Bar(x=labels, y=values, text=text, textposition="outside",
-                           marker_color=[ARCH_COLORS[e.contestant.arch] for e in result.entries],
-                           marker_pattern_shape=["/" if e.contestant.carry else "" for e in result.entries],
-                           hovertemplate="%{x}<br>" + task.metric + " %{y:.3f}<extra></extra>", showlegend=False))
-    _add_baseline(fig, task)
+    fig = go.Figure(go.Bar(y=[e.contestant.label for e in entries], x=values, orientation="h", text=text,
+                           textposition="outside", cliponaxis=False,
+                           marker_color=[ARCH_COLORS[e.contestant.arch] for e in entries],
+                           marker_pattern_shape=["/" if e.contestant.carry else "" for e in entries],
+                           hovertemplate="%{y}<br>" + task.metric + " %{x:.3f}<extra></extra>", showlegend=False))
+    _add_baseline(fig, task, vertical=True)
     base_layout(fig, title=f"Final {task.metric} on {result.config.test_size:,} fresh sequences", height=380,
                 presenter=presenter)
-    top = max(values + [task.baseline]) * 1.2 if task.metric != "accuracy" else 1.12
-    fig.update_yaxes(**{**_metric_axis(task), "range": [0, top]})
+    axis = _metric_axis(task)
+    top = 1.0 if task.metric == "accuracy" else max(values + [task.baseline]) * 1.15
+    fig.update_xaxes(**{**axis, "range": [0, top]})
+    fig.update_yaxes(title=None)
+    fig.update_layout(legend=dict(orientation="h", y=-0.22, x=0), margin=dict(l=150, r=50, b=90))
     return fig
 
 

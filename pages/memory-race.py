@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import streamlit as st
+import torch
 
 from explorer.ui.router import ensure_router
 
@@ -11,7 +12,8 @@ ensure_router()
 
 from explorer.race import CONTESTANTS, RaceConfig, RaceProgress, run_race, sweep_lag
 from explorer.race_figures import race_curves_figure, scoreboard_figure, sweep_figure
-from explorer.tasks import TASKS, TaskSpec
+from explorer.tasks import TASKS, TaskSpec, make_batch
+from explorer.ui.gradient_cache import one_torch_thread
 from explorer.ui.state import PageState, Param
 
 MAX_LAG = 400  # longest lag (copy: 200), so one race step stays well under a second on 2 cores
@@ -20,7 +22,7 @@ MAX_BUDGET = 120  # seconds for one race
 MAX_SWEEP = 240  # seconds for a sweep over T
 MAX_HIDDEN = 128
 SWEEP_LAGS = (10, 20, 50, 100, 200)
-TRAINED_KEY = "trained_cells"  # session_state: label -> Cell, read by the Gradient Lab
+TRAINED_KEY = "trained_cells"  # session_state: label -> (Cell, one (T, I) task input), as gradient_lab.measure takes
 TASK_BLURB = {
     "first_symbol": "One of 4 classes at t = 1, then T − 1 distractors from 4 other symbols; name the class at the end.",
     "adding": "Values in U[0, 1] on one channel, exactly two of them marked on the other; output their sum.",
@@ -41,22 +43,20 @@ P = PageState("mr", [
 
 def controls() -> tuple[RaceConfig | None, list[str]]:
     """The race set-up from the widgets; (None, messages) when it cannot run."""
-    left, mid, right = st.columns([2, 1, 1])
-    with left:
-        st.selectbox("Task", list(TASKS), format_func=TASKS.get, key=P.key("task"))
+    task_col, lag_col, budget_col, hidden_col, seed_col = st.columns([2.2, 1.1, 1.1, 1, 0.8])
+    task_col.selectbox("Task", list(TASKS), format_func=TASKS.get, key=P.key("task"))
     kind = P.get("task")
-    with mid:
-        st.number_input("Lag T (steps to remember)", 2, MAX_LAG, step=10, key=P.key("T"),
-                        help=f"At most {MAX_LAG} ({MAX_COPY_LAG} for the copy task).")
-    with right:
-        st.number_input("Time budget, all contestants (s)", 2, MAX_BUDGET, step=5, key=P.key("budget"),
-                        help=f"At most {MAX_BUDGET} s. The contestants share it: the one with the least training "
-                             "time so far always goes next, and a contestant that solves the task leaves its time to the rest.")
-    cols = st.columns(len(CONTESTANTS) + 2)
-    for col, (key, c) in zip(cols, CONTESTANTS.items()):
+    lag_col.number_input("Lag T (steps to remember)", 2, MAX_LAG, step=10, key=P.key("T"),
+                         help=f"At most {MAX_LAG} ({MAX_COPY_LAG} for the copy task).")
+    budget_col.number_input("Time budget, shared (s)", 2, MAX_BUDGET, step=5, key=P.key("budget"),
+                            help=f"At most {MAX_BUDGET} s for all contestants together. The one with the least "
+                                 "training time so far always goes next, and a contestant that solves the task "
+                                 "leaves its time to the rest.")
+    hidden_col.number_input("Hidden units H", 4, MAX_HIDDEN, step=8, key=P.key("hidden"),
+                            help=f"At most {MAX_HIDDEN}.")
+    seed_col.number_input("Seed", 0, 9999, key=P.key("seed"))
+    for col, (key, c) in zip(st.columns(len(CONTESTANTS)), CONTESTANTS.items()):
         col.checkbox(c.label, key=P.key(key))
-    cols[-2].number_input("Hidden units H", 4, MAX_HIDDEN, step=8, key=P.key("hidden"))
-    cols[-1].number_input("Seed", 0, 9999, key=P.key("seed"))
     messages = []
     lag = P.get("T")
     if kind == "copy" and lag > MAX_COPY_LAG:
@@ -87,12 +87,14 @@ def race(config: RaceConfig) -> None:
     st.session_state.pop("_race.result", None)  # nothing half-finished survives an interrupted race
     st.session_state["_race.pending"] = "race"
     bar, status, chart = st.progress(0.0, text="starting…"), st.empty(), st.empty()
-    result = run_race(config, on_progress=lambda p: show_progress(bar, chart, status, config, p))
+    with one_torch_thread():  # tiny steps: a second thread only waits for a busy core
+        result = run_race(config, on_progress=lambda p: show_progress(bar, chart, status, config, p))
     st.session_state["_race.result"] = result
     st.session_state.pop("_race.pending", None)
     trained = {k: v for k, v in st.session_state.get(TRAINED_KEY, {}).items() if not k.startswith("Memory Race")}
-    for e in result.entries:  # this session's own copies; never shared between users
-        trained[f"Memory Race · {e.contestant.label} · {config.task.label}, T = {config.task.lag}"] = e.model.cell
+    x = make_batch(config.task, 1, torch.Generator().manual_seed(config.seed)).x[:, 0]  # (L, I): one sequence
+    for e in result.entries:  # this session's own models; never shared between users
+        trained[f"Memory Race · {e.contestant.label} · {config.task.label}, T = {config.task.lag}"] = (e.model.cell, x)
     st.session_state[TRAINED_KEY] = trained
     for placeholder in (bar, status, chart):  # the live view gives way to the results
         placeholder.empty()
@@ -111,7 +113,8 @@ def sweep(config: RaceConfig, total: int) -> None:
         return show_progress(bar, chart, status, cfg, replace(p, fraction=(i + p.fraction) / len(lags)),
                       prefix=f"T = {lags[i]} ({i + 1} of {len(lags)}): ")
 
-    st.session_state["_race.sweep"] = sweep_lag(config, lags, on_progress=progress)
+    with one_torch_thread():
+        st.session_state["_race.sweep"] = sweep_lag(config, lags, on_progress=progress)
     st.session_state.pop("_race.pending", None)
     for placeholder in (bar, status, chart):  # the live view gives way to the results
         placeholder.empty()
@@ -140,8 +143,8 @@ def results() -> None:
                    "ms per step": round(1000 * e.seconds / max(e.steps, 1), 1),
                    "parameters": sum(p.numel() for p in e.model.parameters())} for e in result.entries],
                  hide_index=True, width="stretch")
-    st.page_link("pages/gradient-lab.py", label="Open the trained contestants in the Gradient Lab: see why the winner won",
-                 icon="📉")
+    st.page_link("pages/gradient-lab.py", label="Gradient Lab: how far back can each cell carry a gradient?",
+                 icon=":material/trending_down:")
 
 
 def sweep_results() -> None:
@@ -157,7 +160,7 @@ def sweep_results() -> None:
 st.title("Memory Race")
 st.markdown("Tasks with known answers, trained side by side on the same batches under **one shared time budget**. "
             "At PyTorch's default init the forget and update gates sit near 0.5, so the default LSTM and GRU forget "
-            "about as fast as a plain RNN; the variants with the **carry gate near 1** (bias +3) are the ones that remember.")
+            "about as fast as a plain RNN. Watch whether the variants with the **carry gate near 1** (bias +3) are the ones that remember.")
 P.restore()
 P.show_notices()
 config, messages = controls()
@@ -166,15 +169,19 @@ for m in messages:
     st.warning(m)
 if st.session_state.pop("_race.pending", None):
     st.info("The last run was interrupted before it finished (the page was changed or rerun); its partial results were discarded.")
-go_race, go_sweep, sweep_budget = st.columns([1, 1, 2])
-start = go_race.button("🏁 Start the race", type="primary", disabled=config is None, key="mr.start")
-with sweep_budget:
-    st.number_input(f"Sweep budget (s, at most {MAX_SWEEP}), split over T = {', '.join(map(str, SWEEP_LAGS))}",
-                    10, MAX_SWEEP, step=10, key=P.key("sweep"))
-start_sweep = go_sweep.button("📈 Sweep over T", disabled=config is None, key="mr.sweepbtn")
+start = st.button("Start the race", type="primary", icon=":material/sports_score:", disabled=config is None,
+                  key="mr.start")
 if start and config is not None:
     race(config)
+results()
+st.subheader("How far can each one reach? The sweep over T")
+st.caption(f"One race per lag T = {', '.join(map(str, SWEEP_LAGS))}, with the contestants and settings above; "
+           "the budget is split evenly over the lags.")
+budget_col, button_col = st.columns([1, 2], vertical_alignment="bottom")
+budget_col.number_input(f"Sweep budget, all lags (s, at most {MAX_SWEEP})", 10, MAX_SWEEP, step=10,
+                        key=P.key("sweep"))
+start_sweep = button_col.button("Sweep over T", icon=":material/show_chart:", disabled=config is None,
+                                key="mr.sweepbtn")
 if start_sweep and config is not None:
     sweep(config, P.get("sweep"))
-results()
 sweep_results()

@@ -41,6 +41,8 @@ def test_tiny_race_shows_results_and_keeps_models_in_this_session_only():
     assert any("Result:" in h.value for h in at.subheader)
     trained = at.session_state["trained_cells"]
     assert len(trained) == 1 and all(k.startswith("Memory Race") for k in trained)
+    (cell, x), = trained.values()
+    assert cell.arch == "lstm" and x.shape == (10, 8)
     other = open_page()  # a second visitor sees nothing of the first one's race
     assert "trained_cells" not in other.session_state and len(other.dataframe) == 0
 
