@@ -159,27 +159,24 @@ def sensitivities(cell: Cell, x: torch.Tensor) -> Sensitivities:
     elif cell.arch == "gru":
         r, z, n = tr.gates["r"], tr.gates["z"], tr.gates["n"]  # each (T, H)
         gh_n = torch.addmm(cell.bias_hh[2 * H:], h_prev, W_hh[2 * H:].T)  # (T, H): W_hn h_{t-1} + b_hn
-        dn_da = 1 - n ** 2  # tanh' of n's pre-activation
-        dr_da, dz_da = r * (1 - r), z * (1 - z)  # σ' of r's and z's pre-activations
+        # h_t = (1 - z) ⊙ n + z ⊙ h_{t-1}: its derivative by each pre-activation, per unit, for all t at once
+        k_n = (1 - z) * (1 - n ** 2)  # by a_n = W_in x_t + b_in + r ⊙ (W_hn h_{t-1} + b_hn)
+        k_r = k_n * gh_n * r * (1 - r)  # by r's pre-activation, through r ⊙ (W_hn h + b_hn)
+        k_z = (h_prev - n) * z * (1 - z)  # by z's pre-activation: ∂h_t/∂z = h_{t-1} - n
+        K = torch.cat([k_r, k_z, k_n, k_n * r], dim=1)  # (T, 4H): the last block is ∂h_t/∂(W_hn h_{t-1} + b_hn)
         # columns [r | z | n (input side) | n (hidden side)] of da, times one (4H, I + H) block matrix:
         # the r and z pre-activations are shared by both sides, n's splits into W_in x and r ⊙ (W_hn h)
         W = torch.zeros(4 * H, I + H, dtype=torch.float64)
         W[:3 * H, :I] = W_ih  # x_t feeds r, z and n
         W[:2 * H, I:] = W_hh[:2 * H]  # h_{t-1} feeds r and z ...
         W[3 * H:, I:] = W_hh[2 * H:]  # ... and n through r ⊙ (W_hn h_{t-1} + b_hn)
-        da = torch.empty(H, 4 * H, dtype=torch.float64)
         for t in range(T - 1, -1, -1):
             sweep.rescale(t, dh)
             sq_h[t] = dh.square().sum()
-            # h_t = (1 - z) ⊙ n + z ⊙ h_{t-1}
-            dan = dh * (1 - z[t]) * dn_da[t]  # ∂/∂(W_in x + b_in + r ⊙ (W_hn h + b_hn))
-            da[:, :H] = dan * gh_n[t] * dr_da[t]  # r = σ(...): through r ⊙ (W_hn h + b_hn)
-            da[:, H:2 * H] = dh * (h_prev[t] - n[t]) * dz_da[t]  # ∂h_t/∂z = h_{t-1} - n
-            da[:, 2 * H:3 * H] = dan
-            da[:, 3 * H:] = dan * r[t]  # r multiplies W_hn h_{t-1} + b_hn after the product
+            da = dh.repeat(1, 4) * K[t]  # (H, 4H)
             res = da @ W  # (H, I + H)
             sq_x[t] = res[:, :I].square().sum()
-            dh = dh * z[t] + res[:, I:]  # direct path z ⊙ h_{t-1}, plus through every gate
+            dh = torch.addcmul(res[:, I:], dh, z[t])  # through every gate, plus the direct path z ⊙ h_{t-1}
         cell_log10 = None
 
     elif cell.arch == "lstm":
@@ -187,20 +184,16 @@ def sensitivities(cell: Cell, x: torch.Tensor) -> Sensitivities:
         c, c_prev = tr.c, tr.c_prev  # (T, H)
         tc = torch.tanh(c)
         dc_dh = o * (1 - tc ** 2)  # ∂h_t/∂c_t = diag(o_t ⊙ (1 - tanh² c_t))
-        di_da, df_da, do_da = i * (1 - i), f * (1 - f), o * (1 - o)
-        dg_da = 1 - g ** 2
-        dc = torch.zeros(H, H, dtype=torch.float64)  # row k: ∂h_T[k]/∂c_t with h_t held fixed
-        da = torch.empty(H, 4 * H, dtype=torch.float64)  # ∂h_T/∂(pre-activations of i, f, g, o)
+        # c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t and h_t = o_t ⊙ tanh(c_t), by each pre-activation (i, f, g by c_t; o by h_t)
+        K = torch.cat([g * i * (1 - i), c_prev * f * (1 - f), i * (1 - g ** 2), tc * o * (1 - o)], dim=1)  # (T, 4H)
         W = torch.cat([W_hh, W_ih], dim=1)  # (4H, H + I)
+        dc = torch.zeros(H, H, dtype=torch.float64)  # row k: ∂h_T[k]/∂c_t with h_t held fixed
         for t in range(T - 1, -1, -1):
             sweep.rescale(t, dh, dc)
             sq_h[t] = dh.square().sum()
             sq_c[t] = dc.square().sum()
-            dct = dc + dh * dc_dh[t]  # c_t reached both directly and through h_t = o_t ⊙ tanh(c_t)
-            da[:, :H] = dct * g[t] * di_da[t]  # c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t
-            da[:, H:2 * H] = dct * c_prev[t] * df_da[t]
-            da[:, 2 * H:3 * H] = dct * i[t] * dg_da[t]
-            da[:, 3 * H:] = dh * tc[t] * do_da[t]  # h_t = o_t ⊙ tanh(c_t)
+            dct = torch.addcmul(dc, dh, dc_dh[t])  # c_t reached directly and through h_t = o_t ⊙ tanh(c_t)
+            da = torch.cat([dct, dct, dct, dh], dim=1) * K[t]  # (H, 4H): ∂h_T/∂(pre-activations of i, f, g, o)
             res = da @ W  # (H, H + I)
             sq_x[t] = res[:, H:].square().sum()
             dh = res[:, :H]  # h_{t-1} feeds only the gates
