@@ -14,17 +14,17 @@ import streamlit as st
 
 PAGES = [
     # (file, title, icon, url path)
-    ("pages/home.py", "Home", "🏠", ""),
-    ("pages/cell-explorer.py", "Cell Explorer", "🔬", "cell-explorer"),
-    ("pages/gradient-lab.py", "Gradient Lab", "📉", "gradient-lab"),
-    ("pages/train.py", "Train & Predict", "🏋️", "train"),
-    ("pages/memory-race.py", "Memory Race", "🏁", "memory-race"),
-    ("pages/unit-finder.py", "Unit Finder", "🧭", "unit-finder"),
+    ("pages/home.py", "Home", ":material/home:", ""),
+    ("pages/cell-explorer.py", "Cell Explorer", ":material/biotech:", "cell-explorer"),
+    ("pages/gradient-lab.py", "Gradient Lab", ":material/trending_down:", "gradient-lab"),
+    ("pages/train.py", "Train & Predict", ":material/model_training:", "train"),
+    ("pages/memory-race.py", "Memory Race", ":material/sports_score:", "memory-race"),
+    ("pages/unit-finder.py", "Unit Finder", ":material/travel_explore:", "unit-finder"),
 ]
 
 
 def run_router() -> None:
-    st.set_page_config(page_title="LSTM & GRU Explorer", page_icon="🔁", layout="wide")
+    st.set_page_config(page_title="LSTM & GRU Explorer", page_icon=":material/memory:", layout="wide")
     pages = [st.Page(path, title=title, icon=icon, url_path=url, default=(url == ""))
              for path, title, icon, url in PAGES]
     st.navigation(pages).run()

@@ -69,49 +69,49 @@ const WIRE_LABEL = {
 const DIAGRAMS = {
   lstm: {
     wires: [
-      ["h_prev", "M 30 300 L 520 300 M 170 300 L 170 268 M 280 300 L 280 268 M 420 300 L 420 268 M 520 300 L 520 268", 40, 292],
-      ["c_prev", "M 30 60 L 152 60", 40, 50],
-      ["f", "M 170 232 L 170 78", 178, 160],
-      ["f_c", "M 188 60 L 332 60", 215, 50],
-      ["i", "M 280 232 L 280 150 L 332 150", 288, 195],
-      ["g", "M 420 232 L 420 150 L 368 150", 428, 195],
-      ["i_g", "M 350 132 L 350 78", 358, 110],
-      ["c", "M 368 60 L 630 60 M 590 60 L 590 92", 440, 50],
-      ["tanh_c", "M 590 128 L 590 162", 598, 148],
-      ["o", "M 520 232 L 520 180 L 572 180", 470, 175],
-      ["h", "M 608 180 L 640 180", 606, 205],
+      ["h_prev", "M 30 300 L 560 300 M 170 300 L 170 268 M 280 300 L 280 268 M 440 300 L 440 268 M 560 300 L 560 268", 36, 326, "start"],
+      ["c_prev", "M 30 60 L 152 60", 36, 46, "start"],
+      ["f", "M 170 232 L 170 78", 180, 160, "start"],
+      ["f_c", "M 188 60 L 332 60", 260, 46, "middle"],
+      ["i", "M 280 232 L 280 150 L 332 150", 290, 205, "start"],
+      ["g", "M 440 232 L 440 150 L 368 150", 450, 205, "start"],
+      ["i_g", "M 350 132 L 350 78", 360, 112, "start"],
+      ["c", "M 368 60 L 710 60 M 640 60 L 640 92", 500, 46, "middle"],
+      ["tanh_c", "M 640 128 L 640 162", 630, 150, "end"],
+      ["o", "M 560 232 L 560 180 L 622 180", 570, 216, "start"],
+      ["h", "M 658 180 L 710 180", 712, 210, "end"],
     ],
-    nodes: [["op", 170, 60, "×"], ["op", 350, 60, "+"], ["op", 350, 150, "×"], ["op", 590, 180, "×"],
-            ["fn", 590, 110, "tanh"], ["gate", 170, 250, "σ  f"], ["gate", 280, 250, "σ  i"],
-            ["gate", 420, 250, "tanh  g"], ["gate", 520, 250, "σ  o"]],
-    texts: [[8, 40, "cell state (the highway)"], [8, 322, "[h_{t−1}; x_t] → every gate"]],
+    nodes: [["op", 170, 60, "×"], ["op", 350, 60, "+"], ["op", 350, 150, "×"], ["op", 640, 180, "×"],
+            ["fn", 640, 110, "tanh"], ["gate", 170, 250, "σ  f"], ["gate", 280, 250, "σ  i"],
+            ["gate", 440, 250, "tanh  g"], ["gate", 560, 250, "σ  o"]],
+    texts: [[36, 20, "cell state: the highway"], [300, 326, "[h_{t−1}; x_t] → every gate"]],
   },
   gru: {
     wires: [
-      ["h_prev", "M 30 60 L 182 60 M 30 300 L 540 300 M 200 300 L 200 268 M 330 300 L 330 268", 40, 50],
-      ["z", "M 200 232 L 200 78 M 200 150 L 282 150", 208, 200],
-      ["z_h", "M 218 60 L 402 60", 260, 50],
-      ["one_minus_z", "M 318 150 L 402 150", 330, 140],
-      ["r", "M 348 250 L 392 250", 350, 240],
-      ["b_n", "M 410 300 L 410 268", 418, 290],
-      ["r_b", "M 428 250 L 512 250", 438, 240],
-      ["a_n", "M 560 300 L 560 268", 568, 290],
-      ["n", "M 548 232 L 548 150 L 438 150", 556, 195],
-      ["nz", "M 420 132 L 420 78", 428, 110],
-      ["h", "M 438 60 L 640 60", 500, 50],
+      ["h_prev", "M 30 60 L 182 60 M 30 300 L 600 300 M 200 300 L 200 268 M 330 300 L 330 268", 36, 46, "start"],
+      ["z", "M 200 232 L 200 78 M 200 150 L 282 150", 210, 205, "start"],
+      ["z_h", "M 218 60 L 402 60", 310, 46, "middle"],
+      ["one_minus_z", "M 318 150 L 402 150", 360, 138, "middle"],
+      ["r", "M 362 250 L 432 250", 397, 238, "middle"],
+      ["b_n", "M 450 300 L 450 268", 442, 288, "end"],
+      ["r_b", "M 468 250 L 540 250", 504, 238, "middle"],
+      ["a_n", "M 600 300 L 600 268", 608, 288, "start"],
+      ["n", "M 580 232 L 580 150 L 438 150", 590, 205, "start"],
+      ["nz", "M 420 132 L 420 78", 430, 112, "start"],
+      ["h", "M 438 60 L 710 60", 570, 46, "middle"],
     ],
     nodes: [["op", 200, 60, "×"], ["op", 420, 60, "+"], ["op", 300, 150, "1−"], ["op", 420, 150, "×"],
-            ["op", 410, 250, "×"], ["gate", 200, 250, "σ  z"], ["gate", 330, 250, "σ  r"], ["gate", 548, 250, "tanh  n"]],
-    texts: [[8, 40, "hidden state (the only state)"], [8, 322, "[h_{t−1}; x_t] → gates"]],
+            ["op", 450, 250, "×"], ["gate", 200, 250, "σ  z"], ["gate", 330, 250, "σ  r"], ["gate", 580, 250, "tanh  n"]],
+    texts: [[36, 20, "hidden state: the only state"], [36, 326, "[h_{t−1}; x_t] → gates"]],
   },
   rnn: {
     wires: [
-      ["h_prev", "M 30 300 L 320 300 L 320 268", 40, 292],
-      ["a", "M 320 232 L 320 200", 328, 220],
-      ["h", "M 320 164 L 320 120 L 640 120", 420, 110],
+      ["h_prev", "M 30 300 L 360 300 L 360 268", 36, 326, "start"],
+      ["a", "M 360 232 L 360 200", 370, 220, "start"],
+      ["h", "M 360 164 L 360 120 L 710 120", 540, 106, "middle"],
     ],
-    nodes: [["gate", 320, 182, "tanh"], ["gate", 320, 250, "W_ih x + W_hh h + b"]],
-    texts: [[8, 40, "one state, rewritten every step"], [8, 322, "[h_{t−1}; x_t]"]],
+    nodes: [["gate", 360, 182, "tanh"], ["gate", 360, 250, "W_ih x + W_hh h + b"]],
+    texts: [[36, 20, "one state, rewritten at every step"], [300, 326, "[h_{t−1}; x_t]"]],
   },
 };
 
@@ -150,6 +150,22 @@ function mathText(parent, s) {
     last = re.lastIndex;
   }
   if (last < s.length) parent.appendChild(document.createTextNode(s.slice(last)));
+}
+
+// the same subscripts inside SVG text: tspans shifted down
+function svgMath(parent, s) {
+  const re = /_(\{[^}]*\}|[A-Za-z0-9]+)/g;
+  let last = 0, m;
+  const add = (text, sub) => {
+    const ts = svg("tspan", sub ? { "baseline-shift": "sub", "font-size": "75%" } : {}, parent);
+    ts.textContent = text;
+  };
+  while ((m = re.exec(s))) {
+    if (m.index > last) add(s.slice(last, m.index), false);
+    add(m[1].replace(/[{}]/g, ""), true);
+    last = re.lastIndex;
+  }
+  if (last < s.length) add(s.slice(last), false);
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -191,19 +207,24 @@ function buildRun(view, run, data) {
   body.appendChild(maps);
 
   // --- diagram
+  const dia = el("div", "cv-dia");
+  const info = el("div", "cv-info");
+  side.append(dia, info);
   const dtitle = el("div", "cv-sub");
-  side.appendChild(dtitle);
+  dia.appendChild(dtitle);
   const spec = DIAGRAMS[run.arch];
-  const box = svg("svg", { viewBox: "0 0 650 330", class: "cv-diagram", role: "img",
+  const box = svg("svg", { viewBox: "0 0 720 340", class: "cv-diagram", role: "img",
                            "aria-label": run.arch.toUpperCase() + " cell diagram with live values" });
-  side.appendChild(box);
+  dia.appendChild(box);
   const wireEls = {};
-  for (const [name, d, lx, ly] of spec.wires) {
+  for (const [name, d, lx, ly, anchor] of spec.wires) {
     const g = svg("g", { class: "cv-wire", "data-wire": name }, box);
     svg("path", { d, class: "cv-wire-under" }, g);
     const path = svg("path", { d, class: "cv-wire-top" }, g);
-    const label = svg("text", { x: lx, y: ly, class: "cv-wire-label" }, g);
-    wireEls[name] = { g, path, label };
+    const label = svg("text", { x: lx, y: ly, class: "cv-wire-label", "text-anchor": anchor }, g);
+    svgMath(label, WIRE_LABEL[name] + " = ");
+    const value = svg("tspan", { class: "cv-wire-value" }, label);
+    wireEls[name] = { g, path, label, value };
   }
   for (const [kind, x, y, text] of spec.nodes) {
     if (kind === "op") {
@@ -214,18 +235,14 @@ function buildRun(view, run, data) {
       const w = Math.max(64, text.length * 9 + 16);
       svg("rect", { x: x - w / 2, y: y - 18, width: w, height: 36, rx: 6, class: "cv-gate" }, box);
     }
-    const tx = svg("text", { x, y: y + 6, class: kind === "gate" ? "cv-gate-text" : "cv-op-text" }, box);
-    tx.textContent = text;
+    svgMath(svg("text", { x, y: y + 6, class: kind === "gate" ? "cv-gate-text" : "cv-op-text" }, box), text);
   }
-  for (const [x, y, text] of spec.texts) {
-    const tx = svg("text", { x, y, class: "cv-diagram-caption" }, box);
-    tx.textContent = text;
-  }
+  for (const [x, y, text] of spec.texts) svgMath(svg("text", { x, y, class: "cv-diagram-caption" }, box), text);
 
   // --- equations
-  side.appendChild(el("div", "cv-sub", "The equations at this step, for the selected unit"));
+  info.appendChild(el("div", "cv-sub", "The equations at this step, for the selected unit"));
   const eqs = el("div", "cv-eqs");
-  side.appendChild(eqs);
+  info.appendChild(eqs);
   const slots = [];
   for (const line of EQUATIONS[run.arch]) {
     const row = el("div", "cv-eq");
@@ -250,9 +267,9 @@ function buildRun(view, run, data) {
 
   // --- top-k
   const ktitle = el("div", "cv-sub");
-  side.appendChild(ktitle);
+  info.appendChild(ktitle);
   const topk = el("div", "cv-topk");
-  side.appendChild(topk);
+  info.appendChild(topk);
   const K = run.topk.chars[0].length;
   const krows = [];
   for (let j = 0; j < K; j++) {
@@ -306,7 +323,8 @@ function buildRun(view, run, data) {
     const every = Math.max(1, Math.ceil(T / (data.presenter ? 40 : 70)));
     const tickvals = xs.filter((x) => (x - 1) % every === 0);
     const ticktext = tickvals.map((x) => data.plabels[x - 1]);
-    const custom = ys.map(() => data.plabels);
+    const pairs = data.plabels.map((lab, k) => [k + 1 + data.offset, lab]);  // hover: step number and character
+    const custom = ys.map(() => pairs);
     const height = Math.max(150, Math.min(340, 70 + 2.2 * H)) * (data.presenter ? 1.25 : 1);
     for (const pl of plots) {
       const arr = arrays[pl.p.name];
@@ -314,7 +332,7 @@ function buildRun(view, run, data) {
       const trace = {
         type: "heatmap", z, x: xs, y: ys, zmin: pl.p.zmin, zmax: pl.p.zmax, colorscale: pl.p.colorscale,
         customdata: custom, colorbar: { thickness: 10, len: 0.95, outlinewidth: 0 },
-        hovertemplate: `t=%{x} '%{customdata}' · unit %{y} · ${pl.p.name}=%{z:.2f}<extra></extra>`,
+        hovertemplate: `t=%{customdata[0]} '%{customdata[1]}' · unit %{y} · ${pl.p.name}=%{z:.2f}<extra></extra>`,
       };
       const layout = {
         height, margin: { l: 44, r: 8, t: 4, b: 34 }, paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)",
@@ -338,15 +356,15 @@ function buildRun(view, run, data) {
     const t = view.t, u = view.unit;
     const w = wires(t, u);
     dtitle.textContent = `The cell at t = ${t}, unit ${u} (hover a wire to find its term)`;
-    for (const [name, { path, label }] of Object.entries(wireEls)) {
+    for (const [name, { path, value }] of Object.entries(wireEls)) {
       const v = w[name];
       const kind = WIRE_KIND[name];
       const lut = kind === "gate" ? data.luts.Cividis : data.luts.RdBu_r;
       const lo = kind === "gate" ? 0 : kind === "wide" ? -cRange : -1;
       const hi = kind === "gate" ? 1 : kind === "wide" ? cRange : 1;
       path.setAttribute("stroke", colour(lut, v, lo, hi));
-      label.textContent = `${WIRE_LABEL[name]} = ${FMT(v)}`;
-      label.setAttribute("data-value", String(v));
+      value.textContent = FMT(v);
+      value.setAttribute("data-value", String(v));
     }
     for (const [s, name, p] of slots) s.textContent = p ? PAREN(w[name]) : FMT(w[name]);
     const next = t < T ? data.labels[t] : null;
@@ -390,10 +408,10 @@ export default function (component) {
     bar.appendChild(b);
     return b;
   };
-  const bHome = btn("First step", "⏮", "First step (Home)");
+  const bHome = btn("First step", "|◀", "First step (Home)");
   const bPrev = btn("Previous step", "◀ Prev", "Previous step (←)");
   const bNext = btn("Next step", "Next ▶", "Next step (→)");
-  const bEnd = btn("Last step", "⏭", "Last step (End)");
+  const bEnd = btn("Last step", "▶|", "Last step (End)");
   const bPlay = btn("Play", "▶ Play", "Play / pause (P)");
   const speed = el("select", "cv-speed");
   speed.setAttribute("aria-label", "Playback speed");
@@ -473,7 +491,7 @@ export default function (component) {
   const play = () => {
     if (view.playing) return stop();
     if (view.t >= T) view.set(1, view.unit);
-    bPlay.textContent = "⏸ Pause";
+    bPlay.textContent = "❚❚ Pause";
     bPlay.setAttribute("aria-label", "Pause");
     view.playing = setInterval(() => (view.t >= T ? stop() : step(1)), 1000 / Number(speed.value));
   };

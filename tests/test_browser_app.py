@@ -1,0 +1,52 @@
+"""The app as a shared link opens it: a deep link on a freshly started server, and every page once."""
+import ast
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, _free_port, assert_no_errors, settle, start_app, wait_healthy
+
+from explorer.ui.router import PAGES
+
+
+def test_every_page_file_starts_with_the_router_guard():
+    for path, *_ in PAGES:
+        tree = ast.parse((ROOT / path).read_text())
+        calls = [n for n in tree.body if isinstance(n, ast.Expr) and isinstance(n.value, ast.Call)]
+        assert calls and getattr(calls[0].value.func, "id", "") == "ensure_router", path
+
+
+def test_page_files_are_named_after_their_url_paths():
+    for path, _, _, url in PAGES:
+        if url:
+            assert Path(path).stem == url, "a pages/ file must be named like its URL path (legacy pages/ mode)"
+
+
+@pytest.mark.parametrize("url", ["cell-explorer", "gradient-lab"])
+def test_deep_link_on_a_fresh_server_opens_the_routed_page(browser, tmp_path, url):
+    port = _free_port()
+    proc = start_app(port, tmp_path / "server.log")
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_healthy(base, proc)
+        ctx = browser.new_context(viewport={"width": 1440, "height": 900})
+        page = ctx.new_page()
+        page.goto(f"{base}/{url}")
+        settle(page)
+        assert_no_errors(page)
+        nav = page.locator("[data-testid='stSidebarNavLink']").all_inner_texts()
+        assert any("Cell Explorer" in n for n in nav), nav  # the router's titles, not raw file names
+        assert not any(n.strip() in ("app", "cell-explorer") for n in nav)
+        ctx.close()
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@pytest.mark.parametrize("path,title", [(f"/{url}", title) for _, title, _, url in PAGES])
+def test_every_page_opens_without_errors(page, app_url, path, title):
+    page.goto(app_url + path)
+    settle(page, 90_000)
+    assert_no_errors(page)
+    assert page.locator("[data-testid='stAlertContentError']").count() == 0
+    assert title.split(" &")[0] in page.locator("h1").first.inner_text()

@@ -1,0 +1,105 @@
+"""The Cell Explorer in Debian's Chromium: stepping with no server round trip, keyboard, play, diagram numbers."""
+import re
+import time
+
+import pytest
+
+from conftest import assert_no_errors, settle
+
+from explorer.diagram import aux_arrays, wire_values
+from explorer.model import CharModel, ModelConfig
+from explorer.text import Vocab
+
+
+def open_explorer(page, app_url, query=""):
+    page.set_viewport_size({"width": 1440, "height": 1600})
+    page.goto(f"{app_url}/cell-explorer{query}")
+    settle(page)
+    page.locator(".cv-root[data-ready='1']").wait_for(timeout=60_000)
+    assert_no_errors(page)
+    return page.get_by_test_id("cv-step")
+
+
+def test_next_step_moves_the_cursor(page, app_url):
+    step = open_explorer(page, app_url)
+    assert step.inner_text() == "t = 1"
+    page.get_by_role("button", name="Next step").click()
+    assert step.inner_text() == "t = 2"
+    page.get_by_role("button", name="Previous step").click()
+    assert step.inner_text() == "t = 1"
+    assert not page.js_errors
+
+
+def test_keyboard_and_play_pause(page, app_url):
+    step = open_explorer(page, app_url, "?text=hello%20there")
+    page.locator("h1").click()  # focus on the page, not a text field
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    assert step.inner_text() == "t = 3"
+    page.keyboard.press("End")
+    assert step.inner_text() == "t = 11"
+    page.keyboard.press("Home")
+    assert step.inner_text() == "t = 1"
+    # typing in the text area must not move the cursor
+    page.get_by_role("textbox", name="Text the cell reads").press("ArrowRight")
+    assert step.inner_text() == "t = 1"
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_timeout(1300)  # 4 steps/s
+    playing_at = int(step.inner_text().split("= ")[1])
+    assert playing_at >= 3
+    page.get_by_role("button", name="Pause").click()
+    paused_at = step.inner_text()
+    page.wait_for_timeout(700)
+    assert step.inner_text() == paused_at
+
+
+def test_diagram_numbers_are_the_trace_numbers(page, app_url):
+    step = open_explorer(page, app_url, "?cells=lstm,gru&hidden=8&seed=3&text=hello%20world")
+    for _ in range(4):
+        page.get_by_role("button", name="Next step").click()
+    page.get_by_role("button", name="Next unit").click()
+    page.get_by_role("button", name="Next unit").click()
+    assert step.inner_text() == "t = 5"
+    for arch in ("lstm", "gru"):
+        model = CharModel(Vocab.printable(), ModelConfig(arch, 8, seed=3))
+        tt = model.trace_text("hello world")
+        expected = wire_values(tt.trace, aux_arrays(model.cell, tt.trace), 5, 2)
+        run = page.locator(f".cv-run[data-run='{arch}']")
+        for name, value in expected.items():
+            shown = float(run.locator(f"g[data-wire='{name}'] .cv-wire-value").get_attribute("data-value"))
+            assert shown == pytest.approx(value, abs=2e-6), (arch, name)
+
+
+def test_clicking_a_heatmap_cell_selects_step_and_unit(page, app_url):
+    step = open_explorer(page, app_url, "?hidden=8&text=abcdefgh")
+    drag = page.locator(".cv-run[data-run='lstm'] .cv-plot").first.locator(".nsewdrag").first
+    box = drag.bounding_box()
+    # the centre of the cell at t = 6, unit 3 (time on x, unit on y top-down)
+    x, y = box["x"] + (6 - 0.5) / 8 * box["width"], box["y"] + (3 + 0.5) / 8 * box["height"]
+    page.mouse.move(x - 5, y)
+    page.mouse.move(x, y)  # plotly reports a click on the point it is hovering
+    page.wait_for_timeout(200)
+    hover = page.evaluate("() => document.querySelector('.hoverlayer').textContent")
+    assert hover.startswith("t=6 'f' · unit 3 · i="), hover
+    page.mouse.click(x, y)
+    page.wait_for_timeout(300)
+    assert step.inner_text() == "t = 6"
+    assert page.get_by_label("Selected unit").input_value() == "3"
+
+
+def test_hostile_text_is_shown_as_text_never_as_html(page, app_url):
+    open_explorer(page, app_url, "?text=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E")
+    assert page.locator("img[src='x']").count() == 0
+    chars = page.locator(".cv-ch").all_inner_texts()
+    assert chars[:4] == ["<", "i", "m", "g"]
+
+
+def test_the_cursor_reaches_the_url_once_stepping_pauses(page, app_url):
+    step = open_explorer(page, app_url, "?text=hello")
+    page.get_by_role("button", name="Next step").click()
+    page.get_by_role("button", name="Next step").click()
+    assert step.inner_text() == "t = 3"
+    deadline = time.time() + 10
+    while "t=3" not in page.url and time.time() < deadline:
+        page.wait_for_timeout(200)
+    assert re.search(r"[?&]t=3\b", page.url), page.url

@@ -1,0 +1,65 @@
+"""The Cell Explorer page, headless (AppTest): defaults, hostile input, links, what-ifs."""
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import APPTEST_TIMEOUT
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+def open_page(**query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=APPTEST_TIMEOUT)
+    for k, v in query.items():
+        at.query_params[k] = v
+    at.switch_page("pages/cell-explorer.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def texts(at) -> str:
+    return " ".join(str(e.value) for kind in (at.error, at.warning, at.info) for e in kind)
+
+
+def test_default_scene_runs_and_counts_parameters():
+    at = open_page()
+    assert at.title[0].value == "Cell Explorer"
+    assert at.text_area[0].value == "hello"
+    assert not at.error
+    df = at.dataframe[0].value
+    assert list(df["cell"]) == ["LSTM", "GRU", "RNN"]
+    assert list(df["parameters"]) == [4 * 16 * (98 + 16) + 8 * 16, 3 * 16 * (98 + 16) + 6 * 16, 16 * (98 + 16) + 2 * 16]
+
+
+@pytest.mark.parametrize("text,expect", [
+    ("", "empty"),
+    ("   \n", "only whitespace"),
+    ("<script>alert(1)</script> 😀 é\u202e", "unknown token"),
+    ("x" * 200_000, "only the first 2,000"),
+])
+def test_hostile_text_gets_a_clear_message(text, expect):
+    at = open_page()
+    at.text_area[0].set_value(text).run()
+    assert not at.exception
+    assert expect in texts(at)
+
+
+def test_bad_link_values_are_clamped_with_a_notice():
+    at = open_page(hidden="100000", seed="abc", cells="lstm,evil")
+    assert not at.exception
+    notes = texts(at)
+    assert "hidden" in notes and "outside" in notes and "seed" in notes
+    assert at.number_input(key="ce.hidden").value == 256
+
+
+def test_a_clamp_adds_a_what_if_run():
+    at = open_page(cells="lstm,gru", clamp="1", cgate="f", cval="1.0", cfrom="2")
+    assert not at.exception and not at.error
+    # the URL keeps the scene
+    assert at.query_params["clamp"] == ["1"] or at.query_params["clamp"] == "1"
+
+
+def test_bad_unit_list_says_what_is_expected():
+    at = open_page(clamp="1", cunits="3, x")
+    assert "Units must be" in texts(at)

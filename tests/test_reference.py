@@ -1,0 +1,66 @@
+"""Clamped what-if runs through the reference equations."""
+import pytest
+import torch
+
+from explorer.cells import GRU, LSTM, RNN
+from explorer.model import CharModel, ModelConfig
+from explorer.reference import Clamp, reference_trace
+from explorer.text import Vocab
+from explorer.whatif import clamped_text_trace, describe
+
+
+def test_forget_one_input_zero_freezes_the_memory_from_the_clamp_step():
+    cell = LSTM(4, 6, seed=1)
+    x = torch.randn(12, 4, generator=torch.Generator().manual_seed(0))
+    base = reference_trace(cell, x)
+    k = 5
+    tr = reference_trace(cell, x, [Clamp("f", 1.0, k), Clamp("i", 0.0, k)])
+    # c_t = 1 * c_{t-1} + 0 * g_t: constant from step k on (step k is row k-1, equal to c_{k-1})
+    for t in range(k, 13):
+        torch.testing.assert_close(tr.c[t - 1], base.c[k - 2], atol=0, rtol=0)
+    # before the clamp step the runs are identical
+    torch.testing.assert_close(tr.h[: k - 1], base.h[: k - 1], atol=0, rtol=0)
+    torch.testing.assert_close(tr.c[: k - 1], base.c[: k - 1], atol=0, rtol=0)
+    assert not torch.equal(tr.h[k - 1:], base.h[k - 1:])  # the output gate still moves h
+
+
+def test_forget_zero_erases_and_clamped_units_only():
+    cell = LSTM(3, 5, seed=2)
+    x = torch.randn(8, 3, generator=torch.Generator().manual_seed(1))
+    tr = reference_trace(cell, x, [Clamp("f", 0.0, 1, units=(1, 3))])
+    torch.testing.assert_close(tr.c[:, 1], tr.gates["i"][:, 1] * tr.gates["g"][:, 1])
+    assert torch.all(tr.gates["f"][:, [1, 3]] == 0)
+    assert torch.all(tr.gates["f"][:, [0, 2, 4]] > 0)
+
+
+def test_gru_update_gate_one_keeps_the_state():
+    cell = GRU(3, 4, seed=0)
+    x = torch.randn(9, 3, generator=torch.Generator().manual_seed(2))
+    base = reference_trace(cell, x)
+    tr = reference_trace(cell, x, [Clamp("z", 1.0, 4)])
+    for t in range(4, 10):
+        torch.testing.assert_close(tr.h[t - 1], base.h[2])
+    torch.testing.assert_close(tr.h[:3], base.h[:3], atol=0, rtol=0)
+
+
+def test_unclamped_reference_equals_the_fast_trace():
+    for cls in (LSTM, GRU, RNN):
+        cell = cls(5, 7, seed=4)
+        x = torch.randn(20, 5)
+        torch.testing.assert_close(reference_trace(cell, x).h, cell.trace(x).h, atol=1e-6, rtol=0)
+
+
+def test_bad_clamps_are_refused_with_a_message():
+    with pytest.raises(ValueError, match="no gate 'f'"):
+        reference_trace(GRU(2, 3), torch.zeros(2, 2), [Clamp("f", 1.0)])
+    with pytest.raises(ValueError, match="0..2"):
+        reference_trace(LSTM(2, 3), torch.zeros(2, 2), [Clamp("f", 1.0, units=(5,))])
+
+
+def test_clamped_text_trace_changes_predictions_only_after_the_clamp():
+    model = CharModel(Vocab.from_text("hello"), ModelConfig("lstm", 8, seed=0))
+    base = model.trace_text("hellohello")
+    tt = clamped_text_trace(model, "hellohello", (Clamp("f", 0.0, 4),))
+    torch.testing.assert_close(tt.probs[:3], base.probs[:3], atol=1e-6, rtol=0)
+    assert not torch.allclose(tt.probs[3:], base.probs[3:])
+    assert describe((Clamp("f", 1.0, 3), Clamp("i", 0.0, 3))) == "f = 1, i = 0 from t = 3 (all units)"
