@@ -22,11 +22,12 @@ import torch
 from torch import nn
 
 from explorer.cells import CELLS, Cell
+from explorer.gradient_lab import ArchCurves, measure
 from explorer.model import carry_bias
 from explorer.tasks import TaskSpec, make_batch, task_loss, task_metric, skill
 
 __all__ = ["Contestant", "CONTESTANTS", "RaceConfig", "SequenceModel", "Curve", "Entry", "RaceProgress",
-           "RaceResult", "run_race", "SweepResult", "sweep_lag"]
+           "RaceResult", "run_race", "gradient_reach", "SweepResult", "sweep_lag"]
 
 
 @dataclass(frozen=True)
@@ -229,6 +230,12 @@ def run_race(config: RaceConfig, on_progress: Callable[[RaceProgress], None] | N
                              seconds=r.seconds, final_metric=final, solved_step=r.solved_step,
                              solved_seconds=r.solved_seconds, skill=skill(task, final)))
     return RaceResult(config=config, entries=tuple(entries), elapsed=elapsed, interrupted=interrupted)
+
+
+def gradient_reach(result: RaceResult, x: torch.Tensor) -> dict[str, ArchCurves]:
+    """How far back each trained contestant's gradient ‖∂h_T/∂x_t‖ reaches on one task input x (L, I),
+    measured as in the Gradient Lab (float64): the reason a winner could learn what the others could not."""
+    return measure({e.contestant.key: (e.model.cell, x) for e in result.entries})
 
 
 def _warm_up(runners: list[_Runner], batch) -> None:

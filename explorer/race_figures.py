@@ -7,12 +7,16 @@ are drawn dashed in the same colour.
 from __future__ import annotations
 
 import plotly.graph_objects as go
+import torch
+
+from explorer.gradient_lab import ArchCurves
+from explorer.gradients import by_distance
 
 from explorer.race import CONTESTANTS, Curve, RaceResult, SweepResult
 from explorer.style import ARCH_COLORS, base_layout
 from explorer.tasks import TaskSpec
 
-__all__ = ["contestant_line", "race_curves_figure", "scoreboard_figure", "sweep_figure"]
+__all__ = ["contestant_line", "race_curves_figure", "scoreboard_figure", "sweep_figure", "reach_figure"]
 
 BASELINE_COLOR = "#7f7f7f"
 
@@ -100,5 +104,39 @@ def sweep_figure(sweep: SweepResult, task: TaskSpec, *, presenter: bool = False)
     base_layout(fig, title=f"{task.label}: final {task.metric} against the lag T", height=380, presenter=presenter)
     fig.update_xaxes(title="lag T (log scale)", type="log", tickvals=list(sweep.lags))
     fig.update_yaxes(**_metric_axis(task))
+    fig.update_layout(legend=dict(orientation="h", y=-0.22, x=0), margin=dict(b=90))
+    return fig
+
+
+REACH_FLOOR = -20.0  # log10: curves are drawn down to 1e-20 of their value at distance 0
+
+
+def reach_figure(task: TaskSpec, curves: dict[str, ArchCurves], *, presenter: bool = False) -> go.Figure:
+    """After training: ‖∂h_T/∂x_t‖ relative to distance 0, against the distance d = T − t, per contestant.
+
+    The answer of first_symbol sits at d = T − 1 (marked): a cell whose curve is ~0 there cannot be
+    taught to use it, however long it trains.
+    """
+    fig = go.Figure()
+    L = task.steps
+    lo, hi = 0.0, 0.0
+    for key, c in curves.items():
+        log10 = by_distance(c.sens.input_log10)  # (L,) by distance, 0 at d = 0
+        keep = torch.isfinite(log10) & (log10 >= REACH_FLOOR - 2)
+        lo, hi = min(lo, float(log10[keep].min())), max(hi, float(log10[keep].max()))
+        d = torch.arange(L)[keep]
+        fig.add_scatter(x=d.tolist(), y=torch.pow(10.0, log10[keep]).tolist(), mode="lines", name=CONTESTANTS[key].label,
+                        line=contestant_line(key), customdata=[f"{10 ** v:.2g}" for v in log10[keep].tolist()],
+                        hovertemplate=CONTESTANTS[key].label + " · distance %{x} · %{customdata} of its start<extra></extra>")
+    where = {"first_symbol": "the symbol to remember", "adding": "the start of the sequence",
+             "copy": "the last symbol to copy", "brackets": "the first bracket"}[task.kind]
+    mark = L - 1 if task.kind != "copy" else L - 10  # copy: the 10th symbol sits at t = 10
+    fig.add_vline(x=mark, line=dict(color=BASELINE_COLOR, dash="dot", width=2),
+                  annotation_text=f"{where} (d = {mark})", annotation_position="bottom left")
+    base_layout(fig, title="After the race: how far back does the gradient reach? ‖∂h_T/∂x_t‖ relative to d = 0",
+                height=400, presenter=presenter)
+    fig.update_xaxes(title="distance d = T − t (steps back from the last step)", range=[0, L - 1])
+    fig.update_yaxes(type="log", exponentformat="power", title="relative to d = 0 (log)",
+                     range=[max(lo, REACH_FLOOR) - 0.5, hi + 0.5])
     fig.update_layout(legend=dict(orientation="h", y=-0.22, x=0), margin=dict(b=90))
     return fig

@@ -10,8 +10,8 @@ from explorer.ui.router import ensure_router
 
 ensure_router()
 
-from explorer.race import CONTESTANTS, RaceConfig, RaceProgress, run_race, sweep_lag
-from explorer.race_figures import race_curves_figure, scoreboard_figure, sweep_figure
+from explorer.race import CONTESTANTS, RaceConfig, RaceProgress, gradient_reach, run_race, sweep_lag
+from explorer.race_figures import reach_figure, race_curves_figure, scoreboard_figure, sweep_figure
 from explorer.tasks import TASKS, TaskSpec, make_batch
 from explorer.ui.gradient_cache import one_torch_thread
 from explorer.ui.state import PageState, Param
@@ -87,12 +87,14 @@ def race(config: RaceConfig) -> None:
     st.session_state.pop("_race.result", None)  # nothing half-finished survives an interrupted race
     st.session_state["_race.pending"] = "race"
     bar, status, chart = st.progress(0.0, text="starting…"), st.empty(), st.empty()
+    st.session_state.pop("_race.reach", None)
+    x = make_batch(config.task, 1, torch.Generator().manual_seed(config.seed)).x[:, 0]  # (L, I): one sequence
     with one_torch_thread():  # tiny steps: a second thread only waits for a busy core
         result = run_race(config, on_progress=lambda p: show_progress(bar, chart, status, config, p))
-    st.session_state["_race.result"] = result
+        reach = gradient_reach(result, x)
+    st.session_state["_race.result"], st.session_state["_race.reach"] = result, reach
     st.session_state.pop("_race.pending", None)
     trained = {k: v for k, v in st.session_state.get(TRAINED_KEY, {}).items() if not k.startswith("Memory Race")}
-    x = make_batch(config.task, 1, torch.Generator().manual_seed(config.seed)).x[:, 0]  # (L, I): one sequence
     for e in result.entries:  # this session's own models; never shared between users
         trained[f"Memory Race · {e.contestant.label} · {config.task.label}, T = {config.task.lag}"] = (e.model.cell, x)
     st.session_state[TRAINED_KEY] = trained
@@ -143,6 +145,12 @@ def results() -> None:
                    "ms per step": round(1000 * e.seconds / max(e.steps, 1), 1),
                    "parameters": sum(p.numel() for p in e.model.parameters())} for e in result.entries],
                  hide_index=True, width="stretch")
+    reach = st.session_state.get("_race.reach")
+    if reach is not None:
+        st.plotly_chart(reach_figure(cfg.task, reach), key="mr.reach")
+        st.caption("Why the winner won: the gradient of the last output with respect to each earlier input, measured "
+                   "on one sequence in the trained cells (float64, as in the Gradient Lab). Where a curve has fallen to "
+                   "1e-10 by the dotted line, no training signal reaches the step that holds the answer.")
     st.page_link("pages/gradient-lab.py", label="Gradient Lab: how far back can each cell carry a gradient?",
                  icon=":material/trending_down:")
 
