@@ -161,8 +161,8 @@ if train_clicked and prepared is not None and chosen:
 entries = trained_entries()
 if not entries:
     if not train_clicked:
-        st.info("Press **Train**. On “hello” each cell learns h → e, he → l, hel → l, hell → o in well under "
-                "a second.")
+        st.info("Press **Train**. On “hello” each cell learns h → e, he → l, hel → l, hell → o in about a "
+                "second (a few dozen Adam steps).")
     P.publish()
     st.stop()
 
