@@ -1,6 +1,10 @@
 """Unit Finder: which units of a trained model count brackets, track strings, comments, line position?"""
 import streamlit as st
 
+from explorer.ui.router import ensure_router
+
+ensure_router()
+
 from explorer.corpus import PYTHON_SAMPLE, sample_text
 from explorer.features import FEATURE_LABELS, FEATURES, MAX_PATTERN_LEN
 from explorer.shipped import DEFAULT_MODELS
@@ -21,10 +25,10 @@ P = PageState("uf", [
     Param("feature", "bracket_depth", choices=FEATURES + ("regex",)),
     Param("auto", True),
     Param("unit", 0, lo=0, hi=511),
-    Param("t", 265, lo=0, hi=MAX_CHARS - 1),
-    Param("start", 262, lo=0, hi=MAX_CHARS - 1),
-    Param("end", 276, lo=1, hi=MAX_CHARS),
-    Param("thr", 0.3, lo=-10.0, hi=10.0),
+    Param("t", 319, lo=0, hi=MAX_CHARS - 1),
+    Param("start", 305, lo=0, hi=MAX_CHARS - 1),
+    Param("end", 320, lo=1, hi=MAX_CHARS),
+    Param("thr", 0.5, lo=-10.0, hi=10.0),
     Param("regex", r"self\.\w+", max_len=MAX_PATTERN_LEN),
     Param("gate", "f", choices=("f", "i", "o", "z", "r")),
     Param("presenter", False),
@@ -135,7 +139,7 @@ with left:
 with right:
     k = A.trained.top_k(5)
     st.plotly_chart(topk_bars([char_label(A.trained.vocab.chars[int(i)]) for i in k.ids[cursor]],
-                              [float(p) for p in k.probs[cursor]], after=f"'{labels[cursor]}' (t={cursor})",
+                              [float(p) for p in k.probs[cursor]], after=f"'{labels[cursor]}'",
                               presenter=presenter), key="uf.topk_fig", config={"displayModeBar": False})
 
 st.plotly_chart(unit_over_time(A.acts[:, unit], A.features[feature], unit=unit, value_name=sig, feature_name=feature,
