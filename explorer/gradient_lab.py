@@ -5,7 +5,7 @@ Importable from a notebook: `lab_scene(LabConfig(...))` gives the same numbers t
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Mapping
 
 import torch
@@ -17,7 +17,7 @@ from explorer.model import carry_bias
 from explorer.text import Vocab, char_label, prepare_text
 
 __all__ = ["LabConfig", "LabInput", "ArchCurves", "LabScene", "MAX_STEPS", "DEFAULT_TEXT", "ARCH_ORDER",
-           "lab_input", "lab_cells", "measure", "lab_scene"]
+           "lab_input", "lab_cell", "lab_cells", "relevant", "measure", "lab_curves", "lab_scene"]
 
 MAX_STEPS = 1000  # longest sequence the lab traces
 ARCH_ORDER = ("rnn", "lstm", "gru")
@@ -106,19 +106,29 @@ def lab_input(config: LabConfig) -> LabInput:
     return LabInput(x=x, labels=tuple(char_label(ch) for ch in text), notice=prepared.notice)
 
 
+def lab_cell(config: LabConfig, arch: str, input_size: int) -> Cell:
+    """One untrained cell, float64, seeded, with its knob applied (a fresh module)."""
+    cell = CELLS[arch](input_size, config.hidden_size, seed=config.seed, dtype=torch.float64)
+    if arch == "lstm":
+        carry_bias(cell, config.forget_bias)
+    elif arch == "gru":
+        carry_bias(cell, config.update_bias)
+    elif config.rnn_radius is not None:
+        cell = with_spectral_radius(cell, config.rnn_radius)
+    return cell
+
+
 def lab_cells(config: LabConfig, input_size: int) -> dict[str, Cell]:
-    """The three untrained cells, float64, same seed, with the knobs applied (each a fresh module)."""
-    cells: dict[str, Cell] = {}
-    for arch in ARCH_ORDER:
-        cell = CELLS[arch](input_size, config.hidden_size, seed=config.seed, dtype=torch.float64)
-        if arch == "lstm":
-            carry_bias(cell, config.forget_bias)
-        elif arch == "gru":
-            carry_bias(cell, config.update_bias)
-        elif config.rnn_radius is not None:
-            cell = with_spectral_radius(cell, config.rnn_radius)
-        cells[arch] = cell
-    return cells
+    """The three untrained cells, same seed, in ARCH_ORDER."""
+    return {arch: lab_cell(config, arch, input_size) for arch in ARCH_ORDER}
+
+
+def relevant(config: LabConfig, arch: str) -> LabConfig:
+    """`config` with the knobs that do not touch `arch` set to their defaults: a cache key per cell, so
+    moving the forget-bias slider recomputes the LSTM alone."""
+    return replace(config, forget_bias=config.forget_bias if arch == "lstm" else 0.0,
+                   update_bias=config.update_bias if arch == "gru" else 0.0,
+                   rnn_radius=config.rnn_radius if arch == "rnn" else None)
 
 
 @torch.no_grad()
@@ -141,9 +151,14 @@ def measure(cells: Mapping[str, tuple[Cell, torch.Tensor]]) -> dict[str, ArchCur
     return out
 
 
+def lab_curves(config: LabConfig, arch: str) -> ArchCurves:
+    """The curves of one of the three cells of `config`."""
+    x = lab_input(config).x
+    return measure({arch: (lab_cell(config, arch, x.shape[1]), x)})[arch]
+
+
 def lab_scene(config: LabConfig) -> LabScene:
     """Build the input and the three cells from `config` and measure them all."""
     inp = lab_input(config)
-    cells = lab_cells(config, inp.x.shape[1])
-    curves = measure({arch: (cell, inp.x) for arch, cell in cells.items()})
+    curves = measure({arch: (lab_cell(config, arch, inp.x.shape[1]), inp.x) for arch in ARCH_ORDER})
     return LabScene(config=config, labels=inp.labels, curves=curves, notice=inp.notice)

@@ -171,3 +171,24 @@ def test_rnn_at_spectral_radius_09_reaches_about_50_steps():
     assert 40 <= r.distances[1] <= 80, r  # vs ~21 at default init
     r0, _ = _reach(RNN(I_PHYS, H_PHYS, seed=0, dtype=torch.float64))
     assert r.distances[1] > 1.5 * r0.distances[1]
+
+
+# ----------------------------------------------------------------------------- the lab's scene
+def test_measure_takes_any_cell_and_the_scene_is_deterministic():
+    from explorer.gradient_lab import LabConfig, lab_curves, lab_scene, measure
+    from explorer.model import CharModel, ModelConfig
+    from explorer.text import Vocab
+
+    vocab = Vocab.from_text("hello world")
+    model = CharModel(vocab, ModelConfig(arch="gru", hidden_size=8, seed=1))  # float32, as trained models are
+    x = model.one_hot(vocab.encode("hello world hello"))  # (T, V)
+    got = measure({"mine": (model.cell, x)})["mine"]
+    assert got.arch == "gru" and got.sens.steps == 17 and got.carry is not None
+    assert model.cell.weight_ih.dtype == torch.float32
+
+    config = LabConfig(text="abcabcabc" * 5, hidden_size=16, forget_bias=3.0)
+    a, b = lab_scene(config), lab_scene(config)
+    for arch in ("rnn", "lstm", "gru"):
+        assert torch.equal(a.curves[arch].sens.input_log10, b.curves[arch].sens.input_log10)
+        assert torch.equal(lab_curves(config, arch).sens.input_log10, a.curves[arch].sens.input_log10)
+    assert a.curves["lstm"].carry_mean > 0.9 and a.curves["gru"].carry_mean < 0.6
