@@ -1,0 +1,59 @@
+"""Trace cost against the fused torch forward alone (issue 2).
+
+    python benchmarks/bench_trace.py
+
+Reference: the fused `torch.nn.LSTM` / `GRU` forward on the same input, in the same process, 2 threads.
+Also the per-step Python loop (explorer.reference) for scale. Reports medians and ratios.
+"""
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from explorer.cells import GRU, LSTM  # noqa: E402
+from explorer.reference import reference_trace  # noqa: E402
+
+T, I, H = 1000, 64, 128
+
+
+def paired(reference, candidate, repeat=31, warmup=3):
+    """Median ms of each, and the median of per-pair ratios: runs alternate, so a busy machine slows both alike."""
+    for _ in range(warmup):
+        reference(), candidate()
+    ref, cand, ratios = [], [], []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        reference()
+        t1 = time.perf_counter()
+        candidate()
+        t2 = time.perf_counter()
+        ref.append(t1 - t0)
+        cand.append(t2 - t1)
+        ratios.append((t2 - t1) / (t1 - t0))
+    return statistics.median(ref) * 1e3, statistics.median(cand) * 1e3, statistics.median(ratios)
+
+
+def main():
+    torch.set_num_threads(2)
+    x = torch.randn(T, I, generator=torch.Generator().manual_seed(0))
+    print(f"T={T} I={I} H={H}, torch {torch.__version__}, {torch.get_num_threads()} threads")
+    for cls in (LSTM, GRU):
+        cell = cls(I, H, seed=0)
+        module = cell.to_torch()
+        xb = x.unsqueeze(1)
+
+        def fused():
+            with torch.no_grad():
+                module(xb)
+
+        f_ms, t_ms, ratio = paired(fused, lambda: cell.trace(x))
+        _, l_ms, loop_ratio = paired(fused, lambda: reference_trace(cell, x), repeat=3, warmup=1)
+        print(f"{cls.__name__:5} fused nn.{cls.__name__} forward {f_ms:7.2f} ms | trace {t_ms:7.2f} ms = {ratio:.2f}x "
+              f"fused | per-step Python loop {l_ms:8.1f} ms = {loop_ratio:.1f}x fused")
+
+
+if __name__ == "__main__":
+    main()
