@@ -13,11 +13,11 @@ import torch
 from explorer.cells import CELLS, Cell
 from explorer.gradients import (Reach, Sensitivities, gate_product, one_torch_thread, reach, rnn_bound,
                                 sensitivities, with_spectral_radius)
-from explorer.model import carry_bias
+from explorer.model import CharModel, carry_bias
 from explorer.text import Vocab, char_label, prepare_text
 
 __all__ = ["LabConfig", "LabInput", "ArchCurves", "LabScene", "MAX_STEPS", "DEFAULT_TEXT", "ARCH_ORDER",
-           "lab_input", "lab_cell", "lab_cells", "relevant", "measure", "lab_curves", "lab_scene"]
+           "lab_input", "lab_cell", "lab_cells", "relevant", "measure", "lab_curves", "lab_scene", "model_scene"]
 
 MAX_STEPS = 1000  # longest sequence the lab traces
 ARCH_ORDER = ("rnn", "lstm", "gru")
@@ -155,6 +155,18 @@ def lab_curves(config: LabConfig, arch: str) -> ArchCurves:
     """The curves of one of the three cells of `config`."""
     x = lab_input(config).x
     return measure({arch: (lab_cell(config, arch, x.shape[1]), x)})[arch]
+
+
+def model_scene(models: Mapping[str, CharModel], text: str, config: LabConfig = LabConfig()) -> LabScene:
+    """The curves of character models (e.g. trained ones), each reading `text` one-hot in its own vocabulary.
+
+    Characters a model does not know become its UNK token. Raises ValueError for unusable text.
+    """
+    inp = lab_input(replace(config, source="text", text=text))  # validation, cap and labels
+    text = text[:inp.x.shape[0]]
+    cells = {arch: (m.cell, m.one_hot(m.vocab.encode(text))) for arch, m in models.items()}  # x: (T, V)
+    order = [a for a in ARCH_ORDER if a in cells] + [a for a in cells if a not in ARCH_ORDER]
+    return LabScene(config=config, labels=inp.labels, curves=measure({a: cells[a] for a in order}), notice=inp.notice)
 
 
 def lab_scene(config: LabConfig) -> LabScene:

@@ -2,14 +2,20 @@
 explorer.gradients / explorer.gradient_lab, the pictures in explorer.gradient_figures."""
 import streamlit as st
 
+from explorer.ui.router import ensure_router
+
+ensure_router()
+
 from explorer.gradient_figures import QUANTITIES, decay_figure, saliency_figure
 from explorer.gradient_lab import ARCH_ORDER, DEFAULT_TEXT, MAX_STEPS, LabConfig
 from explorer.style import ARCH_LABELS
 from explorer.text import MAX_CHARS
-from explorer.ui.gradient_cache import scene
+from explorer.ui.gradient_cache import scene, trained_scene
+from explorer.ui.session_models import trained_models
 from explorer.ui.state import PageState, Param
 
 P = PageState("gl", [
+    Param("cells", "untrained", choices=("untrained", "trained")),
     Param("src", "text", choices=("text", "random")),
     Param("text", DEFAULT_TEXT, max_len=MAX_CHARS),
     Param("T", 400, lo=2, hi=MAX_STEPS),
@@ -79,17 +85,27 @@ with st.sidebar:
     st.radio("Sensitivity to", tuple(QUANTITIES), key=P.key("show"), format_func=QUANTITIES.get)
     st.checkbox("Theory overlays (∏ f, ∏ z, σ_max^d)", key=P.key("overlays"))
     st.toggle("Presenter mode (large fonts)", key=P.key("presenter"))
-    st.caption("Trained vs untrained: this page measures freshly initialised cells. Any trained cell plugs into "
-               "`explorer.gradient_lab.measure`; a switch appears here once trained models are shared by the "
-               "Train & Predict, Memory Race and Unit Finder pages.")
+    st.divider()
+    st.radio("Cells", ("untrained", "trained"), key=P.key("cells"),
+             format_func={"untrained": "untrained (the knobs above)",
+                          "trained": "trained in this session (Train & Predict)"}.get)
 P.publish()
 P.show_notices()
 
 config = LabConfig(source=P.get("src"), text=P.get("text"), length=P.get("T"), hidden_size=P.get("H"),
                    rnn_radius=P.get("radius") if P.get("rescale") else None, forget_bias=P.get("fbias"),
                    update_bias=P.get("zbias"), seed=P.get("seed"))
+models = trained_models() if P.get("cells") == "trained" else {}
+if P.get("cells") == "trained" and not models:
+    st.info("No trained models in this session yet: train some on the **Train & Predict** page, then come back. "
+            "Showing the untrained cells meanwhile.", icon=":material/model_training:")
 try:
-    sc = scene(config)
+    if models:
+        st.caption("Trained models, each reading the typed text one-hot in its own vocabulary (unknown characters "
+                   "become ⟨unk⟩). The knobs for bias, radius, size and seed apply to untrained cells only.")
+        sc = trained_scene(models, P.get("text"))
+    else:
+        sc = scene(config)
 except ValueError as err:  # unusable text: say so, never a traceback
     st.error(str(err), icon=":material/edit_note:")
     st.stop()
@@ -97,9 +113,9 @@ if sc.notice:
     st.warning(sc.notice)
 
 presenter = P.get("presenter")
-exploding = [ARCH_LABELS[a] for a, c in sc.curves.items() if c.peak_log10 > 1]  # 10× its start
+exploding = [ARCH_LABELS[c.arch] for c in sc.curves.values() if c.peak_log10 > 1]  # 10× its start
 if exploding:
-    over = [ARCH_LABELS[a] for a, c in sc.curves.items() if c.overflows]
+    over = [ARCH_LABELS[c.arch] for c in sc.curves.values() if c.overflows]
     st.warning(f"Exploding gradient: for the {', '.join(exploding)} the sensitivity *grows* with distance, because the "
                "recurrent Jacobians stretch more than tanh squashes. The curve is drawn up to the top edge; the page "
                "tracks the exact power of ten" + (f", even where the plain float64 value overflows to +inf "
@@ -121,17 +137,18 @@ with right:
     for arch, c in sc.curves.items():
         r = c.input_reach if P.get("show") == "input" else c.state_reach
         far = [f"{d}" if d is not None else f">\u00a0{r.steps - 1}" for d in r.distances]  # never reached
-        rows.append(f"| **{ARCH_LABELS[arch]}** | {far[0]} | {far[1]} |")
+        rows.append(f"| **{ARCH_LABELS[c.arch]}** | {far[0]} | {far[1]} |")
         if c.carry_mean is not None:
-            gates.append(f"{ARCH_LABELS[arch]}: mean {'f' if arch == 'lstm' else 'z'} = **{c.carry_mean:.2f}**")
+            gates.append(f"{ARCH_LABELS[c.arch]}: mean {'f' if c.arch == 'lstm' else 'z'} = **{c.carry_mean:.2f}**")
         else:
-            gates.append(f"{ARCH_LABELS[arch]}: σ_max(W_hh) = **{c.sigma_max:.2f}**")
+            gates.append(f"{ARCH_LABELS[c.arch]}: σ_max(W_hh) = **{c.sigma_max:.2f}**")
     st.markdown("\n".join(rows))
     st.markdown("The carry gates  \n" + "  \n".join(gates))
 
 strip = P.get("strip")
 st.radio("Saliency strip for", ARCH_ORDER, key=P.key("strip"), horizontal=True, format_func=ARCH_LABELS.get)
-st.plotly_chart(saliency_figure(sc.labels, sc.curves[strip], presenter=presenter), width="stretch",
+shown = sc.curves.get(strip) or next(iter(sc.curves.values()))  # a trained set may lack an architecture
+st.plotly_chart(saliency_figure(sc.labels, shown, presenter=presenter), width="stretch",
                 key="gl.fig.strip")
 st.caption("Read the distance on the text itself: bright characters still move the last hidden state, dark ones "
            "have been forgotten (the colour is ‖∂h_T/∂x_t‖ relative to the last character, on a log scale).")

@@ -78,3 +78,22 @@ def test_page_in_chromium(page, app_url):
     settle(page)
     assert_no_errors(page)
     assert page.get_by_text("0.95").first.is_visible()
+
+
+def test_trained_models_of_this_session_can_be_measured():
+    from explorer.model import CharModel, ModelConfig
+    from explorer.text import Vocab
+    from explorer.training import History
+    from explorer.ui.session_models import TrainedModel
+
+    at = _open(cells="trained")
+    assert any("No trained models" in i.value for i in at.info)  # none yet: says so, shows untrained cells
+    text = "hello hello hello"
+    model = CharModel(Vocab.from_text(text), ModelConfig(arch="lstm", hidden_size=8, seed=0))
+    history = History(arch="lstm", losses=(1.0,), accuracies=(0.5,), steps=1, max_steps=1, seconds=0.1,
+                      stopped_early=False, interrupted=False, text_length=len(text))
+    at.session_state["_session_models.trained"] = {"lstm": TrainedModel("lstm", model, history, text)}
+    at.run()
+    assert not at.exception and not at.error
+    text_md = _markdown(at)
+    assert "**LSTM**" in text_md and "**RNN**" not in text_md  # only the trained cell is measured

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer.gradient_lab import ARCH_ORDER, ArchCurves, LabConfig, LabScene, lab_curves, lab_input, relevant
+from explorer.gradient_lab import (ARCH_ORDER, ArchCurves, LabConfig, LabScene, lab_curves, lab_input, model_scene,
+                                   relevant)
+from explorer.model import CharModel
 
-__all__ = ["scene"]
+__all__ = ["scene", "trained_scene"]
+
+_TRAINED_MEMO = "_gradient_lab.trained"  # session_state: this session's models are never shared
 
 
 @st.cache_data(max_entries=96, show_spinner=False)
@@ -23,3 +27,16 @@ def scene(config: LabConfig) -> LabScene:
     inp = lab_input(config)  # cheap; validates the text before anything is computed
     curves = {arch: _curves(relevant(config, arch), arch) for arch in ARCH_ORDER}
     return LabScene(config=config, labels=inp.labels, curves=curves, notice=inp.notice)
+
+
+def trained_scene(models: dict[str, CharModel], text: str) -> LabScene:
+    """The curves of this session's trained models on `text`, memoised in the session (one entry).
+
+    Not st.cache_data: the models belong to one session and are not hashable by value.
+    """
+    key = (tuple((arch, id(m)) for arch, m in models.items()), text)
+    memo = st.session_state.get(_TRAINED_MEMO)
+    if memo is None or memo[0] != key:
+        memo = (key, model_scene(models, text))
+        st.session_state[_TRAINED_MEMO] = memo
+    return memo[1]
