@@ -17,17 +17,27 @@ from explorer.whatif import describe
 from explorer.payload import MAX_CELLS
 
 ARCHS = ("lstm", "gru", "rnn")
-GATE_CHOICES = {"lstm": ("f", "i", "o", "g"), "gru": ("z", "r")}
+# scenario: (label, gates pinned)
+WHATIFS = {
+    "none": ("No clamp", ()),
+    "freeze": ("LSTM: f = 1 and i = 0 — freeze the memory", (("f", 1.0), ("i", 0.0))),
+    "forget": ("LSTM: f = 0 — forget at every step", (("f", 0.0),)),
+    "nowrite": ("LSTM: i = 0 — write nothing new", (("i", 0.0),)),
+    "expose": ("LSTM: o = 1 — expose the whole cell", (("o", 1.0),)),
+    "gru_keep": ("GRU: z = 1 — keep the old state", (("z", 1.0),)),
+    "gru_overwrite": ("GRU: z = 0 — overwrite with the candidate", (("z", 0.0),)),
+    "custom": ("Custom: one gate to a value", ()),
+}
 P = PageState("ce", [
     Param("text", "hello", max_len=MAX_CHARS),
-    Param("cells", "lstm", max_len=20),
+    Param("cells", ("lstm",), choices=ARCHS),
     Param("hidden", 16, lo=1, hi=256),
     Param("seed", 0, lo=0, hi=1_000_000),
     Param("t", 1, lo=1, hi=MAX_CHARS),
     Param("unit", 0, lo=0, hi=255),
     Param("start", 1, lo=1, hi=MAX_CHARS),
-    Param("clamp", False),
-    Param("cgate", "f"),
+    Param("whatif", "none", choices=tuple(WHATIFS)),
+    Param("cgate", "f", choices=("f", "i", "o", "g", "z", "r")),
     Param("cval", 1.0, lo=0.0, hi=1.0),
     Param("cfrom", 1, lo=1, hi=MAX_CHARS),
     Param("cunits", "all", max_len=200),
@@ -45,9 +55,7 @@ with left:
                  help=f"Up to {MAX_CHARS:,} characters. Untrained models read printable ASCII; anything else "
                       "is shown as ⟨unk⟩.")
 with right:
-    if P.key("cells") + ".w" not in st.session_state:  # the URL's comma list seeds the multi-select once
-        st.session_state[P.key("cells") + ".w"] = [a for a in ARCHS if a in str(P.get("cells")).split(",")] or ["lstm"]
-    st.segmented_control("Cells (one cursor for all)", ARCHS, selection_mode="multi", key=P.key("cells") + ".w",
+    st.segmented_control("Cells (one cursor for all)", ARCHS, selection_mode="multi", key=P.key("cells"),
                          format_func=ARCH_LABELS.get)
     c1, c2 = st.columns(2)
     c1.number_input("Hidden size H", 1, 256, step=1, key=P.key("hidden"),
@@ -55,11 +63,11 @@ with right:
     c2.number_input("Seed", 0, 1_000_000, step=1, key=P.key("seed"),
                     help="The same seed and sizes give the same weights and the same pictures.")
 
-chosen = tuple(a for a in ARCHS if a in (st.session_state.get(P.key("cells") + ".w") or []))
+chosen = tuple(a for a in ARCHS if a in (P.get("cells") or []))
 if not chosen:
     st.info("Choose at least one cell to show.")
+    P.publish()
     st.stop()
-st.session_state[P.key("cells")] = ",".join(chosen)
 
 try:
     prepared = prepare_text(st.session_state[P.key("text")])
@@ -79,34 +87,36 @@ if unknown:
 
 hidden, seed = int(P.get("hidden")), int(P.get("seed"))
 
-# --- what-if: clamp a gate
-with st.expander("What if… a gate is clamped?", expanded=bool(P.get("clamp"))):
-    st.toggle("Clamp a gate (the clamped run is shown next to the original)", key=P.key("clamp"))
-    gated = [a for a in chosen if a in GATE_CHOICES]
-    if P.get("clamp") and not gated:
-        st.info("Clamps act on LSTM or GRU gates: choose one of those cells.")
+# --- what-if: clamp gates
+with st.expander("What if… a gate is clamped?", expanded=P.get("whatif") != "none"):
+    st.selectbox("Scenario", tuple(WHATIFS), key=P.key("whatif"), format_func=lambda k: WHATIFS[k][0],
+                 help="The clamped run is computed by the reference equations and shown beside the original.")
     w1, w2, w3, w4 = st.columns(4)
-    gate_options = sorted({g for a in gated for g in GATE_CHOICES[a]}) or ["f"]
-    if P.get("cgate") not in gate_options:
-        st.session_state[P.key("cgate")] = gate_options[0]
-    w1.selectbox("Gate", gate_options, key=P.key("cgate"),
-                 help="LSTM: f (forget), i (input), o (output), g (candidate). GRU: z (update: share of h kept), r (reset).")
-    w2.select_slider("Value", [0.0, 0.25, 0.5, 0.75, 1.0], key=P.key("cval"))
+    if P.get("whatif") == "custom":
+        w1.selectbox("Gate", ("f", "i", "o", "g", "z", "r"), key=P.key("cgate"),
+                     help="LSTM: f (forget), i (input), o (output), g (candidate). GRU: z (update: share of h kept), r (reset).")
+        w2.select_slider("Value", [0.0, 0.25, 0.5, 0.75, 1.0], key=P.key("cval"))
     w3.number_input("From step t", 1, len(text), key=P.key("cfrom"))
     w4.text_input("Units", key=P.key("cunits"), help="'all', or unit numbers separated by commas, e.g. 0, 3, 7")
-    st.caption("Try f = 1 then i = 0 on an LSTM: the memory freezes. Try f = 0: the cell forgets at every step.")
+    st.caption("f = 1 with i = 0 freezes the LSTM's memory: c_t stays constant while h_t still follows the output "
+               "gate. f = 0 makes it forget at every step. For the GRU, z = 1 keeps h_{t−1} unchanged.")
 
 clamps: tuple[Clamp, ...] = ()
-if P.get("clamp") and gated:
+whatif = P.get("whatif")
+if whatif != "none":
     raw_units = str(P.get("cunits")).strip().lower()
+    units = None
     try:
-        units = None if raw_units in ("", "all") else tuple(sorted({int(u) for u in raw_units.replace(" ", "").split(",") if u}))
-        if units is not None and any(u < 0 or u >= hidden for u in units):
-            raise ValueError
+        if raw_units not in ("", "all"):
+            units = tuple(sorted({int(u) for u in raw_units.replace(" ", "").split(",") if u}))
+            if any(u < 0 or u >= hidden for u in units):
+                raise ValueError
     except ValueError:
-        st.error(f"Units must be 'all' or numbers from 0 to {hidden - 1} separated by commas.")
+        st.error(f"Units must be 'all' or numbers from 0 to {hidden - 1} separated by commas; clamping all units.")
         units = None
-    clamps = (Clamp(P.get("cgate"), float(P.get("cval")), int(min(P.get("cfrom"), len(text))), units),)
+    pins = WHATIFS[whatif][1] if whatif != "custom" else ((P.get("cgate"), float(P.get("cval"))),)
+    start_step = int(min(P.get("cfrom"), len(text)))
+    clamps = tuple(Clamp(g, v, start_step, units) for g, v in pins)
 
 # --- runs, and a window if the text is long
 runs = []
@@ -115,8 +125,13 @@ for arch in chosen:
     model = untrained_model(*key)
     title = f"{ARCH_LABELS[arch]} · H = {hidden} · {model.cell.num_parameters():,} cell parameters"
     runs.append((arch, title, "untrained (PyTorch's default init), seed " + str(seed), key, ()))
-    if clamps and clamps[0].gate in CLAMPABLE[arch] and clamps[0].gate in GATE_CHOICES.get(arch, ()):
-        runs.append((arch + "-whatif", f"{ARCH_LABELS[arch]} what-if", describe(clamps), key, clamps))
+    mine = tuple(c for c in clamps if c.gate in CLAMPABLE[arch])
+    if mine and len(mine) == len(clamps):
+        runs.append((arch + "-whatif", f"{ARCH_LABELS[arch]} what-if: {describe(mine)}",
+                     "the same weights, run through the reference equations with these gates pinned", key, mine))
+if clamps and not any(r[0].endswith("-whatif") for r in runs):
+    st.info(f"The scenario pins {', '.join(c.gate for c in clamps)}, which none of the chosen cells has: "
+            "choose an LSTM (f, i, o, g) or a GRU (z, r).")
 
 panels_per_run = {"lstm": 6, "gru": 6, "rnn": 2}
 cells_per_step = hidden * sum(panels_per_run[r[3][0]] for r in runs)

@@ -1,8 +1,54 @@
+"""Home: what the app is, in one screen, and prepared scenes as links."""
 import streamlit as st
 
 from explorer.ui.router import ensure_router
 
 ensure_router()
 
-st.title("home")
-st.info("This page is being built.")
+st.title("LSTM & GRU Explorer")
+st.markdown(
+    "Recurrent cells on **real numbers**. Type a sequence and watch an LSTM, a GRU and a plain RNN read it one "
+    "character at a time: every gate, the cell state and the hidden state, the cell's wiring with live values, "
+    "and what each cell predicts next. Then train one in seconds, and measure how far back each can carry a "
+    "gradient. Every view is a link: copy the address bar to reopen the same scene.")
+
+SCENES = [
+    ("pages/cell-explorer.py", "hello, step by step", ":material/play_arrow:",
+     "The note's example: an LSTM reads h, e, l, l, o. Press → to step; every gate and state moves together.",
+     {"text": "hello"}),
+    ("pages/cell-explorer.py", "The forget gate at 1 freezes the memory", ":material/ac_unit:",
+     "Clamp f = 1 and i = 0 from step 4: the cell state c_t stops changing, next to the original run.",
+     {"text": "hello, world", "whatif": "freeze", "cfrom": "4", "hidden": "8"}),
+    ("pages/cell-explorer.py", "LSTM, GRU and RNN side by side", ":material/view_column:",
+     "One input, one cursor, three cells, with their parameter counts: the GRU's 3 blocks to the LSTM's 4.",
+     {"text": "hello", "cells": "lstm,gru,rnn", "hidden": "8"}),
+    ("pages/gradient-lab.py", "A plain RNN forgets in 25 steps", ":material/trending_down:",
+     "At PyTorch's default init all three cells lose the gradient within ~30 steps, measured on your text.", {}),
+    ("pages/gradient-lab.py", "Forget bias 3 reaches 100 steps", ":material/trending_flat:",
+     "Push the LSTM's forget gate to f ≈ 0.95 and the gradient survives: the additive cell update at work.",
+     {"fbias": "3.0", "zbias": "3.0"}),
+    ("pages/train.py", "Train on 'hello' in a second", ":material/model_training:",
+     "Feed h, get e, feed e back in. hel → l but hell → o: that needs memory.", {"text": "hello"}),
+    ("pages/memory-race.py", "The first-symbol race", ":material/sports_score:",
+     "Remember the first symbol over 50 steps: the LSTM with forget bias 3 wins; the RNN stays at chance.",
+     {"task": "first_symbol", "T": "50"}),
+    ("pages/unit-finder.py", "A unit that counts brackets", ":material/data_array:",
+     "A model trained on Python source: find the unit that tracks bracket depth, against an untrained one.", {}),
+]
+
+cols = st.columns(2)
+for k, (page, title, icon, blurb, query) in enumerate(SCENES):
+    with cols[k % 2].container(border=True):
+        st.page_link(page, label=title, icon=icon, query_params=query or None)
+        st.caption(blurb)
+
+st.subheader("The pages")
+st.markdown(
+    "- **Cell Explorer** — heatmaps of every gate and state, the cell diagram and its equations with the numbers "
+    "at step t, next-character predictions, clamped-gate what-ifs, the note's single weight matrix.\n"
+    "- **Gradient Lab** — how far back ∂h_T/∂x_t reaches for RNN, LSTM and GRU, on a log axis, with the knobs "
+    "that change it.\n"
+    "- **Train & Predict** — train on any text in seconds, then predictions at every position and generation.\n"
+    "- **Memory Race** — tasks with known answers, the cells trained side by side under one time budget.\n"
+    "- **Unit Finder** — models shipped with the app; which units track brackets, strings and indentation.")
+st.caption("Everything runs on the CPU; the models are real PyTorch modules, checked against torch.nn on every test run.")

@@ -49,17 +49,18 @@ def test_bad_link_values_are_clamped_with_a_notice():
     at = open_page(hidden="100000", seed="abc", cells="lstm,evil")
     assert not at.exception
     notes = texts(at)
-    assert "hidden" in notes and "outside" in notes and "seed" in notes
+    assert "hidden" in notes and "outside" in notes and "seed" in notes and "may only list" in notes
     assert at.number_input(key="ce.hidden").value == 256
 
 
-def test_a_clamp_adds_a_what_if_run():
-    at = open_page(cells="lstm,gru", clamp="1", cgate="f", cval="1.0", cfrom="2")
+def test_a_scenario_keeps_its_link_and_warns_when_no_cell_has_the_gate():
+    at = open_page(cells="lstm,gru", whatif="freeze", cfrom="2")
     assert not at.exception and not at.error
-    # the URL keeps the scene
-    assert at.query_params["clamp"] == ["1"] or at.query_params["clamp"] == "1"
+    assert at.selectbox(key="ce.whatif").value == "freeze"
+    at = open_page(cells="rnn", whatif="gru_keep")
+    assert "none of the chosen cells" in texts(at)
 
 
 def test_bad_unit_list_says_what_is_expected():
-    at = open_page(clamp="1", cunits="3, x")
+    at = open_page(whatif="forget", cunits="3, x")
     assert "Units must be" in texts(at)

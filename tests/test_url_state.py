@@ -19,4 +19,6 @@ def test_strings_are_capped_and_booleans_read():
     v, note = Param("text", "hello", max_len=5).parse("abcdefgh")
     assert v == "abcde" and "first 5" in note
     assert Param("flag", False).parse("1") == (True, None)
-    assert Param("units", ()).parse("1,2,3")[0] == (1, 2, 3)
+    assert Param("units", (0,)).parse("1,2,3")[0] == [1, 2, 3]
+    v, note = Param("cells", ("lstm",), choices=("lstm", "gru", "rnn")).parse("gru,evil")
+    assert v == ["gru"] and "may only list" in note

@@ -24,7 +24,7 @@ __all__ = ["Param", "PageState"]
 @dataclass(frozen=True)
 class Param:
     name: str  # the query-string name
-    default: Any  # its type decides the parsing: bool, int, float or str (tuple of ints: comma list)
+    default: Any  # its type decides the parsing: bool, int, float, str, or a tuple (a comma list; kept as a list)
     choices: tuple | None = None  # allowed values, if a fixed set
     lo: float | None = None  # numeric bounds (clamped)
     hi: float | None = None
@@ -45,11 +45,18 @@ class Param:
                 if value != value or value in (float("inf"), float("-inf")):
                     raise ValueError
             elif isinstance(d, tuple):
-                value = tuple(int(v) for v in raw.split(",") if v.strip() != "")
+                elem = type(d[0]) if d else str
+                value = tuple(elem(v.strip()) for v in raw.split(",") if v.strip() != "")
             else:
                 value = raw
         except ValueError:
             return d, f"'{self.name}' in the link is not valid; using {d!r}."
+        if isinstance(d, tuple):
+            if self.choices is not None and any(v not in self.choices for v in value):
+                kept = tuple(v for v in value if v in self.choices)
+                return list(kept or d), (f"'{self.name}' in the link may only list "
+                                         f"{', '.join(map(str, self.choices))}; using {', '.join(map(str, kept or d))}.")
+            return list(value), None
         if self.choices is not None and value not in self.choices:
             return d, f"'{self.name}' in the link must be one of {', '.join(map(str, self.choices))}; using {d!r}."
         note = None
@@ -68,7 +75,7 @@ class Param:
     def format(self, value: Any) -> str:
         if isinstance(value, bool):
             return "1" if value else "0"
-        if isinstance(value, tuple):
+        if isinstance(value, (tuple, list)):
             return ",".join(str(v) for v in value)
         return str(value)
 
@@ -84,23 +91,24 @@ class PageState:
         return f"{self.page}.{name}"
 
     def restore(self) -> None:
-        """Seed session_state from the URL on the first run of this page in this session."""
-        flag = f"_restored.{self.page}"
-        notices: list[str] = []
-        if not st.session_state.get(flag):
-            qp = st.query_params
+        """Seed session_state from the URL when the page opens and whenever its query string changes
+        from the outside (a preset link, the browser's back button); the page's own publish() does not count."""
+        seen = f"_seen.{self.page}"
+        current = dict(st.query_params)
+        if st.session_state.get(seen) != current:
+            notices: list[str] = []
             for name, p in self.params.items():
-                if name in qp:
-                    value, note = p.parse(qp[name])
+                if name in current:
+                    value, note = p.parse(current[name])
                     if note:
                         notices.append(note)
                 else:
-                    value = p.default
+                    value = list(p.default) if isinstance(p.default, tuple) else p.default
                 st.session_state[self.key(name)] = value
-            st.session_state[flag] = True
+            st.session_state[seen] = current
             st.session_state[f"_notices.{self.page}"] = notices
         for name, p in self.params.items():  # a widget removed from the page drops its key: put it back
-            st.session_state.setdefault(self.key(name), p.default)
+            st.session_state.setdefault(self.key(name), list(p.default) if isinstance(p.default, tuple) else p.default)
 
     def notices(self) -> list[str]:
         return st.session_state.get(f"_notices.{self.page}", [])
@@ -117,17 +125,22 @@ class PageState:
         wanted = {}
         for name, p in self.params.items():
             value = st.session_state.get(self.key(name), p.default)
+            if isinstance(value, list):
+                value = tuple(value)
             if value != p.default:
                 text = p.format(value)
                 wanted[name] = text[: p.max_len] if p.max_len is not None else text
-        current = dict(st.query_params)
-        if current != wanted:
+        if dict(st.query_params) != wanted:
             st.query_params.from_dict(wanted)
+        st.session_state[f"_seen.{self.page}"] = wanted
 
     def link(self, base_path: str) -> str:
         """A relative link to this page in its current state (for 'copy link' and presets)."""
         from urllib.parse import urlencode
 
+        def norm(v):
+            return tuple(v) if isinstance(v, list) else v
+
         q = {n: p.format(st.session_state.get(self.key(n), p.default)) for n, p in self.params.items()
-             if st.session_state.get(self.key(n), p.default) != p.default}
+             if norm(st.session_state.get(self.key(n), p.default)) != p.default}
         return base_path + ("?" + urlencode(q) if q else "")
