@@ -194,6 +194,10 @@ for col, (arch, e) in zip(metric_cols, entries.items()):
                f"{h.seconds_per_step * 1000:.1f} ms / step",
                f"{h.steps} steps in {h.seconds:.2f} s · {status}", delta_color="off", delta_arrow="off")
 
+st.page_link("pages/gradient-lab.py", query_params={"cells": "trained"}, icon=":material/trending_down:",
+             label="How far back do these trained models' gradients reach? Open them in the Gradient Lab "
+                   "(Cells: “trained in this session”)")
+
 st.subheader("Feed it the text, one character at a time")
 st.info("In the note's example “hello”, after “h” comes “e” and after “e” comes “l”: the current letter is "
         "enough. But after “l” the answer is “l” the first time (hel → l) and “o” the second time (hell → o). "
