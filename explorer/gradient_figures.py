@@ -136,7 +136,9 @@ def saliency_figure(labels: tuple[str, ...], curve: ArchCurves, *, width: int = 
         r, col = divmod(t, width)
         z[r][col] = max(v, SALIENCY_FLOOR) if v != -math.inf else SALIENCY_FLOOR
         safe = html.escape(lab, quote=False)
-        text[r][col] = " " if lab == "␣" else safe  # a blank reads as a space in running text; hover says ␣
+        # a blank reads as a space in running text; a long label (U+202E, ⟨unk⟩) would spill over its
+        # neighbours, so it shows as ▫ and the hover names it
+        text[r][col] = " " if lab == "␣" else (safe if len(lab) <= 2 else "▫")
         shown = f" '{safe}'" if lab else ""
         hover[r][col] = f"t={t + 1}{shown} · d={T - 1 - t} · {_sci(v)} of the last step"
     zmax = max(0.0, min(float(rel.max()), Y_CEIL))

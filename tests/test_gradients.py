@@ -192,3 +192,21 @@ def test_measure_takes_any_cell_and_the_scene_is_deterministic():
         assert torch.equal(a.curves[arch].sens.input_log10, b.curves[arch].sens.input_log10)
         assert torch.equal(lab_curves(config, arch).sens.input_log10, a.curves[arch].sens.input_log10)
     assert a.curves["lstm"].carry_mean > 0.9 and a.curves["gru"].carry_mean < 0.6
+
+
+# ----------------------------------------------------------------------------- figures
+def test_figures_escape_text_and_show_explosion():
+    from explorer.gradient_figures import Y_CEIL, decay_figure, saliency_figure
+    from explorer.gradient_lab import LabConfig, lab_scene
+
+    sc = lab_scene(LabConfig(text="<b>x</b> & \u202e" * 40, hidden_size=64, rnn_radius=3.0))
+    fig = decay_figure(sc.curves)
+    assert fig.layout.yaxis.type == "log"
+    assert {t.legendgroup for t in fig.data} == {"rnn", "lstm", "gru"}
+    assert any("exploding" in (a.text or "") for a in fig.layout.annotations)  # radius 3: the RNN grows
+    assert max(max(t.y) for t in fig.data) <= 10 ** Y_CEIL * 1.0001  # clipped, the plot stays readable
+    state = decay_figure(sc.curves, quantity="state")
+    assert any("cell highway" in t.name for t in state.data)
+    strip = saliency_figure(sc.labels, sc.curves["lstm"])
+    cells = [c for row in strip.data[0].text for c in row]
+    assert "&lt;" in cells and "<" not in cells and "▫" in cells  # no raw tags reach plotly's text renderer
