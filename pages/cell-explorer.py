@@ -10,7 +10,10 @@ from explorer.reference import CLAMPABLE, Clamp
 from explorer.sizes import cell_sizes
 from explorer.style import ARCH_LABELS
 from explorer.text import MAX_CHARS, Vocab, prepare_text
-from explorer.ui.cache import untrained_model, view_payload
+from explorer.shipped import DEFAULT_MODELS
+from explorer.ui.cache import resolve, view_payload
+from explorer.ui.session_models import trained_entries
+from explorer.ui.shipped_cache import shipped_model, shipped_names
 from explorer.ui.cell_view import cell_view
 from explorer.ui.state import PageState, Param
 from explorer.whatif import describe
@@ -31,6 +34,7 @@ WHATIFS = {
 P = PageState("ce", [
     Param("text", "hello", max_len=MAX_CHARS),
     Param("cells", ("lstm",), choices=ARCHS),
+    Param("src", "shipped", choices=("shipped", "untrained", "session")),
     Param("hidden", 16, lo=1, hi=256),
     Param("seed", 0, lo=0, hi=1_000_000),
     Param("t", 1, lo=1, hi=MAX_CHARS),
@@ -57,10 +61,16 @@ with left:
 with right:
     st.segmented_control("Cells (one cursor for all)", ARCHS, selection_mode="multi", key=P.key("cells"),
                          format_func=ARCH_LABELS.get)
+    st.radio("Weights", ("shipped", "untrained", "session"), key=P.key("src"), horizontal=True,
+             format_func={"shipped": "trained on Python source", "untrained": "untrained (random init)",
+                          "session": "trained on your text"}.get,
+             help="Shipped models learned from Python's standard library; untrained ones are PyTorch's default "
+                  "init; 'your text' uses the models you trained on the Train & Predict page in this session.")
+    untrained = P.get("src") == "untrained"
     c1, c2 = st.columns(2)
-    c1.number_input("Hidden size H", 1, 256, step=1, key=P.key("hidden"),
-                    help="Units per cell (1 to 256).")
-    c2.number_input("Seed", 0, 1_000_000, step=1, key=P.key("seed"),
+    c1.number_input("Hidden size H", 1, 256, step=1, key=P.key("hidden"), disabled=not untrained,
+                    help="Units per cell (1 to 256), for untrained models; trained ones keep their own size.")
+    c2.number_input("Seed", 0, 1_000_000, step=1, key=P.key("seed"), disabled=not untrained,
                     help="The same seed and sizes give the same weights and the same pictures.")
 
 chosen = tuple(a for a in ARCHS if a in (P.get("cells") or []))
@@ -80,12 +90,30 @@ if prepared.notice:
 text = prepared.text
 if text.strip() == "":
     st.info("The text is only whitespace: the cell still reads it (␣ is a space, ↵ a newline).")
-unknown = Vocab.printable().unknown(text)
-if unknown:
-    st.info(f"{len(unknown)} character(s) are outside the untrained models' vocabulary and are read as the "
-            "unknown token ⟨unk⟩.")
-
 hidden, seed = int(P.get("hidden")), int(P.get("seed"))
+
+# --- which model each chosen cell is
+source = P.get("src")
+refs: dict[str, tuple] = {}
+missing = []
+for arch in chosen:
+    if source == "shipped" and DEFAULT_MODELS.get(arch) in shipped_names():
+        refs[arch] = ("shipped", DEFAULT_MODELS[arch])
+    elif source == "session" and arch in trained_entries():
+        refs[arch] = ("session", arch)
+    else:
+        if source != "untrained":
+            missing.append(ARCH_LABELS[arch])
+        refs[arch] = ("untrained", arch, hidden, seed, 0.0)
+if missing:
+    where = ("no shipped model" if source == "shipped" else
+             "no model trained in this session (train one on the Train & Predict page)")
+    st.info(f"{', '.join(missing)}: {where}, so an untrained one (H = {hidden}, seed {seed}) is shown instead.")
+vocabs = {resolve(r).vocab for r in refs.values()}
+unknown = sorted({ch for v in vocabs for ch in v.unknown(text)})
+if unknown:
+    st.info(f"{len(unknown)} distinct character(s) are outside the models' vocabulary and are read as the "
+            "unknown token ⟨unk⟩.")
 
 # --- what-if: clamp gates
 with st.expander("What if… a gate is clamped?", expanded=P.get("whatif") != "none"):
@@ -103,16 +131,17 @@ with st.expander("What if… a gate is clamped?", expanded=P.get("whatif") != "n
 
 clamps: tuple[Clamp, ...] = ()
 whatif = P.get("whatif")
+unit_count = min(resolve(r).config.hidden_size for r in refs.values())
 if whatif != "none":
     raw_units = str(P.get("cunits")).strip().lower()
     units = None
     try:
         if raw_units not in ("", "all"):
             units = tuple(sorted({int(u) for u in raw_units.replace(" ", "").split(",") if u}))
-            if any(u < 0 or u >= hidden for u in units):
+            if any(u < 0 or u >= unit_count for u in units):
                 raise ValueError
     except ValueError:
-        st.error(f"Units must be 'all' or numbers from 0 to {hidden - 1} separated by commas; clamping all units.")
+        st.error(f"Units must be 'all' or numbers from 0 to {unit_count - 1} separated by commas; clamping all units.")
         units = None
     pins = WHATIFS[whatif][1] if whatif != "custom" else ((P.get("cgate"), float(P.get("cval"))),)
     start_step = int(min(P.get("cfrom"), len(text)))
@@ -121,10 +150,14 @@ if whatif != "none":
 # --- runs, and a window if the text is long
 runs = []
 for arch in chosen:
-    key = (arch, hidden, seed, 0.0)
-    model = untrained_model(*key)
-    title = f"{ARCH_LABELS[arch]} · H = {hidden} · {model.cell.num_parameters():,} cell parameters"
-    runs.append((arch, title, "untrained (PyTorch's default init), seed " + str(seed), key, ()))
+    key = refs[arch]
+    model = resolve(key)
+    H = model.config.hidden_size
+    title = f"{ARCH_LABELS[arch]} · H = {H} · {model.cell.num_parameters():,} cell parameters"
+    about = {"untrained": f"untrained (PyTorch's default init), seed {seed}",
+             "shipped": "trained on Python's standard-library source (shipped with the app)",
+             "session": "trained on your text in this session"}[key[0]]
+    runs.append((arch, title, about, key, ()))
     mine = tuple(c for c in clamps if c.gate in CLAMPABLE[arch])
     if mine and len(mine) == len(clamps):
         runs.append((arch + "-whatif", f"{ARCH_LABELS[arch]} what-if: {describe(mine)}",
@@ -134,7 +167,7 @@ if clamps and not any(r[0].endswith("-whatif") for r in runs):
             "choose an LSTM (f, i, o, g) or a GRU (z, r).")
 
 panels_per_run = {"lstm": 6, "gru": 6, "rnn": 2}
-cells_per_step = hidden * sum(panels_per_run[r[3][0]] for r in runs)
+cells_per_step = sum(panels_per_run[r[0].split("-")[0]] * resolve(r[3]).config.hidden_size for r in runs)
 window = max(1, MAX_CELLS // cells_per_step)
 offset = 0
 if len(text) > window:
@@ -145,7 +178,7 @@ if len(text) > window:
 view_text = text[offset: offset + window]
 
 data = view_payload(tuple(runs), view_text, offset, bool(P.get("presenter")))
-data = dict(data, t=min(max(int(P.get("t")) - offset, 1), len(view_text)), unit=min(int(P.get("unit")), hidden - 1))
+data = dict(data, t=min(max(int(P.get("t")) - offset, 1), len(view_text)), unit=min(int(P.get("unit")), data["H"] - 1))
 cursor = cell_view(data, data_key=repr((runs, view_text, offset, P.get("presenter"))), key="ce.view")
 if cursor:
     st.session_state[P.key("t")] = int(cursor["t"]) + offset
@@ -156,10 +189,12 @@ st.caption("Step with the buttons, the slider or the keyboard (← → Home End,
 
 # --- what the note says, shown
 st.header("What the note says, in numbers")
-sizes = cell_sizes(Vocab.printable().size, hidden)
+first = resolve(refs[chosen[0]])  # the counts are for the first chosen cell's sizes
+hidden, inputs = first.config.hidden_size, first.vocab.size
+sizes = cell_sizes(inputs, hidden)
 st.subheader("Parameters and memory")
 st.dataframe(
-    [{"cell": ARCH_LABELS[s.arch], "gate blocks G": s.blocks, "weight_ih": f"({s.blocks * hidden}, {Vocab.printable().size})",
+    [{"cell": ARCH_LABELS[s.arch], "gate blocks G": s.blocks, "weight_ih": f"({s.blocks * hidden}, {inputs})",
       "weight_hh": f"({s.blocks * hidden}, {hidden})", "parameters": s.parameters,
       "numbers carried per step": s.state_per_step, f"kept for backprop over {len(text)} steps (float32)":
       f"{s.trace_bytes(len(text)) / 1024:,.1f} KiB"} for s in sizes],
@@ -169,8 +204,8 @@ st.caption("The GRU has 3 blocks to the LSTM's 4 and carries one state (h) inste
 
 st.subheader("One matrix or two: W = [W_hh | W_ih]")
 arch_w = chosen[0]
-cell = untrained_model(arch_w, hidden, seed, 0.0).cell
-st.plotly_chart(weight_blocks(cell.weight_ih.numpy(), cell.weight_hh.numpy(),
+cell = resolve(refs[arch_w]).cell
+st.plotly_chart(weight_blocks(cell.weight_ih.detach().numpy(), cell.weight_hh.detach().numpy(),
                               {"lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n"), "rnn": ()}[arch_w]),
                 key="ce.weights")
 st.caption(f"The note writes one W of shape ({cell.gate_count}H, H + I) acting on [h_{{t−1}}; x_t]; PyTorch stores "

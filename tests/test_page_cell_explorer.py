@@ -22,10 +22,16 @@ def texts(at) -> str:
     return " ".join(str(e.value) for kind in (at.error, at.warning, at.info) for e in kind)
 
 
-def test_default_scene_runs_and_counts_parameters():
+def test_default_scene_opens_on_the_shipped_model():
     at = open_page()
     assert at.title[0].value == "Cell Explorer"
     assert at.text_area[0].value == "hello"
+    assert at.radio(key="ce.src").value == "shipped"
+    assert not at.error and "instead" not in texts(at)
+
+
+def test_untrained_scene_counts_parameters():
+    at = open_page(src="untrained")
     assert not at.error
     df = at.dataframe[0].value
     assert list(df["cell"]) == ["LSTM", "GRU", "RNN"]
@@ -46,7 +52,7 @@ def test_hostile_text_gets_a_clear_message(text, expect):
 
 
 def test_bad_link_values_are_clamped_with_a_notice():
-    at = open_page(hidden="100000", seed="abc", cells="lstm,evil")
+    at = open_page(src="untrained", hidden="100000", seed="abc", cells="lstm,evil")
     assert not at.exception
     notes = texts(at)
     assert "hidden" in notes and "outside" in notes and "seed" in notes and "may only list" in notes
@@ -64,3 +70,22 @@ def test_a_scenario_keeps_its_link_and_warns_when_no_cell_has_the_gate():
 def test_bad_unit_list_says_what_is_expected():
     at = open_page(whatif="forget", cunits="3, x")
     assert "Units must be" in texts(at)
+
+
+def test_session_source_without_a_trained_model_says_so():
+    at = open_page(src="session", cells="lstm,gru")
+    assert "no model trained in this session" in texts(at)
+
+
+def test_a_model_trained_on_the_train_page_opens_here_in_the_same_session():
+    at = AppTest.from_file(APP, default_timeout=APPTEST_TIMEOUT)
+    at.query_params["cells"] = "gru"
+    at.switch_page("pages/train.py").run()
+    at.button(key="tr.train").click().run()
+    assert not at.exception
+    at.query_params["src"] = "session"
+    at.query_params["cells"] = "gru"
+    at.switch_page("pages/cell-explorer.py").run()
+    assert not at.exception
+    assert "no model trained" not in texts(at)
+    assert at.dataframe[0].value["weight_ih"][0].endswith(", 5)")  # the 'hello' vocabulary: UNK, e, h, l, o

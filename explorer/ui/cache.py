@@ -1,5 +1,14 @@
-"""Shared, read-only caches. Objects returned here are served to every session: never train,
-mutate or hook them. Per-user (trained) models live in st.session_state instead."""
+"""Models and traces for the Cell Explorer, cached where that is safe.
+
+A model is named by a reference tuple:
+    ("untrained", arch, hidden, seed, carry)   PyTorch's default init over printable ASCII
+    ("shipped", name)                          a model shipped with the app (trained on real text)
+    ("session", arch)                          trained by this user on the Train & Predict page
+
+Untrained and shipped models are shared by every session through st.cache_resource: read-only, never
+trained, mutated or hooked. Session models live in st.session_state, so anything computed from them
+is memoised there too, never in a shared cache.
+"""
 from __future__ import annotations
 
 import streamlit as st
@@ -9,6 +18,8 @@ from explorer.payload import Run, payload
 from explorer.reference import Clamp
 from explorer.text import Vocab
 from explorer.whatif import clamped_text_trace
+from explorer.ui.session_models import trained_models
+from explorer.ui.shipped_cache import shipped_model
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
@@ -21,16 +32,42 @@ def untrained_model(arch: str, hidden: int, seed: int, carry: float = 0.0) -> Ch
     return model
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
-def traced_text(model_key: tuple, text: str, clamps: tuple[Clamp, ...] = ()) -> TextTrace:
-    """Trace of `text` by the model named by `model_key` (computed once per model, text and clamps)."""
-    model = untrained_model(*model_key)
+def resolve(ref: tuple) -> CharModel:
+    """The model a reference names (raises KeyError for a session model that no longer exists)."""
+    kind = ref[0]
+    if kind == "untrained":
+        return untrained_model(*ref[1:])
+    if kind == "shipped":
+        return shipped_model(ref[1])[0]
+    if kind == "session":
+        return trained_models()[ref[1]]
+    raise ValueError(f"unknown model reference {ref!r}")
+
+
+def _trace(ref: tuple, text: str, clamps: tuple[Clamp, ...]) -> TextTrace:
+    model = resolve(ref)
     return clamped_text_trace(model, text, clamps) if clamps else model.trace_text(text)
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
-def view_payload(run_specs: tuple, text: str, offset: int, presenter: bool) -> dict:
-    """The stepping component's data for runs given as (id, title, note, model_key, clamps)."""
-    runs = [Run(id=rid, title=title, note=note, model=untrained_model(*mk), traced=traced_text(mk, text, cl))
-            for rid, title, note, mk, cl in run_specs]
+def _shared_payload(run_specs: tuple, text: str, offset: int, presenter: bool) -> dict:
+    runs = [Run(id=rid, title=title, note=note, model=resolve(ref), traced=_trace(ref, text, cl))
+            for rid, title, note, ref, cl in run_specs]
     return payload(runs, offset=offset, presenter=presenter)
+
+
+def view_payload(run_specs: tuple, text: str, offset: int, presenter: bool) -> dict:
+    """The stepping component's data for runs given as (id, title, note, model reference, clamps).
+
+    Computed once per (runs, text): moving the cursor never comes back here.
+    """
+    if not any(spec[3][0] == "session" for spec in run_specs):
+        return _shared_payload(run_specs, text, offset, presenter)
+    key = ("_ce_payload", run_specs, text, offset, presenter, tuple(id(resolve(s[3])) for s in run_specs))
+    memo = st.session_state.get("_ce_payload")
+    if memo is None or memo[0] != key:
+        runs = [Run(id=rid, title=title, note=note, model=resolve(ref), traced=_trace(ref, text, cl))
+                for rid, title, note, ref, cl in run_specs]
+        memo = (key, payload(runs, offset=offset, presenter=presenter))
+        st.session_state["_ce_payload"] = memo  # one per session: the scene on screen
+    return memo[1]
