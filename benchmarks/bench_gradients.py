@@ -2,6 +2,7 @@
 
     python benchmarks/bench_gradients.py                 # T=400, I=16, H=64, float64, 2 torch threads
     python benchmarks/bench_gradients.py --threads 1 --clock cpu
+    python benchmarks/bench_gradients.py --browser     # also the update time in Debian's Chromium
 
 Ratio = time of `input_sensitivity(cell, x)` / time of `jacobian(lambda x: cell(x)[0][-1], x)` (the full
 (H, T, I) Jacobian of h_T by x, whose per-step Frobenius norms are the same numbers). Goal <= 0.1,
@@ -65,6 +66,43 @@ def bench_page(clock, repeats: int) -> list[float]:
     return times
 
 
+def bench_browser(repeats: int) -> list[float]:
+    """Seconds from a preset click to the redrawn page in Debian's Chromium (real server, cache misses)."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from conftest import CHROMIUM, _free_port, start_app, wait_healthy  # the test suite's real server
+    from playwright.sync_api import sync_playwright
+
+    port = _free_port()
+    proc = start_app(port, Path("/tmp") / f"bench-gradients-{port}.log")
+    url = f"http://127.0.0.1:{port}"
+    times = []
+    try:
+        wait_healthy(url, proc)
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+            page = browser.new_page(viewport={"width": 1440, "height": 900})
+            state = "[data-testid='stApp'][data-test-script-state='{}']"
+            page.goto(url + "/gradient-lab")
+            page.locator(state.format("notRunning")).wait_for(state="attached", timeout=120_000)
+            page.wait_for_timeout(1000)
+            labels = ["Forget/update bias 3", "RNN radius 0.9", "Default init", "RNN radius 3 (explodes)"]
+            for k in range(repeats + 1):  # the first click warms the browser up and is not counted
+                t0 = time.perf_counter()
+                # force + no_wait_after: Playwright's own "stable element" wait would add ~1 s (DESIGN.md)
+                page.get_by_role("button", name=labels[k % len(labels)]).click(force=True, no_wait_after=True)
+                page.locator(state.format("running")).wait_for(state="attached", timeout=10_000)
+                page.locator(state.format("notRunning")).wait_for(state="attached", timeout=60_000)
+                page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+                if k:
+                    times.append(time.perf_counter() - t0)
+                page.wait_for_timeout(300)
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    return times
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--T", type=int, default=400)
@@ -74,6 +112,7 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--clock", choices=tuple(CLOCK), default="wall")
     ap.add_argument("--no-page", action="store_true", help="skip the page update timing")
+    ap.add_argument("--browser", action="store_true", help="also time the page update in Chromium")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     clock = CLOCK[args.clock]
@@ -85,6 +124,10 @@ def main() -> None:
     if not args.no_page:
         times = bench_page(clock, 3)
         print(f"  page update after a control change (AppTest script run, cache miss): "
+              f"median {statistics.median(times):.2f} s  ({', '.join(f'{t:.2f}' for t in times)})")
+    if args.browser:
+        times = bench_browser(3)
+        print(f"  page update in Chromium, preset click to redrawn page: "
               f"median {statistics.median(times):.2f} s  ({', '.join(f'{t:.2f}' for t in times)})")
 
 
