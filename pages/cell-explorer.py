@@ -15,6 +15,7 @@ from explorer.ui.cache import resolve, view_payload
 from explorer.ui.session_models import trained_entries
 from explorer.ui.shipped_cache import shipped_model, shipped_names
 from explorer.ui.cell_view import cell_view
+from explorer.ui.share import scene_tools
 from explorer.ui.state import PageState, Param
 from explorer.whatif import describe
 from explorer.payload import MAX_CELLS
@@ -49,11 +50,13 @@ P = PageState("ce", [
 ])
 P.restore()
 
+presenter = scene_tools(P, "cell-explorer")
 st.title("Cell Explorer")
 st.caption("Type a sequence and step through it: every gate and state of the cell as it reads each character.")
 P.show_notices()
 
-left, right = st.columns([3, 2])
+controls = st.expander("Text, cells and weights", expanded=False) if presenter else st.container()
+left, right = controls.columns([3, 2])
 with left:
     st.text_area("Text the cell reads", key=P.key("text"), height=90,
                  help=f"Up to {MAX_CHARS:,} characters. Untrained models read printable ASCII; anything else "
@@ -177,9 +180,9 @@ if len(text) > window:
     offset = start - 1
 view_text = text[offset: offset + window]
 
-data = view_payload(tuple(runs), view_text, offset, bool(P.get("presenter")))
+data = view_payload(tuple(runs), view_text, offset, presenter)
 data = dict(data, t=min(max(int(P.get("t")) - offset, 1), len(view_text)), unit=min(int(P.get("unit")), data["H"] - 1))
-cursor = cell_view(data, data_key=repr((runs, view_text, offset, P.get("presenter"))), key="ce.view")
+cursor = cell_view(data, data_key=repr((runs, view_text, offset, presenter)), key="ce.view")
 if cursor:
     st.session_state[P.key("t")] = int(cursor["t"]) + offset
     st.session_state[P.key("unit")] = int(cursor["unit"])
@@ -187,33 +190,34 @@ st.caption("Step with the buttons, the slider or the keyboard (← → Home End,
            "to select that step and unit. Gates use a fixed 0..1 scale, h and candidates −1..1, "
            "c a symmetric scale whose range is printed.")
 
-# --- what the note says, shown
-st.header("What the note says, in numbers")
+# --- what the note says, shown (folded away in presenter mode: one figure at a time)
+note = st.expander("What the note says, in numbers", expanded=False) if presenter else st.container()
+note.header("What the note says, in numbers")
 first = resolve(refs[chosen[0]])  # the counts are for the first chosen cell's sizes
 hidden, inputs = first.config.hidden_size, first.vocab.size
 sizes = cell_sizes(inputs, hidden)
-st.subheader("Parameters and memory")
-st.dataframe(
+note.subheader("Parameters and memory")
+note.dataframe(
     [{"cell": ARCH_LABELS[s.arch], "gate blocks G": s.blocks, "weight_ih": f"({s.blocks * hidden}, {inputs})",
       "weight_hh": f"({s.blocks * hidden}, {hidden})", "parameters": s.parameters,
       "numbers carried per step": s.state_per_step, f"kept for backprop over {len(text)} steps (float32)":
       f"{s.trace_bytes(len(text)) / 1024:,.1f} KiB"} for s in sizes],
     hide_index=True, width="stretch")
-st.caption("The GRU has 3 blocks to the LSTM's 4 and carries one state (h) instead of two (h and c): "
+note.caption("The GRU has 3 blocks to the LSTM's 4 and carries one state (h) instead of two (h and c): "
            "the note's 'GRU uses less memory', counted for the sizes chosen above.")
 
-st.subheader("One matrix or two: W = [W_hh | W_ih]")
+note.subheader("One matrix or two: W = [W_hh | W_ih]")
 arch_w = chosen[0]
 cell = resolve(refs[arch_w]).cell
-st.plotly_chart(weight_blocks(cell.weight_ih.detach().numpy(), cell.weight_hh.detach().numpy(),
+note.plotly_chart(weight_blocks(cell.weight_ih.detach().numpy(), cell.weight_hh.detach().numpy(),
                               {"lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n"), "rnn": ()}[arch_w]),
                 key="ce.weights")
-st.caption(f"The note writes one W of shape ({cell.gate_count}H, H + I) acting on [h_{{t−1}}; x_t]; PyTorch stores "
+note.caption(f"The note writes one W of shape ({cell.gate_count}H, H + I) acting on [h_{{t−1}}; x_t]; PyTorch stores "
            "the same numbers as weight_hh (left of the dashed line) and weight_ih (right). Rows come in gate "
            "blocks in PyTorch's order.")
 
-st.subheader("The equations")
-eq_cols = st.columns(len(chosen))
+note.subheader("The equations")
+eq_cols = note.columns(len(chosen))
 EQS = {
     "lstm": r"""\begin{aligned} i_t &= \sigma(W_{ii}x_t + b_{ii} + W_{hi}h_{t-1} + b_{hi})\\ f_t &= \sigma(W_{if}x_t + b_{if} + W_{hf}h_{t-1} + b_{hf})\\ g_t &= \tanh(W_{ig}x_t + b_{ig} + W_{hg}h_{t-1} + b_{hg})\\ o_t &= \sigma(W_{io}x_t + b_{io} + W_{ho}h_{t-1} + b_{ho})\\ c_t &= f_t \odot c_{t-1} + i_t \odot g_t\\ h_t &= o_t \odot \tanh(c_t)\end{aligned}""",
     "gru": r"""\begin{aligned} r_t &= \sigma(W_{ir}x_t + b_{ir} + W_{hr}h_{t-1} + b_{hr})\\ z_t &= \sigma(W_{iz}x_t + b_{iz} + W_{hz}h_{t-1} + b_{hz})\\ n_t &= \tanh(W_{in}x_t + b_{in} + r_t \odot (W_{hn}h_{t-1} + b_{hn}))\\ h_t &= (1 - z_t) \odot n_t + z_t \odot h_{t-1}\end{aligned}""",
@@ -224,7 +228,7 @@ for col, arch in zip(eq_cols, chosen):
         st.markdown(f"**{ARCH_LABELS[arch]}**")
         st.latex(EQS[arch])
 if "gru" in chosen:
-    st.info("GRU conventions: in PyTorch (and here) z is the share of the old state **kept**: "
+    note.info("GRU conventions: in PyTorch (and here) z is the share of the old state **kept**: "
             "h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}. The lecture note and Cho et al. (2014) write it the other way round "
             "(their z is our 1 − z). PyTorch also applies r *after* the matrix product, r ⊙ (W_hn h + b_hn), "
             "where Cho applies it before: W_hn (r ⊙ h).", icon="ℹ️")

@@ -86,6 +86,7 @@ class PageState:
     def __init__(self, page: str, params: list[Param]):
         self.page = page
         self.params = {p.name: p for p in params}
+        self.on_publish = None  # set by explorer.ui.share.scene_tools: draws the link once the URL is final
 
     def key(self, name: str) -> str:
         return f"{self.page}.{name}"
@@ -133,6 +134,8 @@ class PageState:
         if dict(st.query_params) != wanted:
             st.query_params.from_dict(wanted)
         st.session_state[f"_seen.{self.page}"] = wanted
+        if self.on_publish is not None:
+            self.on_publish()
 
     def link(self, base_path: str) -> str:
         """A relative link to this page in its current state (for 'copy link' and presets)."""

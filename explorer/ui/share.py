@@ -1,0 +1,57 @@
+"""Scene tools every page shows in its sidebar: presenter mode and the link that reopens this view.
+
+Presenter mode is a URL parameter like any other control (`presenter=1`), so a prepared link opens a
+lecture scene already enlarged.
+"""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import streamlit as st
+
+from explorer.ui.state import PageState
+
+__all__ = ["scene_tools", "PRESENTER_CSS"]
+
+# trusted, static CSS (never user text): larger type, stronger contrast, no decorative chrome
+PRESENTER_CSS = """
+<style>
+.stMain .block-container { max-width: 100%; padding-left: 2rem; padding-right: 2rem; }
+.stMain p, .stMain li, .stMain label, .stMain [data-testid='stMarkdownContainer'] { font-size: 1.3rem; }
+.stMain h1 { font-size: 3.2rem; }
+.stMain h2, .stMain h3 { font-size: 2.1rem; }
+.stMain [data-testid='stCaptionContainer'] { font-size: 1.15rem; color: inherit; opacity: 0.9; }
+</style>
+"""
+
+
+def _origin_prefix(url_path: str) -> str:
+    """scheme://host/base/ of the app as this browser reached it (a reverse proxy's base path included)."""
+    try:
+        parts = urlsplit(st.context.url or "")
+    except Exception:  # no browser context (AppTest): a relative link still works
+        return "/"
+    path = parts.path or "/"
+    if url_path and path.rstrip("/").endswith("/" + url_path):
+        path = path.rstrip("/")[: -len(url_path)]
+    if not path.endswith("/"):
+        path += "/"
+    return f"{parts.scheme}://{parts.netloc}{path}" if parts.netloc else path
+
+
+def scene_tools(P: PageState, url_path: str) -> bool:
+    """Draw the presenter toggle and the copyable link in the sidebar; returns whether presenter mode is on.
+
+    P must declare Param("presenter", False). Call it after P.restore() and before the page's figures.
+    """
+    with st.sidebar:
+        st.toggle("Presenter mode", key=P.key("presenter"),
+                  help="Large type and fewer controls, for a projector. Kept in the link.")
+        st.caption("Link to this view (it reopens exactly this scene):")
+        slot = st.empty()
+    # filled by P.publish() at the end of the run, so the link includes what the run changed (the cursor)
+    P.on_publish = lambda: slot.code(_origin_prefix(url_path) + P.link(url_path), language=None, wrap_lines=True)
+    presenter = bool(P.get("presenter"))
+    if presenter:
+        st.html(PRESENTER_CSS)
+    return presenter
