@@ -69,7 +69,8 @@ def decay_figure(curves: Mapping[str, ArchCurves], *, quantity: str = "input", o
         steps = max(steps, T)
         d = torch.arange(T)
         main = by_distance(s.input_log10 if quantity == "input" else s.state_log10)  # (T,)
-        what = "‖∂h_T/∂x_t‖" if quantity == "input" else ("‖∂h_T/∂(h_t,c_t)‖" if c.arch == "lstm" else "‖∂h_T/∂h_t‖")
+        state_what = "‖∂h_T/∂(h_t,c_t)‖" if c.arch == "lstm" else "‖∂h_T/∂h_t‖"
+        what = "‖∂h_T/∂x_t‖" if quantity == "input" else state_what
         fig.add_trace(_line(d, main, label if quantity == "input" else f"{label} {what}", color, "solid", 3.5,
                             label, arch))
         finite = main[torch.isfinite(main)]

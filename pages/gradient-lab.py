@@ -58,13 +58,14 @@ st.markdown("How far back can each cell carry a gradient? For every step t we me
 st.info("**Gating helps only when the carry gate is near 1.** At PyTorch's default init the LSTM's forget gate f "
         "and the GRU's update gate z sit near 0.5, so all three cells forget within about 30 steps. Push them "
         "towards 1 (forget & update bias 3 gives f, z ≈ 0.95) and the LSTM and GRU reach hundreds of steps; "
-        "the RNN can only be rescaled, and past spectral radius 1 its gradient explodes instead.", icon=":material/lightbulb:")
+        "the RNN can only be rescaled, and past spectral radius 1 its gradient explodes instead.",
+        icon=":material/lightbulb:")
 
 PRESET_KEYS = dict(zip(PRESETS, ("default", "bias3", "radius09", "explode")))  # stable widget keys
 cols = st.columns(len(PRESETS))
 for col, (label, values) in zip(cols, PRESETS.items()):
-    col.button(label, key=f"gl.preset.{PRESET_KEYS[label]}", on_click=_apply_preset, args=(values,), width="stretch",
-               help=PRESET_HELP[label])
+    col.button(label, key=f"gl.preset.{PRESET_KEYS[label]}", on_click=_apply_preset, args=(values,),
+               width="stretch", help=PRESET_HELP[label])
 
 with st.sidebar:
     st.header("Gradient Lab")
@@ -116,10 +117,10 @@ presenter = P.get("presenter")
 exploding = [ARCH_LABELS[c.arch] for c in sc.curves.values() if c.peak_log10 > 1]  # 10× its start
 if exploding:
     over = [ARCH_LABELS[c.arch] for c in sc.curves.values() if c.overflows]
+    past = f", even where the plain float64 value overflows to +inf ({', '.join(over)}: shaded region)" if over else ""
     st.warning(f"Exploding gradient: for the {', '.join(exploding)} the sensitivity *grows* with distance, because the "
-               "recurrent Jacobians stretch more than tanh squashes. The curve is drawn up to the top edge; the page "
-               "tracks the exact power of ten" + (f", even where the plain float64 value overflows to +inf "
-                                                  f"({', '.join(over)}: shaded region)." if over else "."), icon=":material/trending_up:")
+               "recurrent Jacobians stretch more than tanh squashes. Curves are clipped at 1e30 so the plot stays "
+               f"readable; the page tracks the exact power of ten{past}.", icon=":material/trending_up:")
 
 left, right = st.columns([3, 1])
 with left:
