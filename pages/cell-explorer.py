@@ -5,7 +5,9 @@ from explorer.ui.router import ensure_router
 
 ensure_router()
 
+from explorer.export import traces_csv, traces_npz
 from explorer.figures import weight_blocks
+from explorer.whatif import clamped_text_trace
 from explorer.reference import CLAMPABLE, Clamp
 from explorer.sizes import cell_sizes
 from explorer.style import ARCH_LABELS
@@ -186,6 +188,21 @@ cursor = cell_view(data, data_key=repr((runs, view_text, offset, presenter)), ke
 if cursor:
     st.session_state[P.key("t")] = int(cursor["t"]) + offset
     st.session_state[P.key("unit")] = int(cursor["unit"])
+# downloads are built on click, from models resolved here (the callable runs off the script thread)
+resolved = [(rid, resolve(ref), cl) for rid, _, _, ref, cl in runs]
+
+
+def _named_traces():
+    return {rid: clamped_text_trace(m, view_text, cl) if cl else m.trace_text(view_text) for rid, m, cl in resolved}
+
+
+d1, d2, _ = st.columns([1, 1, 3])
+d1.download_button("Download the trace (.npz)", lambda: traces_npz(_named_traces()), file_name="trace.npz",
+                   mime="application/octet-stream", on_click="ignore", key="ce.dl_npz",
+                   help="Every gate, state and next-character distribution of every run shown, as arrays.")
+d2.download_button("Download the heatmap data (.csv)", lambda: traces_csv(_named_traces()), file_name="trace.csv",
+                   mime="text/csv", on_click="ignore", key="ce.dl_csv",
+                   help="One row per run, quantity, step and unit; characters as code points.")
 st.caption("Step with the buttons, the slider or the keyboard (← → Home End, P to play); click any heatmap cell "
            "to select that step and unit. Gates use a fixed 0..1 scale, h and candidates −1..1, "
            "c a symmetric scale whose range is printed.")
