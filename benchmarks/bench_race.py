@@ -1,6 +1,6 @@
 """The Memory Race reproductions: longer races than the tests can afford, with the numbers printed.
 
-    python benchmarks/bench_race.py                 # all three races, 2 torch threads
+    python benchmarks/bench_race.py                 # all three races, 1 torch thread (as the page)
     python benchmarks/bench_race.py --threads 1 --only first50
 
 Races (wall-clock budgets shared by the five contestants, as on the page; a solved contestant stops):
@@ -9,6 +9,15 @@ Races (wall-clock budgets shared by the five contestants, as on the page; a solv
     adding50  adding problem, T = 50, 60 s: look for the plateau at MSE ≈ 1/6 and the sudden drop
 Wall-clock budgets make the step counts vary from run to run (and with the load on the machine);
 the per-step trajectories themselves are deterministic for the seed.
+
+One thread by default, as the page races: on the 2 shared, busy cores a second OpenMP thread made
+each step 20-200x slower (measured 2026-11-25, seed 0: 160-1900 ms per step on 2 threads, 4-55 ms on 1).
+On 1 thread, seed 0, under load:
+    first50   LSTM forget bias 3 solved at step 170 (1.2 s), GRU update bias 3 at step 150 (2.5 s);
+              RNN, LSTM, GRU at chance after 11 s each (1,476 / 1,545 / 590 steps; 28%, 29%, 24%)
+    first200  LSTM forget bias 3 solved at step 50 (1.2 s); the other four at chance after 13.4 s each
+    adding50  MSE sits at ≈ 0.167 for hundreds of steps, then drops: LSTM below 0.1 at step 1,190 (4.3 s),
+              GRU 430, LSTM f+3 820, GRU z+3 440; the RNN only at step 5,350 (24.6 s), ending at 0.136
 """
 from __future__ import annotations
 
@@ -54,7 +63,7 @@ def report(name: str, result: RaceResult) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=1, help="torch threads (the page races on 1)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--only", choices=list(RACES), action="append")
     args = ap.parse_args()
