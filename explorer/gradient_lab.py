@@ -11,7 +11,7 @@ from typing import Mapping
 import torch
 
 from explorer.cells import CELLS, Cell
-from explorer.gradients import (Reach, Sensitivities, gate_product, one_torch_thread, reach, rnn_bound,
+from explorer.gradients import (Reach, Sensitivities, gate_product, reach, rnn_bound,
                                 sensitivities, with_spectral_radius)
 from explorer.model import CharModel, carry_bias
 from explorer.text import Vocab, char_label, prepare_text
@@ -135,19 +135,18 @@ def relevant(config: LabConfig, arch: str) -> LabConfig:
 def measure(cells: Mapping[str, tuple[Cell, torch.Tensor]]) -> dict[str, ArchCurves]:
     """Every curve for each (cell, x) pair: any Cell, trained or untrained, each with its own (T, I) input."""
     out: dict[str, ArchCurves] = {}
-    with one_torch_thread():  # tiny ops throughout: one thread is faster, and far faster on busy cores
-        for name, (cell, x) in cells.items():
-            s = sensitivities(cell, x)
-            carry, carry_mean, bound, sigma = None, None, None, None
-            if cell.arch in ("lstm", "gru"):
-                gate = cell.trace(x.to(cell.weight_ih.dtype)).gates["f" if cell.arch == "lstm" else "z"]  # (T, H)
-                carry, carry_mean = gate_product(gate), float(gate.mean())
-            else:
-                bound = rnn_bound(cell, x.shape[0])
-                sigma = float(10 ** bound[1]) if x.shape[0] > 1 else None
-            out[name] = ArchCurves(arch=cell.arch, sens=s, input_reach=reach(s.input_log10),
-                                   state_reach=reach(s.state_log10), carry=carry, bound=bound,
-                                   carry_mean=carry_mean, sigma_max=sigma)
+    for name, (cell, x) in cells.items():
+        s = sensitivities(cell, x)
+        carry, carry_mean, bound, sigma = None, None, None, None
+        if cell.arch in ("lstm", "gru"):
+            gate = cell.trace(x.to(cell.weight_ih.dtype)).gates["f" if cell.arch == "lstm" else "z"]  # (T, H)
+            carry, carry_mean = gate_product(gate), float(gate.mean())
+        else:
+            bound = rnn_bound(cell, x.shape[0])
+            sigma = float(10 ** bound[1]) if x.shape[0] > 1 else None
+        out[name] = ArchCurves(arch=cell.arch, sens=s, input_reach=reach(s.input_log10),
+                               state_reach=reach(s.state_log10), carry=carry, bound=bound,
+                               carry_mean=carry_mean, sigma_max=sigma)
     return out
 
 

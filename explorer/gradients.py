@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import copy
 import math
-import threading
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import torch
@@ -29,12 +27,11 @@ from explorer.cells import Cell
 
 __all__ = ["Sensitivities", "Reach", "sensitivities", "input_sensitivity", "with_spectral_radius",
            "spectral_radius", "carry_product", "gate_product", "rnn_bound", "reach", "by_distance",
-           "one_torch_thread", "REACH_LEVELS"]
+           "REACH_LEVELS"]
 
 REACH_LEVELS = (1e-3, 1e-6)  # "reach": the distance at which a curve falls below these fractions of its start
 _LOG10_MAX = math.log10(torch.finfo(torch.float64).max)  # 308.25: beyond this a float64 is +inf
 _BIG = 2.0 ** 400  # rescale the carried rows when their largest entry leaves [1/_BIG, _BIG]
-_THREADS = threading.RLock()  # guards torch's process-wide thread count while a sweep runs on one thread
 
 
 @dataclass(frozen=True)
@@ -128,35 +125,15 @@ class _Sweep:
         return 0.5 * torch.log10(sq) + self.exp2 * math.log10(2.0)
 
 
-@contextmanager
-def one_torch_thread():
-    """Run the block on one torch thread, then restore the count.
-
-    Why: the sweep is T steps of small (H, 4H) @ (4H, H + I) matmuls. A second MKL/OpenMP thread never
-    speeds those up, and when the shared cores are busy every parallel region waits for a time slice:
-    measured on the 2-core machine under load, 0.06 ms per matmul on one thread vs 1-2 ms on two, which
-    made a sweep 20-30x slower. torch's thread count is process-wide, hence the lock (sweeps queue up).
-    """
-    with _THREADS:
-        saved = torch.get_num_threads()
-        if saved > 1:
-            torch.set_num_threads(1)
-        try:
-            yield
-        finally:
-            if saved > 1:
-                torch.set_num_threads(saved)
-
-
 def sensitivities(cell: Cell, x: torch.Tensor) -> Sensitivities:
     """All of ‖∂h_T/∂x_t‖, ‖∂h_T/∂h_t‖ (and for the LSTM ‖∂h_T/∂c_t‖, ‖∂h_T/∂(h_t,c_t)‖) for t = 1..T.
 
     cell: any RNN / LSTM / GRU (trained or not); it is not modified. x: (T, I) inputs, any float dtype.
-    Works in float64 on a copy when needed. Zero initial state, as `Cell.trace`. Runs on one torch
-    thread (see `one_torch_thread`) and restores the thread count afterwards.
+    Works in float64 on a copy when needed. Zero initial state, as `Cell.trace`. The sweep is T small
+    (H, G·H) matmuls: a second intra-op thread does not speed them up (the app's server runs torch on one
+    thread, see explorer/ui/__init__.py); this function leaves torch's global settings alone.
     """
-    with one_torch_thread():
-        return _sweep(cell, x)
+    return _sweep(cell, x)
 
 
 @torch.no_grad()

@@ -8,7 +8,6 @@ from explorer.ui.router import ensure_router
 
 ensure_router()
 
-from explorer.gradients import one_torch_thread
 from explorer.style import ARCH_COLORS, ARCH_LABELS, GATE_SCALE, base_layout
 from explorer.text import char_label
 from explorer.training import (MAX_HIDDEN, MAX_STEPS, TRAIN_MAX_CHARS, check_training_text, needs_memory,
@@ -149,13 +148,11 @@ if train_clicked and prepared is not None and chosen:
                 live.plotly_chart(loss_figure(run.losses, "Loss while training", presenter),
                                   key=f"tr.live.{arch}.{p.step}")
 
-        # one torch thread: these steps are tiny, and on busy shared cores a second OpenMP thread makes
-        # them 20-50x slower (hello: 60 steps 5.2 s on two threads vs 0.12 s on one, measured here)
-        with one_torch_thread():
-            model, history = train_char_model(
-                prepared.text, arch=arch, seed=int(P.get("seed")), hidden_size=int(P.get("hidden")),
-                steps=int(P.get("steps")), lr=float(P.get("lr")), early_stop=bool(P.get("early")),
-                callback=callback, on_start=lambda m, arch=arch: run.start(arch, m))
+        # the server runs torch on one thread (explorer/ui/__init__.py): these steps are tiny
+        model, history = train_char_model(
+            prepared.text, arch=arch, seed=int(P.get("seed")), hidden_size=int(P.get("hidden")),
+            steps=int(P.get("steps")), lr=float(P.get("lr")), early_stop=bool(P.get("early")),
+            callback=callback, on_start=lambda m, arch=arch: run.start(arch, m))
         put_trained(arch, model, history, prepared.text)
     finish_training()
     bar.empty()
@@ -214,8 +211,7 @@ if n_pos > WINDOW:
     v3.number_input("From position", 1, n_pos, key=P.key("start"))
 arch = P.get("view") or next(iter(entries))
 entry = entries[arch]
-with one_torch_thread():  # small ops: see the training loop above
-    tt = entry.model.trace_text(trained_text)
+tt = entry.model.trace_text(trained_text)
 k = int(P.get("k"))
 top = tt.top_k(k)
 labels = [char_label(c) for c in entry.model.vocab.chars]
@@ -271,8 +267,7 @@ else:
         st.warning("Not in the training text, read as ⟨unk⟩: " + " ".join(char_label(c) for c in unknown))
     gen_cols = st.columns(len(entries))
     for col, (a, e) in zip(gen_cols, entries.items()):
-        with one_torch_thread():  # n one-step forwards: one thread is far faster on busy cores
-            out = e.model.generate(prompt, int(P.get("n")), float(P.get("temp")), seed=int(P.get("seed")))
+        out = e.model.generate(prompt, int(P.get("n")), float(P.get("temp")), seed=int(P.get("seed")))
         col.markdown(f"**{ARCH_LABELS[a]}**")
         col.code(prompt + out, language=None, wrap_lines=True)
     st.caption("The prompt, then the model's continuation. Same seed and temperature: the same text.")
