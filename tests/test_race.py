@@ -98,3 +98,22 @@ def test_bad_configs_are_refused():
         RaceConfig(contestants=("transformer",))
     with pytest.raises(ValueError, match="budget"):
         RaceConfig(time_budget=None, max_steps=None)
+
+
+def test_figures_show_every_contestant_and_the_baseline():
+    from explorer.race import gradient_reach
+    from explorer.race_figures import race_curves_figure, reach_figure, scoreboard_figure, sweep_figure
+    from explorer.tasks import make_batch
+
+    res = race(lag=12, contestants=("rnn", "lstm_f3"), max_steps=20, eval_every=5)
+    task = res.config.task
+    names = lambda fig: [t.name for t in fig.data]  # noqa: E731
+    curves = race_curves_figure(task, {e.contestant.key: e.curve for e in res.entries})
+    assert names(curves) == ["RNN", "LSTM, forget bias 3", "baseline (chance) 25%"]
+    assert scoreboard_figure(res).data[0].y == ("LSTM, forget bias 3", "RNN")  # drawn bottom-up
+    x = make_batch(task, 1, torch.Generator().manual_seed(0)).x[:, 0]  # (L, I)
+    reach = gradient_reach(res, x)
+    assert set(reach) == {"rnn", "lstm_f3"}
+    assert "the symbol to remember (d = 11)" in names(reach_figure(task, reach))
+    sw = sweep_lag(RaceConfig(task=task, contestants=("rnn",), time_budget=None, max_steps=5), lags=(4, 8))
+    assert names(sweep_figure(sw, task)) == ["RNN", "baseline"]
