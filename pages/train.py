@@ -8,10 +8,11 @@ from explorer.ui.router import ensure_router
 
 ensure_router()
 
+from explorer.export import model_from_npz, model_npz
 from explorer.style import ARCH_COLORS, ARCH_LABELS, GATE_SCALE, base_layout
 from explorer.text import char_label
-from explorer.training import (MAX_HIDDEN, MAX_STEPS, TRAIN_MAX_CHARS, check_training_text, needs_memory,
-                               train_char_model)
+from explorer.training import (MAX_HIDDEN, MAX_STEPS, TRAIN_MAX_CHARS, History, check_training_text,
+                               needs_memory, train_char_model)
 from explorer.ui.session_models import (begin_training, finish_training, settle_pending, trained_entries,
                                         put_trained)
 from explorer.ui.state import PageState, Param
@@ -97,6 +98,10 @@ with right:
         st.checkbox("Stop as soon as every next character is right", key=P.key("early"),
                     help="Off: train the whole budget, so the predictions get surer.")
         st.checkbox("Presenter mode (larger fonts)", key=P.key("presenter"))
+    with st.expander("Load a model saved from this app (.npz)"):
+        upload = st.file_uploader("Model file", type=["npz"], key="tr.upload", label_visibility="collapsed",
+                                  help="A file from a 'Download' button below. Arrays only: checked for names, "
+                                       "shapes, dtypes and size; nothing in it can run code.")
 
 chosen = tuple(a for a in ARCHS if a in (st.session_state.get(P.key("cells") + ".w") or []))
 st.session_state[P.key("cells")] = ",".join(chosen)
@@ -111,6 +116,23 @@ if problem:
     st.error(problem)
 elif not chosen:
     st.info("Choose at least one cell to train.")
+
+if upload is not None and st.session_state.get("tr._loaded_id") != upload.file_id:
+    st.session_state["tr._loaded_id"] = upload.file_id
+    try:
+        loaded = model_from_npz(upload.getvalue())
+        if prepared is None:
+            raise ValueError("type a text of at least two characters first: the model is shown reading it")
+    except ValueError as err:
+        st.error(f"That file was not loaded: {err}")
+    else:
+        text_for = prepared.text
+        put_trained(loaded.config.arch, loaded, History(
+            arch=loaded.config.arch, losses=(), accuracies=(), steps=0, max_steps=0, seconds=0.0,
+            stopped_early=False, interrupted=False, text_length=len(text_for), notice="loaded from a file"),
+            text_for)
+        st.success(f"Loaded a {ARCH_LABELS[loaded.config.arch]} with H = {loaded.config.hidden_size} and a "
+                   f"{loaded.vocab.size}-character vocabulary; it is shown below on the current text.")
 
 b1, b2, _ = st.columns([1, 1, 4])
 train_clicked = b1.button("Train", type="primary", key="tr.train", disabled=bool(problem) or not chosen,
@@ -185,12 +207,22 @@ st.caption("Each step is one Adam update on the whole text (long texts: on 16 ra
 metric_cols = st.columns(len(entries))
 for col, (arch, e) in zip(metric_cols, entries.items()):
     h = e.history
-    status = ("every character right" if h.stopped_early else "stopped by you" if h.interrupted
-              else "step budget used")
+    status = ("loaded from a file" if h.notice == "loaded from a file" else "every character right"
+              if h.stopped_early else "stopped by you" if h.interrupted else "step budget used")
     col.metric(f"{ARCH_LABELS[arch]} · {e.model.num_parameters():,} parameters",
                f"{h.seconds_per_step * 1000:.1f} ms / step",
                f"{h.steps} steps in {h.seconds:.2f} s · {status}", delta_color="off", delta_arrow="off")
 
+st.page_link("pages/cell-explorer.py", query_params={"src": "session", "cells": ",".join(entries),
+                                                    "text": trained_text[:200]}, icon=":material/biotech:",
+             label="Step through these trained models, gate by gate, in the Cell Explorer")
+dl_cols = st.columns(len(entries) + 1)
+for col, (arch, e) in zip(dl_cols, entries.items()):
+    col.download_button(f"Download the {ARCH_LABELS[arch]} (.npz)", lambda m=e.model: model_npz(m),
+                        file_name=f"{arch}-H{e.model.config.hidden_size}.npz", mime="application/octet-stream",
+                        on_click="ignore", key=f"tr.dl.{arch}",
+                        help="Weights, vocabulary and sizes as plain arrays; load it back with "
+                             "'Load a model saved from this app'.")
 st.page_link("pages/gradient-lab.py", query_params={"cells": "trained"}, icon=":material/trending_down:",
              label="How far back do these trained models' gradients reach? Open them in the Gradient Lab "
                    "(Cells: “trained in this session”)")

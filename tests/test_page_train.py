@@ -143,3 +143,26 @@ def test_in_chromium_train_hello_then_stop_a_long_run(page, app_url):
     assert_no_errors(page)
     assert main.get_by_text("stopped by you").count() == 1
     assert main.get_by_text("Stopped.").count() == 1
+
+
+def test_in_chromium_a_downloaded_model_loads_back_and_junk_is_refused(page, app_url, tmp_path):
+    page.goto(app_url + "/train?cells=gru&text=hello")
+    settle(page)
+    main = page.get_by_test_id("stMainBlockContainer")
+    main.get_by_role("button", name="Train", exact=True).click()
+    page.get_by_text("How training went").wait_for(timeout=60_000)
+    settle(page)
+    with page.expect_download() as dl:
+        main.get_by_role("button", name="Download the GRU (.npz)").click()
+    saved = tmp_path / "gru.npz"
+    dl.value.save_as(saved)
+    junk = tmp_path / "junk.npz"
+    junk.write_bytes(b"<script>alert(1)</script>")
+    main.get_by_text("Load a model saved from this app (.npz)").click()
+    main.locator("input[type='file']").set_input_files(str(junk))
+    page.get_by_text("That file was not loaded").wait_for(timeout=30_000)
+    main.locator("input[type='file']").set_input_files(str(saved))
+    page.get_by_text("Loaded a GRU with H = 32").wait_for(timeout=30_000)
+    settle(page)
+    assert_no_errors(page)
+    assert main.get_by_text("loaded from a file").count() >= 1
