@@ -126,7 +126,7 @@ class TaskSpec:
             "copy": f"Blanks, then a uniform guess over the 8 symbols: accuracy 1/8 on the copied symbols, "
                     f"loss 10·ln 8/(T + 20) = {self.baseline_loss:.3f} nats per step.",
             "brackets": f"A memoryless guess (the most common depth after '(' and after ')') is right "
-                        f"{self.baseline:.0%} of the time; beating it needs a counter.",
+                        f"{self.baseline:.0%} of the time; beating it takes keeping count of the brackets so far.",
         }[self.kind]
 
 
