@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 import torch
@@ -55,7 +55,7 @@ class RaceConfig:
     batch_size: int = 32  # B
     lr: float = 3e-3  # Adam; 1e-2 often stalls the forget-bias-3 LSTM on first_symbol
     clip: float = 1.0  # gradient-norm clipping
-    seed: int = 0  # weights come from seed, batches from seed + 1, the test set from seed + 2
+    seed: int = 0  # weights: seed (readout seed + 1); batches: seed + 1; curve batch: seed + 2; test: seed + 3
     time_budget: float | None = 30.0  # seconds of wall time for the whole race (None: no limit)
     max_steps: int | None = None  # per contestant (None: no limit); at least one budget must be set
     eval_every: int = 10  # steps between two points of the learning curve
@@ -286,8 +286,6 @@ def sweep_lag(config: RaceConfig, lags: tuple[int, ...],
               on_progress: Callable[[int, RaceProgress], None] | None = None,
               should_stop: Callable[[], bool] | None = None) -> SweepResult:
     """One race per lag, each with config's budget (so the sweep costs len(lags) races)."""
-    from dataclasses import replace
-
     races = []
     for i, lag in enumerate(lags):
         cfg = replace(config, task=replace(config.task, lag=lag))
