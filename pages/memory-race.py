@@ -85,8 +85,8 @@ def controls() -> tuple[RaceConfig | None, list[str]]:
     task_col, lag_col, budget_col, hidden_col, seed_col = st.columns([2.2, 1.1, 1.1, 1, 0.8])
     task_col.selectbox("Task", list(TASKS), format_func=TASKS.get, key=P.key("task"))
     kind = P.get("task")
-    lag_col.number_input("Lag T (steps to remember)", 2, MAX_LAG, step=10, key=P.key("T"),
-                         help=f"At most {MAX_LAG} ({MAX_COPY_LAG} for the copy task).")
+    lag_col.number_input("Lag T", 2, MAX_LAG, step=10, key=P.key("T"),
+                         help=f"How many steps back the answer lies. At most {MAX_LAG} ({MAX_COPY_LAG} for the copy task).")
     budget_col.number_input("Time budget, shared (s)", 2, MAX_BUDGET, step=5, key=P.key("budget"),
                             help=f"At most {MAX_BUDGET} s for all contestants together. The one with the least "
                                  "training time so far always goes next, and a contestant that solves the task "
