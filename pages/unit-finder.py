@@ -93,9 +93,10 @@ T = len(text)
 A = analysis(name, text, st.session_state[P.key("signal")], st.session_state[P.key("regex")].strip())
 if A.regex_error and st.session_state[P.key("regex")].strip():
     st.warning(f"Your regex is not used: {A.regex_error}")
-if A.features.names[-1] != "regex":
-    fit_choice("feature", FEATURES)
 feature = st.session_state[P.key("feature")]
+if feature not in A.features.names:  # "regex" chosen but no usable pattern
+    st.info("The feature 'your regex' needs a valid pattern; showing bracket depth instead.")
+    feature = "bracket_depth"
 sig = A.signal
 sig_label = SIGNAL_LABELS[sig]
 labels = A.trained.labels

@@ -24,8 +24,9 @@ def test_opens_on_the_shipped_lstm_and_finds_the_bracket_unit_alone():
 
 
 def test_bad_and_catastrophic_regex_get_a_clear_message():
-    at = _run({"regex": "(unclosed"})
+    at = _run({"regex": "(unclosed", "feature": "regex"})
     assert any("Not a valid regular expression" in w.value for w in at.warning)
+    assert any("needs a valid pattern" in i.value for i in at.info)
     at = _run({"regex": "(a|aa)+$", "text": "a" * 60 + "!"})
     assert any("longer than" in w.value for w in at.warning)
 
