@@ -88,7 +88,7 @@ def scoreboard_figure(result: RaceResult, *, presenter: bool = False) -> go.Figu
     top = 1.0 if task.metric == "accuracy" else max(values + [task.baseline]) * 1.15
     fig.update_xaxes(**{**axis, "range": [0, top]})
     fig.update_yaxes(title=None)
-    fig.update_layout(legend=dict(orientation="h", y=-0.22, x=0), margin=dict(l=150, r=50, b=90))
+    fig.update_layout(legend=dict(orientation="h", y=-0.22, x=0), margin=dict(l=150, r=80, b=90))  # r: room for the value of a full bar
     return fig
 
 
@@ -139,6 +139,7 @@ def reach_figure(task: TaskSpec, curves: dict[str, ArchCurves], *, presenter: bo
                 height=400, presenter=presenter)
     fig.update_xaxes(title="distance d = T − t (steps back from the last step)", range=[0, L - 1])
     fig.update_yaxes(type="log", exponentformat="power", title="relative to d = 0 (log)",
-                     range=[max(lo, REACH_FLOOR) - 0.5, hi + 0.5])
+                     range=[max(lo, REACH_FLOOR) - 0.5, hi + 0.5],
+                     dtick=1 if hi - max(lo, REACH_FLOOR) >= 2 else None)  # one tick per decade, no 2s and 5s
     fig.update_layout(legend=dict(orientation="h", y=-0.22, x=0), margin=dict(b=90))
     return fig
