@@ -12,6 +12,7 @@ from explorer.style import ARCH_LABELS
 from explorer.text import MAX_CHARS
 from explorer.ui.gradient_cache import scene, trained_scene
 from explorer.ui.session_models import trained_models
+from explorer.ui.share import scene_tools
 from explorer.ui.state import PageState, Param
 
 P = PageState("gl", [
@@ -51,6 +52,7 @@ def _apply_preset(values: dict) -> None:
         st.session_state[P.key(name)] = value
 
 
+scene_tools(P, "gradient-lab")
 st.title("Gradient Lab")
 st.markdown("How far back can each cell carry a gradient? For every step t we measure how strongly the last "
             "hidden state depends on the input there, ‖∂h_T/∂x_t‖, exactly and in float64, and plot it against "
@@ -85,7 +87,6 @@ with st.sidebar:
     st.divider()
     st.radio("Sensitivity to", tuple(QUANTITIES), key=P.key("show"), format_func=QUANTITIES.get)
     st.checkbox("Theory overlays (∏ f, ∏ z, σ_max^d)", key=P.key("overlays"))
-    st.toggle("Presenter mode (large fonts)", key=P.key("presenter"))
     st.divider()
     st.radio("Cells", ("untrained", "trained"), key=P.key("cells"),
              format_func={"untrained": "untrained (the knobs above)",

@@ -15,6 +15,7 @@ from explorer.training import (MAX_HIDDEN, MAX_STEPS, TRAIN_MAX_CHARS, History, 
                                needs_memory, train_char_model)
 from explorer.ui.session_models import (begin_training, finish_training, settle_pending, trained_entries,
                                         put_trained)
+from explorer.ui.share import scene_tools
 from explorer.ui.state import PageState, Param
 
 ARCHS = ("lstm", "gru", "rnn")
@@ -62,6 +63,7 @@ def loss_figure(curves: dict[str, list[float]], title: str, presenter: bool, y_t
     return fig
 
 
+scene_tools(P, "train")
 st.title("Train & Predict")
 st.caption("Type a text, train LSTM, GRU and RNN on it in seconds, then watch each one predict the next "
            "character: feed “h”, get “e”, feed “e” back in.")
@@ -97,7 +99,6 @@ with right:
                         help="Same seed and settings: the same weights, curves and predictions.")
         st.checkbox("Stop as soon as every next character is right", key=P.key("early"),
                     help="Off: train the whole budget, so the predictions get surer.")
-        st.checkbox("Presenter mode (larger fonts)", key=P.key("presenter"))
     with st.expander("Load a model saved from this app (.npz)"):
         upload = st.file_uploader("Model file", type=["npz"], key="tr.upload", label_visibility="collapsed",
                                   help="A file from a 'Download' button below. Arrays only: checked for names, "

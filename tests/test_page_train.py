@@ -45,7 +45,7 @@ def test_train_hello_shows_every_prediction_and_the_generation():
     assert list(df["next (real)"]) == ["e", "l", "l", "o"] and set(df["right?"]) == {"✓"}
     assert list(df["needs memory?"]) == ["", "", "yes", "yes"]
     assert any("hell → o" in i.value and "memory" in i.value for i in at.info)
-    assert [c.value[:1] for c in at.code] == ["h", "h", "h"]
+    assert [c.value[:1] for c in at.main.code] == ["h", "h", "h"]  # the sidebar holds the link
     # another model in the view: its own predictions, still right
     at.segmented_control(key="tr.view").set_value("rnn").run()
     assert not at.exception and set(table(at)["right?"]) == {"✓"}
