@@ -89,3 +89,14 @@ def test_a_model_trained_on_the_train_page_opens_here_in_the_same_session():
     assert not at.exception
     assert "no model trained" not in texts(at)
     assert at.dataframe[0].value["weight_ih"][0].endswith(", 5)")  # the 'hello' vocabulary: UNK, e, h, l, o
+
+
+def test_the_sidebar_link_reopens_the_scene_and_presenter_mode_is_kept():
+    at = open_page(presenter="1", cells="lstm,gru", text="hi <b>")
+    link = at.sidebar.code[0].value
+    assert "presenter=1" in link and "cells=lstm%2Cgru" in link and "text=hi+%3Cb%3E" in link
+    assert at.toggle(key="ce.presenter").value is True
+    # the link's query string, opened cold in a new session, gives the same widgets
+    from urllib.parse import parse_qsl, urlsplit
+    again = open_page(**dict(parse_qsl(urlsplit(link).query)))
+    assert again.text_area[0].value == "hi <b>" and again.segmented_control(key="ce.cells").value == ["lstm", "gru"]
