@@ -5,7 +5,7 @@ from conftest import APPTEST_TIMEOUT, assert_no_errors, settle
 
 
 def _run(query: dict | None = None) -> AppTest:
-    at = AppTest.from_file("app.py", default_timeout=APPTEST_TIMEOUT)
+    at = AppTest.from_file("../app.py", default_timeout=APPTEST_TIMEOUT)
     for k, v in (query or {}).items():
         at.query_params[k] = v
     at.switch_page("pages/unit-finder.py").run()
