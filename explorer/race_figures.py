@@ -6,6 +6,8 @@ are drawn dashed in the same colour.
 """
 from __future__ import annotations
 
+import math
+
 import plotly.graph_objects as go
 import torch
 
@@ -140,6 +142,6 @@ def reach_figure(task: TaskSpec, curves: dict[str, ArchCurves], *, presenter: bo
     fig.update_xaxes(title="distance d = T − t (steps back from the last step)", range=[0, L - 1])
     fig.update_yaxes(type="log", exponentformat="power", title="relative to d = 0 (log)",
                      range=[max(lo, REACH_FLOOR) - 0.5, hi + 0.5],
-                     dtick=1 if hi - max(lo, REACH_FLOOR) >= 2 else None)  # one tick per decade, no 2s and 5s
+                     dtick=max(1, math.ceil((hi - max(lo, REACH_FLOOR)) / 6)))  # whole decades, about 6 ticks
     fig.update_layout(legend=dict(orientation="h", y=-0.22, x=0), margin=dict(b=90))
     return fig
