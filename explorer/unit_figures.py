@@ -45,15 +45,22 @@ def text_grid(labels: tuple[str, ...], wrap: int = 80) -> tuple[np.ndarray, np.n
     return rows, cols
 
 
-def _value_scale(kind: str, values: np.ndarray) -> tuple[str, float, float, str]:
-    """(colorscale, zmin, zmax, note) by the kind of quantity (DESIGN.md conventions)."""
+def _value_scale(kind: str, values: np.ndarray) -> tuple[np.ndarray, str, float, float, str]:
+    """(colour values, colorscale, zmin, zmax, note) by the kind of quantity (DESIGN.md conventions).
+
+    An unbounded value (the LSTM's c) is drawn relative to its mean over the text: a counter unit
+    sits at some offset (c ≈ 8, say) and moves by about 1 per bracket, and on a scale symmetric about 0
+    that offset would paint the whole text one colour. The range is printed; hover shows the raw value.
+    """
     if kind == "gate":
-        return GATE_SCALE, 0.0, 1.0, "0..1"
+        return values, GATE_SCALE, 0.0, 1.0, "0..1"
     if kind == "tanh":
-        return TANH_SCALE, -1.0, 1.0, "−1..1"
-    m = float(np.abs(values).max()) if values.size else 1.0
+        return values, TANH_SCALE, -1.0, 1.0, "−1..1"
+    mean = float(values.mean()) if values.size else 0.0
+    centred = values - mean
+    m = float(np.abs(centred).max()) if values.size else 1.0
     m = m if m > 0 else 1.0
-    return UNBOUNDED_SCALE, -m, m, f"±{m:.2f}"
+    return centred, UNBOUNDED_SCALE, -m, m, f"mean {mean:+.2f} ± {m:.2f}"
 
 
 def _span_boxes(fig: go.Figure, rows, cols, start: int, end: int, color: str, dash: str = "solid") -> None:
@@ -78,20 +85,22 @@ def text_colored(labels: tuple[str, ...], values: np.ndarray, *, title: str, kin
     R, C = int(rows.max()) + 1 if T else 1, wrap
     z = np.full((R, C), np.nan)
     text = np.full((R, C), "", dtype=object)
-    custom = np.full((R, C, 3), "", dtype=object)  # t, next-character line, label
-    z[rows, cols] = values
+    custom = np.full((R, C, 4), "", dtype=object)  # t, next-character line, label, raw value
+    colour, scale, lo, hi, note = _value_scale(kind, values)
+    z[rows, cols] = colour
     text[rows, cols] = [" " if lab == "␣" else escape(lab) for lab in labels]  # blanks read as code does
     custom[rows, cols, 0] = [str(t) for t in range(T)]
     custom[rows, cols, 2] = [escape(lab) for lab in labels]
+    custom[rows, cols, 3] = [f"{v:.3f}" for v in values]
     if next_chars is not None:
         custom[rows, cols, 1] = [escape(s) for s in next_chars]
-    scale, lo, hi, note = _value_scale(kind, values)
     fs = 15 if presenter else 12
     fig = go.Figure(go.Heatmap(
         z=z, text=text, customdata=custom, texttemplate="%{text}", textfont=dict(size=fs, family="monospace"),
         colorscale=scale, zmin=lo, zmax=hi, xgap=1, ygap=1,
-        colorbar=dict(title=dict(text=value_name, side="right"), thickness=14),
-        hovertemplate=(f"t=%{{customdata[0]}} '%{{customdata[2]}}' · unit {unit} · {escape(value_name)}=%{{z:.3f}}"
+        colorbar=dict(title=dict(text=value_name + (" − mean" if kind == "unbounded" else ""), side="right"),
+                      thickness=14),
+        hovertemplate=(f"t=%{{customdata[0]}} '%{{customdata[2]}}' · unit {unit} · {escape(value_name)}=%{{customdata[3]}}"
                        "<br>%{customdata[1]}<extra></extra>"),
     ))
     if selection is not None:
@@ -153,10 +162,11 @@ def saturation_scatter(trained: Saturation, untrained: Saturation, *, arch: str,
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=[0, 1], y=[1, 0], mode="lines", line=dict(color="#cccccc", dash="dot"),
                              hoverinfo="skip", showlegend=False))
-    for sat, label, color in ((untrained, "untrained", UNTRAINED_COLOR),
-                              (trained, f"trained {ARCH_LABELS[arch]}", ARCH_COLORS[arch])):
+    for sat, label, color, symbol in ((untrained, "untrained", UNTRAINED_COLOR, "circle-open"),
+                                      (trained, f"trained {ARCH_LABELS[arch]}", ARCH_COLORS[arch], "circle")):
         fig.add_trace(go.Scatter(x=sat.low, y=sat.high, mode="markers", name=f"{label}: {sat.count_high()} units "
-                                 f"> {sat.hi:g} more than half the time", marker=dict(color=color, size=8, opacity=0.75),
+                                 f"> {sat.hi:g} more than half the time",
+                                 marker=dict(color=color, size=9, opacity=0.75, symbol=symbol, line=dict(width=2)),
                                  customdata=np.arange(len(sat.low)),
                                  hovertemplate=f"unit %{{customdata}}<br>{sat.gate} < {sat.lo:g}: %{{x:.0%}} of steps"
                                                f"<br>{sat.gate} > {sat.hi:g}: %{{y:.0%}} of steps<extra>{label}</extra>"))

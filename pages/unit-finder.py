@@ -28,7 +28,7 @@ P = PageState("uf", [
     Param("t", 319, lo=0, hi=MAX_CHARS - 1),
     Param("start", 305, lo=0, hi=MAX_CHARS - 1),
     Param("end", 320, lo=1, hi=MAX_CHARS),
-    Param("thr", 0.5, lo=-10.0, hi=10.0),
+    Param("thr", 0.3, lo=-1.0, hi=1.0),
     Param("regex", r"self\.\w+", max_len=MAX_PATTERN_LEN),
     Param("gate", "f", choices=("f", "i", "o", "z", "r")),
     Param("presenter", False),
@@ -124,19 +124,21 @@ next_chars = ["next: " + " · ".join(f"'{char_label(A.trained.vocab.chars[int(i)
 start = min(st.session_state[P.key("start")], T - 1)
 end = max(min(st.session_state[P.key("end")], T), start + 1)
 thr = float(st.session_state[P.key("thr")])
-units_on = select_units(A.acts, start, end, thr)
-matches = find_matches(A.acts, units_on, thr, exclude=(start, end), limit=8)
+h_acts = A.trained.trace.h.double().numpy()  # (T, H): LSTMVis selects on h, whose range is -1..1
+units_on = select_units(h_acts, start, end, thr)
+matches = find_matches(h_acts, units_on, thr, exclude=(start, end), limit=8)
 
 kind = "gate" if sig in ("f", "i", "o", "z", "r") else "tanh" if sig in ("h", "g", "n") else "unbounded"
 left, right = st.columns([4, 1])
 with left:
     st.plotly_chart(text_colored(labels, A.acts[:, unit], title=f"The text coloured by unit {unit} ({sig_label})",
                                  kind=kind, value_name=sig, unit=unit, next_chars=next_chars, cursor=cursor,
-                                 selection=(start, end), matches=matches, presenter=presenter),
+                                 selection=(start, end), matches=matches[:3], presenter=presenter),
                     key="uf.text_fig", config={"displayModeBar": False})
     st.caption(f"Each character is coloured by unit {unit}'s {sig_label} after reading it (r = {r_unit:+.2f} with "
                f"{FEATURE_LABELS[feature]}). Hover for values and the next-character guess; black box: cursor; "
-               f"orange: your selection; dotted green: other places where the same units switch on together.")
+               f"orange: your selection; dotted green: the top 3 other places where the units on there (h ≥ {thr:g}) "
+               f"are on together.")
 with right:
     k = A.trained.top_k(5)
     st.plotly_chart(topk_bars([char_label(A.trained.vocab.chars[int(i)]) for i in k.ids[cursor]],
@@ -167,19 +169,20 @@ st.subheader("Select a span: which units are on there, and where else together?"
 s1, s2, s3 = st.columns(3)
 s1.number_input("Selection start", min_value=0, max_value=MAX_CHARS - 1, key=P.key("start"))
 s2.number_input("Selection end (exclusive)", min_value=1, max_value=MAX_CHARS, key=P.key("end"))
-s3.number_input("Threshold", min_value=-10.0, max_value=10.0, step=0.1, key=P.key("thr"))
+s3.number_input("Threshold on h", min_value=-1.0, max_value=1.0, step=0.05, key=P.key("thr"))
 span = "".join(labels[start:end])
 if not units_on:
-    st.info(f"No unit stays ≥ {thr:g} over all of t = {start}..{end - 1} ('{span}'). Lower the threshold or "
+    st.info(f"No unit's h stays ≥ {thr:g} over all of t = {start}..{end - 1}. Lower the threshold or "
             f"shorten the span.")
 else:
-    st.markdown(f"**{len(units_on)} units** stay ≥ {thr:g} over t = {start}..{end - 1}: "
+    st.markdown(f"**{len(units_on)} units** keep h ≥ {thr:g} over t = {start}..{end - 1}: "
                 f"{', '.join(map(str, units_on[:40]))}{' …' if len(units_on) > 40 else ''}")
     st.code(span, language=None)
     held = heldout_text(man.corpus)
     H = analysis(name, held, sig, "")
     found = [("this text", m, labels) for m in matches] + \
-        [("held-out corpus", m, H.trained.labels) for m in find_matches(H.acts, units_on, thr, limit=8)]
+        [("held-out corpus", m, H.trained.labels)
+         for m in find_matches(H.trained.trace.h.double().numpy(), units_on, thr, limit=8)]
     if found:
         st.dataframe([{"where": w, "t": m.start, "length": m.end - m.start,
                        "units on": f"{m.agreement:.0%}",
