@@ -54,7 +54,7 @@ def test_keyboard_and_play_pause(page, app_url):
 
 
 def test_diagram_numbers_are_the_trace_numbers(page, app_url):
-    step = open_explorer(page, app_url, "?cells=lstm,gru&hidden=8&seed=3&text=hello%20world")
+    step = open_explorer(page, app_url, "?src=untrained&cells=lstm,gru&hidden=8&seed=3&text=hello%20world")
     for _ in range(4):
         page.get_by_role("button", name="Next step").click()
     page.get_by_role("button", name="Next unit").click()
@@ -71,7 +71,7 @@ def test_diagram_numbers_are_the_trace_numbers(page, app_url):
 
 
 def test_clicking_a_heatmap_cell_selects_step_and_unit(page, app_url):
-    step = open_explorer(page, app_url, "?hidden=8&text=abcdefgh")
+    step = open_explorer(page, app_url, "?src=untrained&hidden=8&text=abcdefgh")
     drag = page.locator(".cv-run[data-run='lstm'] .cv-plot").first.locator(".nsewdrag").first
     box = drag.bounding_box()
     # the centre of the cell at t = 6, unit 3 (time on x, unit on y top-down)
