@@ -1,9 +1,7 @@
 """Memory Race: RNN, LSTM and GRU trained side by side on tasks with known answers, under one time budget."""
 from __future__ import annotations
 
-import threading
-from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import streamlit as st
 import torch
@@ -33,42 +31,6 @@ TASK_BLURB = {
                 "With the depth capped this is a finite-state task, and plain RNNs can learn it; the LSTM's counting "
                 "advantage (Weiss et al. 2018) shows on deeper nesting than seen in training, not tested here.",
 }
-
-@dataclass
-class _ThreadGate:
-    """Process-wide count of races running; torch runs on one thread while any is (see one_thread)."""
-
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    users: int = 0
-    saved: int = 1
-
-
-@st.cache_resource
-def _thread_gate() -> _ThreadGate:
-    return _ThreadGate()
-
-
-@contextmanager
-def one_thread():
-    """One torch thread while racing: every step is a handful of tiny kernels, which a second OpenMP thread
-    never speeds up, and on busy shared cores each parallel region waits for a time slice (measured here:
-    an LSTM step at T = 50 took 8 ms on one thread, 38 ms on two). The count is process-wide, so it is
-    lowered by the first race and restored by the last one. Not a lock held for the race: other users'
-    pages (and races) keep running."""
-    gate = _thread_gate()
-    with gate.lock:
-        if gate.users == 0:
-            gate.saved = torch.get_num_threads()
-            torch.set_num_threads(1)
-        gate.users += 1
-    try:
-        yield
-    finally:
-        with gate.lock:
-            gate.users -= 1
-            if gate.users == 0:
-                torch.set_num_threads(gate.saved)
-
 
 P = PageState("mr", [
     Param("task", "first_symbol", choices=tuple(TASKS)),
@@ -131,9 +93,8 @@ def race(config: RaceConfig) -> None:
     bar, status, chart = st.progress(0.0, text="starting…"), st.empty(), st.empty()
     st.session_state.pop("_race.reach", None)
     x = make_batch(config.task, 1, torch.Generator().manual_seed(config.seed)).x[:, 0]  # (L, I): one sequence
-    with one_thread():  # tiny steps: a second thread only waits for a busy core
-        result = run_race(config, on_progress=lambda p: show_progress(bar, chart, status, config, p))
-        reach = gradient_reach(result, x)
+    result = run_race(config, on_progress=lambda p: show_progress(bar, chart, status, config, p))
+    reach = gradient_reach(result, x)
     st.session_state["_race.result"], st.session_state["_race.reach"] = result, reach
     st.session_state.pop("_race.pending", None)
     trained = {k: v for k, v in st.session_state.get(TRAINED_KEY, {}).items() if not k.startswith("Memory Race")}
@@ -157,8 +118,7 @@ def sweep(config: RaceConfig, total: int) -> None:
         return show_progress(bar, chart, status, cfg, replace(p, fraction=(i + p.fraction) / len(lags)),
                       prefix=f"T = {lags[i]} ({i + 1} of {len(lags)}): ")
 
-    with one_thread():
-        st.session_state["_race.sweep"] = sweep_lag(config, lags, on_progress=progress)
+    st.session_state["_race.sweep"] = sweep_lag(config, lags, on_progress=progress)
     st.session_state.pop("_race.pending", None)
     for placeholder in (bar, status, chart):  # the live view gives way to the results
         placeholder.empty()
