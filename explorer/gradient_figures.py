@@ -61,9 +61,13 @@ def decay_figure(curves: Mapping[str, ArchCurves], *, quantity: str = "input", o
     fig = go.Figure()
     lo, hi, steps, last_seen = 0.0, 0.0, 1, 0
     overflow_from: dict[str, int] = {}
+    extra_colors = iter(("#9467bd", "#8c564b", "#17becf", "#bcbd22", "#e377c2", "#7f7f7f"))
     for arch in [a for a in ARCH_ORDER if a in curves] + [a for a in curves if a not in ARCH_ORDER]:
         c = curves[arch]
-        color, label = ARCH_COLORS.get(c.arch, "#444"), ARCH_LABELS.get(c.arch, c.arch.upper())
+        if arch in ARCH_ORDER:  # keyed by architecture: its own colour and name
+            color, label = ARCH_COLORS.get(c.arch, "#444"), ARCH_LABELS.get(c.arch, c.arch.upper())
+        else:  # keyed by a name (e.g. a Memory Race contestant "LSTM, forget bias 3")
+            color, label = next(extra_colors, "#444"), arch
         s = c.sens
         T = s.steps
         steps = max(steps, T)

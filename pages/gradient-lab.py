@@ -10,13 +10,16 @@ from explorer.gradient_figures import QUANTITIES, decay_figure, saliency_figure
 from explorer.gradient_lab import ARCH_ORDER, DEFAULT_TEXT, MAX_STEPS, LabConfig
 from explorer.style import ARCH_LABELS
 from explorer.text import MAX_CHARS
-from explorer.ui.gradient_cache import scene, trained_scene
+from explorer.ui.gradient_cache import race_scene, scene, shipped_scene, trained_scene
 from explorer.ui.session_models import trained_models
+
+RACE_KEY = "trained_cells"  # what the Memory Race page leaves in session_state: name -> (cell, one task input)
 from explorer.ui.share import scene_tools
 from explorer.ui.state import PageState, Param
 
+CELL_SOURCES = ("untrained", "shipped", "trained", "race")
 P = PageState("gl", [
-    Param("cells", "untrained", choices=("untrained", "trained")),
+    Param("cells", "untrained", choices=CELL_SOURCES),
     Param("src", "text", choices=("text", "random")),
     Param("text", DEFAULT_TEXT, max_len=MAX_CHARS),
     Param("T", 400, lo=2, hi=MAX_STEPS),
@@ -33,11 +36,11 @@ P = PageState("gl", [
 ])
 P.restore()
 
-PRESETS = {  # label -> the knobs it sets (everything else stays as it is)
-    "Default init": dict(fbias=0.0, zbias=0.0, rescale=False),
-    "Forget/update bias 3": dict(fbias=3.0, zbias=3.0),
-    "RNN radius 0.9": dict(rescale=True, radius=0.9),
-    "RNN radius 3 (explodes)": dict(rescale=True, radius=3.0),
+PRESETS = {  # label -> the knobs it sets (everything else stays as it is); knobs act on untrained cells
+    "Default init": dict(cells="untrained", fbias=0.0, zbias=0.0, rescale=False),
+    "Forget/update bias 3": dict(cells="untrained", fbias=3.0, zbias=3.0),
+    "RNN radius 0.9": dict(cells="untrained", rescale=True, radius=0.9),
+    "RNN radius 3 (explodes)": dict(cells="untrained", rescale=True, radius=3.0),
 }
 PRESET_HELP = {
     "Default init": "PyTorch's init: f and z near 0.5, every cell forgets within ~30 steps",
@@ -88,24 +91,40 @@ with st.sidebar:
     st.radio("Sensitivity to", tuple(QUANTITIES), key=P.key("show"), format_func=QUANTITIES.get)
     st.checkbox("Theory overlays (∏ f, ∏ z, σ_max^d)", key=P.key("overlays"))
     st.divider()
-    st.radio("Cells", ("untrained", "trained"), key=P.key("cells"),
+    st.radio("Cells", CELL_SOURCES, key=P.key("cells"),
              format_func={"untrained": "untrained (the knobs above)",
-                          "trained": "trained in this session (Train & Predict)"}.get)
+                          "shipped": "shipped, trained on Python source",
+                          "trained": "trained in this session (Train & Predict)",
+                          "race": "Memory Race contestants (this session)"}.get)
 P.publish()
 P.show_notices()
 
 config = LabConfig(source=P.get("src"), text=P.get("text"), length=P.get("T"), hidden_size=P.get("H"),
                    rnn_radius=P.get("radius") if P.get("rescale") else None, forget_bias=P.get("fbias"),
                    update_bias=P.get("zbias"), seed=P.get("seed"))
-models = trained_models() if P.get("cells") == "trained" else {}
-if P.get("cells") == "trained" and not models:
+source = P.get("cells")
+models = trained_models() if source == "trained" else {}
+racers = st.session_state.get(RACE_KEY, {}) if source == "race" else {}
+if source == "trained" and not models:
     st.info("No trained models in this session yet: train some on the **Train & Predict** page, then come back. "
             "Showing the untrained cells meanwhile.", icon=":material/model_training:")
+if source == "race" and not racers:
+    st.info("No Memory Race has been run in this session yet: race on the **Memory Race** page, then come back. "
+            "Showing the untrained cells meanwhile.", icon=":material/sports_score:")
 try:
     if models:
         st.caption("Trained models, each reading the typed text one-hot in its own vocabulary (unknown characters "
                    "become ⟨unk⟩). The knobs for bias, radius, size and seed apply to untrained cells only.")
         sc = trained_scene(models, P.get("text"))
+    elif source == "shipped":
+        st.caption("The models shipped with the app, trained on Python's standard library, reading the typed text. "
+                   "Training pushes many forget gates towards 1: compare with the untrained cells. The knobs for "
+                   "bias, radius, size and seed apply to untrained cells only.")
+        sc = shipped_scene(P.get("text"))
+    elif racers:
+        st.caption("The contestants of this session's last Memory Race, each reading one input of its task: why "
+                   "the winner won. The text and the knobs do not apply to them.")
+        sc = race_scene(racers)
     else:
         sc = scene(config)
 except ValueError as err:  # unusable text: say so, never a traceback
@@ -139,11 +158,13 @@ with right:
     for arch, c in sc.curves.items():
         r = c.input_reach if P.get("show") == "input" else c.state_reach
         far = [f"{d}" if d is not None else f">\u00a0{r.steps - 1}" for d in r.distances]  # never reached
-        rows.append(f"| **{ARCH_LABELS[c.arch]}** | {far[0]} | {far[1]} |")
+        rows.append(f"| **{ARCH_LABELS[arch] if arch in ARCH_LABELS else arch}** | {far[0]} | {far[1]} |")
         if c.carry_mean is not None:
-            gates.append(f"{ARCH_LABELS[c.arch]}: mean {'f' if c.arch == 'lstm' else 'z'} = **{c.carry_mean:.2f}**")
+            name = ARCH_LABELS[arch] if arch in ARCH_LABELS else arch
+            gates.append(f"{name}: mean {'f' if c.arch == 'lstm' else 'z'} = **{c.carry_mean:.2f}**")
         else:
-            gates.append(f"{ARCH_LABELS[c.arch]}: σ_max(W_hh) = **{c.sigma_max:.2f}**")
+            name = ARCH_LABELS[arch] if arch in ARCH_LABELS else arch
+            gates.append(f"{name}: σ_max(W_hh) = **{c.sigma_max:.2f}**" if c.sigma_max is not None else name)
     st.markdown("\n".join(rows))
     st.markdown("The carry gates  \n" + "  \n".join(gates))
 

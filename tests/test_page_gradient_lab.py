@@ -97,3 +97,22 @@ def test_trained_models_of_this_session_can_be_measured():
     assert not at.exception and not at.error
     text_md = _markdown(at)
     assert "**LSTM**" in text_md and "**RNN**" not in text_md  # only the trained cell is measured
+
+
+def test_shipped_models_are_one_click_away():
+    at = _open(cells="shipped")
+    assert not at.exception and not at.error
+    assert "shipped with the app" in " ".join(c.value for c in at.caption)
+
+
+def test_memory_race_contestants_open_here_in_the_same_session():
+    from test_page_memory_race import open_page as open_race, tiny_race
+
+    at = tiny_race(open_race())
+    at.query_params["cells"] = "race"
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert "last Memory Race" in " ".join(c.value for c in at.caption)
+    assert "LSTM, forget bias 3" in _markdown(at)  # the contestant's name in the reach table
+    fresh = _open(cells="race")  # another session has no race
+    assert any("No Memory Race" in i.value for i in fresh.info)
