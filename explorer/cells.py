@@ -36,15 +36,23 @@ def linear_scan(a: torch.Tensor, b: torch.Tensor, c0: torch.Tensor) -> torch.Ten
     cumprod/divide formula it only multiplies, so products of small forget gates underflow to 0
     harmlessly instead of dividing by 0.
     """
-    A = a
+    T = a.shape[0]
+    A = a  # read-only: rounds write into the two buffers of `spare`, never into `a`
+    spare = [torch.empty_like(a), torch.empty_like(a)]
     B = b.clone()
     B[0] = B[0] + a[0] * c0  # fold the initial state into step 1
-    d = 1
-    T = a.shape[0]
+    B_next = torch.empty_like(B)  # ping-pong buffer: no allocation per round
+    d, k = 1, 0
     while d < T:
-        # the new B and A both use the values from before this round
-        B = torch.cat([B[:d], A[d:] * B[:-d] + B[d:]], dim=0)
-        A = torch.cat([A[:d], A[d:] * A[:-d]], dim=0)
+        # the new B and A both read the values from before this round
+        B_next[:d] = B[:d]
+        torch.addcmul(B[d:], A[d:], B[:-d], out=B_next[d:])  # B_t <- A_t * B_{t-d} + B_t
+        if 2 * d < T:  # the last round needs no new A
+            A_next = spare[k]
+            A_next[:d] = A[:d]
+            torch.mul(A[d:], A[:-d], out=A_next[d:])  # A_t <- A_t * A_{t-d}
+            A, k = A_next, 1 - k
+        B, B_next = B_next, B
         d *= 2
     return B
 
@@ -220,8 +228,9 @@ class LSTM(Cell):
         H = self.hidden_size
         # the note's single matrix: [h_{t-1}; x_t] (T, H+I) times W^T (H+I, 4H), for all t at once
         pre = torch.addmm(self.bias_ih + self.bias_hh, torch.cat([h_prev, x], dim=1), self.stacked_weight().T)
-        i, f, g, o = pre.split(H, dim=1)  # each (T, H)
-        i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+        g = torch.tanh(pre[:, 2 * H:3 * H])  # (T, H) candidate, before the in-place sigmoid below
+        pre.sigmoid_()  # i, f, o in place (the g block is overwritten but already taken)
+        i, f, o = pre[:, :H], pre[:, H:2 * H], pre[:, 3 * H:]  # views, each (T, H)
         c = linear_scan(f, i * g, c0)  # c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t, (T, H)
         return dict(zip(GATE_NAMES["lstm"], (i, f, g, o))), c
 

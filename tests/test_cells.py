@@ -158,7 +158,9 @@ def test_linear_scan_matches_the_loop_including_underflow():
     for t in range(T):
         c = a[t] * c + b[t]
         ref.append(c)
+    a_before, b_before = a.clone(), b.clone()
     torch.testing.assert_close(linear_scan(a, b, c0), torch.stack(ref), atol=1e-4, rtol=1e-5)
+    assert torch.equal(a, a_before) and torch.equal(b, b_before)  # the trace's gates are not overwritten
 
 
 def test_stacked_weight_is_the_notes_single_matrix():
