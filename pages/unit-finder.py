@@ -135,8 +135,9 @@ with left:
                                  kind=kind, value_name=sig, unit=unit, next_chars=next_chars, cursor=cursor,
                                  selection=(start, end), matches=matches[:3], presenter=presenter),
                     key="uf.text_fig", config={"displayModeBar": False})
+    direction = "red where it is high" if r_unit >= 0 else "blue where it is high, since r < 0"
     st.caption(f"Each character is coloured by unit {unit}'s {sig_label} after reading it (r = {r_unit:+.2f} with "
-               f"{FEATURE_LABELS[feature]}). Hover for values and the next-character guess; black box: cursor; "
+               f"{FEATURE_LABELS[feature]}: {direction}). Hover for values and the next-character guess; black box: cursor; "
                f"orange: your selection; dotted green: the top 3 other places where the units on there (h ≥ {thr:g}) "
                f"are on together.")
 with right:

@@ -139,3 +139,15 @@ def test_unknown_model_and_broken_manifest(tmp_path):
     (tmp_path / "x.json").write_text(json.dumps({"name": "x"}))
     with pytest.raises(ValueError, match="not a valid model manifest"):
         load_model("x", tmp_path)
+
+
+def test_trained_forget_gates_saturate_near_one():
+    """Karpathy et al. 2015, section 4.2: training turns many forget gates into integrators (f > 0.9)."""
+    from explorer.units import gate_saturation
+
+    model, man = load_model(DEFAULT_MODELS["lstm"])
+    held = load_corpus("stdlib").heldout[:6000]
+    trained = gate_saturation(model.trace_text(held).trace, "f")
+    untrained = gate_saturation(untrained_model(man).trace_text(held).trace, "f")
+    assert untrained.count_high() == 0 and untrained.count_low() == 0
+    assert trained.count_high() >= 30, trained.count_high()
