@@ -46,6 +46,18 @@ def load_sample(corpus: str) -> None:
     st.session_state[P.key("text")] = sample_text(corpus)
 
 
+def match_sample() -> None:
+    """Show a model its own kind of text: swap one built-in sample for the other (typed text stays)."""
+    corpus = st.session_state[P.key("model")].split("-")[0]
+    if st.session_state[P.key("text")] in (sample_text("stdlib"), sample_text("synthetic")):
+        load_sample(corpus)
+
+
+if not st.session_state.get("uf._sample_matched"):  # a link to a toy-language model opens on toy text
+    st.session_state["uf._sample_matched"] = True
+    match_sample()
+
+
 st.title("Unit Finder")
 st.caption("Models shipped with the app, trained on Python's standard-library source or on a toy language with "
            "exact ground truth. Which of their units learned to count brackets, notice strings and comments, or "
@@ -61,7 +73,7 @@ if arch in SAT_GATES:
     fit_choice("gate", SAT_GATES[arch])
 
 c1, c2, c3, c4 = st.columns([3, 3, 3, 2])
-c1.selectbox("Model", NAMES, key=P.key("model"),
+c1.selectbox("Model", NAMES, key=P.key("model"), on_change=match_sample,
              format_func=lambda n: f"{ARCH_LABELS[n.split('-')[1]]} · {n.split('-')[0]} corpus")
 c2.selectbox("Unit activation", SIGNALS[arch], key=P.key("signal"), format_func=SIGNAL_LABELS.get)
 c3.selectbox("Feature", FEATURES + ("regex",), key=P.key("feature"), format_func=FEATURE_LABELS.get)
@@ -104,8 +116,11 @@ labels = A.trained.labels
 # ------------------------------------------------------------------------------- found automatically
 bu, br = A.ranking.best("bracket_depth")
 _, bru = A.ranking_untrained.best("bracket_depth")
-st.success(f"Found automatically: unit **{bu}** of the {sig_label} tracks bracket depth, r = **{br:+.2f}** on "
-           f"this text. The best unit of the untrained model reaches only |r| = {abs(bru):.2f}.")
+if A.features["bracket_depth"].min() == A.features["bracket_depth"].max():
+    st.info("This text has no brackets outside strings and comments, so no unit can be found that counts them.")
+else:
+    st.success(f"Found automatically: unit **{bu}** of the {sig_label} tracks bracket depth, r = **{br:+.2f}** on "
+               f"this text. The best unit of the untrained model reaches only |r| = {abs(bru):.2f}.")
 
 # ---------------------------------------------------------------------------------- coloured text
 best_unit, best_r = A.ranking.best(feature)

@@ -2,6 +2,7 @@
 from streamlit.testing.v1 import AppTest
 
 from conftest import APPTEST_TIMEOUT, assert_no_errors, settle
+from explorer.corpus import sample_text
 
 
 def _run(query: dict | None = None) -> AppTest:
@@ -36,6 +37,15 @@ def test_switching_to_a_gru_falls_back_to_its_signals():
     assert at.selectbox(key="uf.signal").value == "h"
     assert at.radio(key="uf.gate").value == "z"
     assert not at.error
+
+
+def test_switching_model_swaps_in_its_own_sample_text():
+    at = _run()
+    at.selectbox(key="uf.model").set_value("synthetic-lstm").run()
+    assert not at.exception
+    assert at.text_area(key="uf.text").value == sample_text("synthetic")
+    found = [s.value for s in at.success if s.value.startswith("Found automatically")]
+    assert found and abs(float(found[0].split("r = **")[1].split("**")[0])) >= 0.7
 
 
 def test_page_in_chromium(page, app_url):
