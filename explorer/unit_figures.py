@@ -97,7 +97,7 @@ def text_colored(labels: tuple[str, ...], values: np.ndarray, *, title: str, kin
     fs = 15 if presenter else 12
     fig = go.Figure(go.Heatmap(
         z=z, text=text, customdata=custom, texttemplate="%{text}", textfont=dict(size=fs, family="monospace"),
-        colorscale=scale, zmin=lo, zmax=hi, xgap=1, ygap=1,
+        colorscale=scale, zmin=lo, zmax=hi, xgap=1, ygap=1, hoverongaps=False,
         colorbar=dict(title=dict(text=value_name + (" − mean" if kind == "unbounded" else ""), side="right"),
                       thickness=14),
         hovertemplate=(f"t=%{{customdata[0]}} '%{{customdata[2]}}' · unit {unit} · {escape(value_name)}=%{{customdata[3]}}"
@@ -112,7 +112,7 @@ def text_colored(labels: tuple[str, ...], values: np.ndarray, *, title: str, kin
     base_layout(fig, title=f"{title} (colour range {note})", height=80 + 22 * R, presenter=presenter)
     fig.update_xaxes(visible=False, range=[-0.5, C - 0.5])
     fig.update_yaxes(visible=False, autorange="reversed")
-    fig.update_layout(margin=dict(l=10, r=10, t=56, b=10))
+    fig.update_layout(margin=dict(l=10, r=10, t=56, b=10), hoverlabel=dict(font=dict(size=20 if presenter else 15)))
     return fig
 
 
@@ -186,5 +186,7 @@ def topk_bars(chars: list[str], probs: list[float], *, after: str, presenter: bo
                            hovertemplate="'%{y}': %{x:.1%}<extra></extra>"))
     base_layout(fig, title=f"Next after {escape(after)}", height=90 + 34 * len(chars), presenter=presenter)
     fig.update_layout(xaxis=dict(range=[0, 1.12], tickformat=".0%", title="probability"),
-                      yaxis=dict(autorange="reversed", type="category"), margin=dict(l=60, r=20, t=56, b=48))
+                      yaxis=dict(autorange="reversed", type="category",
+                                 tickfont=dict(family="monospace", size=22 if presenter else 17, color="#222222")),
+                      margin=dict(l=60, r=20, t=56, b=48))
     return fig
