@@ -23,8 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["FEATURES", "FEATURE_LABELS", "Features", "text_features", "regex_feature", "check_pattern", "MAX_PATTERN_LEN",
-           "REGEX_TIMEOUT"]
+__all__ = ["FEATURES", "FEATURE_LABELS", "Features", "text_features", "regex_feature", "check_pattern",
+           "MAX_PATTERN_LEN", "REGEX_TIMEOUT"]
 
 FEATURES = ("bracket_depth", "in_string", "in_comment", "indentation", "column", "chars_left")
 FEATURE_LABELS = {

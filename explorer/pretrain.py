@@ -34,7 +34,8 @@ from torch.nn import functional as F
 from explorer.corpus import CORPORA, Corpus, load_corpus
 from explorer.model import CharModel, ModelConfig
 
-__all__ = ["PretrainConfig", "SIZES", "STEPS", "SHIPPED_SEED", "heldout_bits_per_char", "pretrain", "save_model", "WEIGHTS_DIR"]
+__all__ = ["PretrainConfig", "SIZES", "STEPS", "SHIPPED_SEED", "heldout_bits_per_char", "pretrain", "save_model",
+           "WEIGHTS_DIR"]
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 
