@@ -55,7 +55,7 @@ def time_explorer(page, url, query, steps, how):
         else:
             nxt.click(force=True, no_wait_after=True)
         page.wait_for_function(
-            """k => document.querySelector("[data-testid='cv-step']").textContent === 't = ' + k &&
+            """k => document.querySelector("[data-testid='cv-step']").textContent.endsWith(' ' + k) &&
                    [...document.querySelectorAll(".cv-run")].every(r => r.querySelector("g[data-wire='h'] .cv-wire-value").textContent !== '')""",
             arg=k, polling="raf")
         out.append((time.perf_counter() - t0) * 1e3)
@@ -132,6 +132,10 @@ def main():
             report("Cell Explorer, LSTM, T=200 H=128, → key", time_explorer(page, url, q, args.steps, "key"), trivial)
             report("Cell Explorer, LSTM, T=200 H=128, 'Next step' click", time_explorer(page, url, q, args.steps, "click"), trivial)
             report("  in-page: keydown -> next painted frame", in_page_ms(page, args.steps), trivial)
+            long_text = ("def f(x):\n    return (x + 1) * 2\n" * 80)[:2000]  # the input cap: the view shows a window
+            ql = "?text=" + quote(long_text)
+            report("Cell Explorer, shipped LSTM H=128, text at the 2,000 cap, → key",
+                   time_explorer(page, url, ql, args.steps, "key"), trivial)
             q3 = q + "&cells=lstm,gru,rnn"
             report("Cell Explorer, LSTM+GRU+RNN side by side, → key", time_explorer(page, url, q3, args.steps, "key"), trivial)
             report("  in-page: keydown -> next painted frame", in_page_ms(page, args.steps), trivial)
