@@ -41,6 +41,16 @@ def rss_mb(pid: int) -> float:
     return total / 1024
 
 
+def stop(proc: subprocess.Popen) -> None:
+    """Stop a server that may be busy (a training in progress can outlast a polite terminate)."""
+    proc.terminate()
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(10)
+
+
 def launch(entry: Path, port: int) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "streamlit", "run", str(entry), "--server.headless=true", f"--server.port={port}",
            "--server.address=127.0.0.1", "--browser.gatherUsageStats=false"]
@@ -65,8 +75,7 @@ def first_draw_seconds(browser, entry: Path) -> float:
         return time.perf_counter() - t0
     finally:
         page.context.close()
-        proc.terminate()
-        proc.wait(10)
+        stop(proc)
 
 
 def visit(page, url: str) -> None:
@@ -118,8 +127,7 @@ def main():
             more = rss_mb(proc.pid)
             print(f"after 5 more sessions: {more:.0f} MiB = {(more - after_all) / 5:.1f} MiB per extra session")
         finally:
-            proc.terminate()
-            proc.wait(10)
+            stop(proc)
         browser.close()
 
 
