@@ -13,6 +13,7 @@ from explorer.text import MAX_CHARS, char_label, prepare_text
 from explorer.unit_figures import ranking_bars, saturation_scatter, text_colored, topk_bars, unit_over_time
 from explorer.units import CARRY_GATE, SIGNAL_LABELS, SIGNALS, find_matches, gate_saturation, select_units
 from explorer.ui.shipped_cache import analysis, heldout_text, shipped_model, shipped_names
+from explorer.ui.share import scene_tools
 from explorer.ui.state import PageState, Param
 
 NAMES = shipped_names()
@@ -72,13 +73,12 @@ fit_choice("signal", SIGNALS[arch])
 if arch in SAT_GATES:
     fit_choice("gate", SAT_GATES[arch])
 
-c1, c2, c3, c4 = st.columns([3, 3, 3, 2])
+c1, c2, c3 = st.columns(3)
 c1.selectbox("Model", NAMES, key=P.key("model"), on_change=match_sample,
              format_func=lambda n: f"{ARCH_LABELS[n.split('-')[1]]} · {n.split('-')[0]} corpus")
 c2.selectbox("Unit activation", SIGNALS[arch], key=P.key("signal"), format_func=SIGNAL_LABELS.get)
 c3.selectbox("Feature", FEATURES + ("regex",), key=P.key("feature"), format_func=FEATURE_LABELS.get)
-c4.toggle("Presenter", key=P.key("presenter"), help="Larger fonts for a projector.")
-presenter = st.session_state[P.key("presenter")]
+presenter = scene_tools(P, "unit-finder")
 
 st.caption(f"**{name}**: {man.parameters:,} parameters (H = {man.hidden_size}), "
            f"{man.heldout_bits_per_char:.2f} bits per character on held-out text "
