@@ -289,8 +289,11 @@ function buildRun(view, run, data) {
   for (const p of run.panels) {
     const fig = el("figure", "cv-map");
     const cap = el("figcaption");
-    cap.appendChild(el("b", null, p.title));
-    cap.appendChild(el("span", "cv-caption", " — " + p.caption));
+    const b = el("b");
+    mathText(b, p.title);
+    const c = el("span", "cv-caption");
+    mathText(c, " — " + p.caption);
+    cap.append(b, c);
     fig.appendChild(cap);
     const holder = el("div", "cv-plot-holder");
     const div = el("div", "cv-plot");
