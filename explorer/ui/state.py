@@ -49,7 +49,7 @@ class Param:
                 value = tuple(elem(v.strip()) for v in raw.split(",") if v.strip() != "")
             else:
                 value = raw
-        except ValueError:
+        except (ValueError, OverflowError):  # int(float("1e309")) overflows rather than failing to parse
             return d, f"'{self.name}' in the link is not valid; using {d!r}."
         if isinstance(d, tuple):
             if self.choices is not None and any(v not in self.choices for v in value):
