@@ -17,7 +17,7 @@ from explorer.ui.cache import resolve, view_payload
 from explorer.ui.session_models import trained_entries
 from explorer.ui.shipped_cache import shipped_model, shipped_names
 from explorer.ui.cell_view import cell_view
-from explorer.ui.share import scene_tools
+from explorer.ui.share import plot, scene_tools
 from explorer.ui.state import PageState, Param
 from explorer.whatif import describe
 from explorer.payload import MAX_CELLS
@@ -226,7 +226,7 @@ note.caption("The GRU has 3 blocks to the LSTM's 4 and carries one state (h) ins
 note.subheader("One matrix or two: W = [W_hh | W_ih]")
 arch_w = chosen[0]
 cell = resolve(refs[arch_w]).cell
-note.plotly_chart(weight_blocks(cell.weight_ih.detach().numpy(), cell.weight_hh.detach().numpy(),
+plot(note, weight_blocks(cell.weight_ih.detach().numpy(), cell.weight_hh.detach().numpy(),
                               {"lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n"), "rnn": ()}[arch_w]),
                 key="ce.weights")
 note.caption(f"The note writes one W of shape ({cell.gate_count}H, H + I) acting on [h_{{t−1}}; x_t]; PyTorch stores "

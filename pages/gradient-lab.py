@@ -14,7 +14,7 @@ from explorer.ui.gradient_cache import race_scene, scene, shipped_scene, trained
 from explorer.ui.session_models import trained_models
 
 RACE_KEY = "trained_cells"  # what the Memory Race page leaves in session_state: name -> (cell, one task input)
-from explorer.ui.share import scene_tools
+from explorer.ui.share import plot, scene_tools
 from explorer.ui.state import PageState, Param
 
 CELL_SOURCES = ("untrained", "shipped", "trained", "race")
@@ -144,7 +144,7 @@ if exploding:
 
 left, right = st.columns([3, 1])
 with left:
-    st.plotly_chart(decay_figure(sc.curves, quantity=P.get("show"), overlays=P.get("overlays"), presenter=presenter),
+    plot(st, decay_figure(sc.curves, quantity=P.get("show"), overlays=P.get("overlays"), presenter=presenter),
                     width="stretch", key="gl.fig.decay")
     st.caption("Each line starts at 1 at distance 0 (the last input) and shows how much of that influence is left "
                "d steps back. Dotted grey lines: 1e-3 and 1e-6. Dashed lines: the product of the carry gate "
@@ -171,7 +171,7 @@ with right:
 strip = P.get("strip")
 st.radio("Saliency strip for", ARCH_ORDER, key=P.key("strip"), horizontal=True, format_func=ARCH_LABELS.get)
 shown = sc.curves.get(strip) or next(iter(sc.curves.values()))  # a trained set may lack an architecture
-st.plotly_chart(saliency_figure(sc.labels, shown, presenter=presenter), width="stretch",
+plot(st, saliency_figure(sc.labels, shown, presenter=presenter), width="stretch",
                 key="gl.fig.strip")
 st.caption("Read the distance on the text itself: bright characters still move the last hidden state, dark ones "
            "have been forgotten (the colour is ‖∂h_T/∂x_t‖ relative to the last character, on a log scale).")

@@ -13,7 +13,7 @@ ensure_router()
 from explorer.race import CONTESTANTS, RaceConfig, RaceProgress, gradient_reach, run_race, sweep_lag
 from explorer.race_figures import reach_figure, race_curves_figure, scoreboard_figure, sweep_figure
 from explorer.tasks import TASKS, TaskSpec, make_batch
-from explorer.ui.share import scene_tools
+from explorer.ui.share import plot, scene_tools
 from explorer.ui.state import PageState, Param
 
 MAX_LAG = 400  # longest lag (copy: 200), so one race step stays well under a second on 2 cores
@@ -133,12 +133,12 @@ def results() -> None:
     a, b = st.columns([3, 2])
     x_max = max((e.curve.seconds[-1] for e in result.entries if e.curve.seconds), default=1.0)
     presenter = P.get("presenter")
-    a.plotly_chart(race_curves_figure(cfg.task, {e.contestant.key: e.curve for e in result.entries},
+    plot(a, race_curves_figure(cfg.task, {e.contestant.key: e.curve for e in result.entries},
                                       x_max=x_max * 1.05, presenter=presenter), key="mr.curves")
     a.caption("Each line is one contestant's accuracy (or MSE) on a fixed batch of 256 sequences, against its own "
               "training time; the grey dotted line is what the trivial strategy scores. A line that never leaves it "
               "has learned nothing that needs memory.")
-    b.plotly_chart(scoreboard_figure(result, presenter=presenter), key="mr.scores")
+    plot(b, scoreboard_figure(result, presenter=presenter), key="mr.scores")
     b.caption(f"Scored once more at the end, on {cfg.test_size} sequences none of them saw. "
               "Hatched bars: carry gate near 1.")
     fmt = (lambda v: f"{v:.1%}") if cfg.task.metric == "accuracy" else (lambda v: f"{v:.4f}")
@@ -150,7 +150,7 @@ def results() -> None:
                  hide_index=True, width="stretch")
     reach = st.session_state.get("_race.reach")
     if reach is not None:
-        st.plotly_chart(reach_figure(cfg.task, reach, presenter=presenter), key="mr.reach")
+        plot(st, reach_figure(cfg.task, reach, presenter=presenter), key="mr.reach")
         st.caption("Why the winner won: the gradient of the last output with respect to each earlier input, measured "
                    "on one sequence in the trained cells (float64, as in the Gradient Lab). Where a curve has fallen to "
                    "1e-10 by the dotted line, no training signal reaches the step that holds the answer.")
@@ -163,7 +163,7 @@ def sweep_results() -> None:
     if sw is None:
         return
     task = sw.races[0].config.task
-    st.plotly_chart(sweep_figure(sw, task, presenter=P.get("presenter")), key="mr.sweepfig")
+    plot(st, sweep_figure(sw, task, presenter=P.get("presenter")), key="mr.sweepfig")
     st.caption(f"One race per lag, {sw.races[0].config.time_budget:.0f} s each. Where a line falls onto the "
                "grey baseline, that cell could no longer bridge the lag in its share of the time.")
 

@@ -15,7 +15,7 @@ from explorer.training import (MAX_HIDDEN, MAX_STEPS, TRAIN_MAX_CHARS, History, 
                                needs_memory, train_char_model)
 from explorer.ui.session_models import (begin_training, finish_training, settle_pending, trained_entries,
                                         put_trained)
-from explorer.ui.share import scene_tools
+from explorer.ui.share import plot, scene_tools
 from explorer.ui.state import PageState, Param
 
 ARCHS = ("lstm", "gru", "rnn")
@@ -198,9 +198,9 @@ if prepared is not None and prepared.text != trained_text:
 
 st.subheader("How training went")
 g1, g2 = st.columns(2)
-g1.plotly_chart(loss_figure({a: list(e.history.losses) for a, e in entries.items()},
+plot(g1, loss_figure({a: list(e.history.losses) for a, e in entries.items()},
                             "Loss: cross-entropy of the next character", presenter), key="tr.loss")
-g2.plotly_chart(loss_figure({a: list(e.history.accuracies) for a, e in entries.items()},
+plot(g2, loss_figure({a: list(e.history.accuracies) for a, e in entries.items()},
                             "Accuracy: next characters predicted right", presenter,
                             y_title="accuracy", y_range=[0, 1.05]), key="tr.acc")
 st.caption("Each step is one Adam update on the whole text (long texts: on 16 random windows of 64 "
@@ -270,7 +270,7 @@ fig.update_layout(xaxis_title="position t : character just read", yaxis_title="n
                   legend=dict(orientation="h", y=-0.3))
 fig.update_yaxes(type="category", autorange="reversed")
 fig.update_xaxes(type="category")
-st.plotly_chart(fig, key="tr.heat")
+plot(st, fig, key="tr.heat")
 st.caption("Columns are steps, rows are possible next characters, colour is the model's probability (0 to 1). "
            "The orange box marks the character that really comes next.")
 

@@ -13,7 +13,7 @@ from explorer.text import MAX_CHARS, char_label, prepare_text
 from explorer.unit_figures import ranking_bars, saturation_scatter, text_colored, topk_bars, unit_over_time
 from explorer.units import CARRY_GATE, SIGNAL_LABELS, SIGNALS, find_matches, gate_saturation, select_units
 from explorer.ui.shipped_cache import analysis, heldout_text, shipped_model, shipped_names
-from explorer.ui.share import scene_tools
+from explorer.ui.share import plot, scene_tools
 from explorer.ui.state import PageState, Param
 
 NAMES = shipped_names()
@@ -146,7 +146,7 @@ matches = find_matches(h_acts, units_on, thr, exclude=(start, end), limit=8)
 kind = "gate" if sig in ("f", "i", "o", "z", "r") else "tanh" if sig in ("h", "g", "n") else "unbounded"
 left, right = st.columns([4, 1])
 with left:
-    st.plotly_chart(text_colored(labels, A.acts[:, unit], title=f"The text coloured by unit {unit} ({sig_label})",
+    plot(st, text_colored(labels, A.acts[:, unit], title=f"The text coloured by unit {unit} ({sig_label})",
                                  kind=kind, value_name=sig, unit=unit, next_chars=next_chars, cursor=cursor,
                                  selection=(start, end), matches=matches[:3], presenter=presenter),
                     key="uf.text_fig", config={"displayModeBar": False})
@@ -157,11 +157,11 @@ with left:
                f"are on together.")
 with right:
     k = A.trained.top_k(5)
-    st.plotly_chart(topk_bars([char_label(A.trained.vocab.chars[int(i)]) for i in k.ids[cursor]],
+    plot(st, topk_bars([char_label(A.trained.vocab.chars[int(i)]) for i in k.ids[cursor]],
                               [float(p) for p in k.probs[cursor]], after=f"'{labels[cursor]}'",
                               presenter=presenter), key="uf.topk_fig", config={"displayModeBar": False})
 
-st.plotly_chart(unit_over_time(A.acts[:, unit], A.features[feature], unit=unit, value_name=sig, feature_name=feature,
+plot(st, unit_over_time(A.acts[:, unit], A.features[feature], unit=unit, value_name=sig, feature_name=feature,
                                r=r_unit, presenter=presenter), key="uf.time_fig", config={"displayModeBar": False})
 st.caption("The line is the unit; the grey steps are the ground truth. A counter rises and falls with the steps.")
 
@@ -169,7 +169,7 @@ st.caption("The line is the unit; the grey steps are the ground truth. A counter
 st.subheader("Units ranked by |correlation|, trained against untrained")
 g1, g2 = st.columns([3, 2])
 with g1:
-    st.plotly_chart(ranking_bars(A.ranking, A.ranking_untrained, arch=arch, presenter=presenter), key="uf.rank_fig",
+    plot(st, ranking_bars(A.ranking, A.ranking_untrained, arch=arch, presenter=presenter), key="uf.rank_fig",
                     config={"displayModeBar": False})
     st.caption("For each feature, the best |Pearson r| of any unit over this text. Some features correlate ~0.5 "
                "with untrained units (they echo the input); only the gap to grey is learning.")
@@ -215,7 +215,7 @@ if arch in SAT_GATES:
     held = heldout_text(man.corpus)
     H = analysis(name, held, sig, "")
     st_tr, st_un = gate_saturation(H.trained.trace, gate), gate_saturation(H.untrained.trace, gate)
-    st.plotly_chart(saturation_scatter(st_tr, st_un, arch=arch, presenter=presenter), key="uf.sat_fig",
+    plot(st, saturation_scatter(st_tr, st_un, arch=arch, presenter=presenter), key="uf.sat_fig",
                     config={"displayModeBar": False})
     carry = " (the carry gate: near 1 means the unit keeps its memory)" if gate == CARRY_GATE.get(arch) else ""
     st.caption(f"Over {len(held):,} held-out characters: each unit's share of steps with {gate} below 0.1 (x) and "

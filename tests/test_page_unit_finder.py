@@ -53,4 +53,5 @@ def test_page_in_chromium(page, app_url):
     settle(page, timeout_ms=90_000)
     assert_no_errors(page)
     assert page.get_by_text("Found automatically").count() >= 1
+    page.locator(".js-plotly-plot").nth(3).wait_for(timeout=30_000)  # charts draw after the script run ends
     assert page.locator(".js-plotly-plot").count() >= 4

@@ -55,3 +55,16 @@ def scene_tools(P: PageState, url_path: str) -> bool:
     if presenter:
         st.html(PRESENTER_CSS)
     return presenter
+
+
+def plot(container, fig, *, key: str, **kwargs) -> None:
+    """st.plotly_chart with the figure's data as a CSV download beneath it (built only when clicked).
+
+    The PNG is the plotly toolbar's camera button.
+    """
+    from explorer.figure_data import figure_csv
+
+    container.plotly_chart(fig, key=key, **kwargs)
+    container.download_button("Data (.csv)", lambda: figure_csv(fig), file_name=f"{key.replace('.', '-')}.csv",
+                              mime="text/csv", on_click="ignore", key=f"{key}.csv", type="tertiary",
+                              icon=":material/download:")

@@ -1,0 +1,49 @@
+"""Any plotly figure's numbers as CSV: the data behind every chart, for a spreadsheet or a notebook.
+
+Long format, one row per plotted point: trace,x,y,value. Line and bar traces give x and y (value empty);
+heatmaps give x, y and the cell's value. Text is written as-is but quoted by the csv module, so commas,
+quotes and newlines in labels cannot break the file.
+"""
+from __future__ import annotations
+
+import csv
+import io
+
+import numpy as np
+import plotly.graph_objects as go
+
+__all__ = ["figure_csv"]
+
+
+def _seq(v, n: int) -> list:
+    if v is None:
+        return list(range(n))
+    return list(np.asarray(v, dtype=object).ravel()) if not isinstance(v, (list, tuple)) else list(v)
+
+
+def figure_csv(fig: go.Figure) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["trace", "x", "y", "value"])
+    for k, tr in enumerate(fig.data):
+        name = tr.name if getattr(tr, "name", None) else f"{tr.type} {k + 1}"
+        z = getattr(tr, "z", None)
+        if z is not None:
+            z = np.asarray(z, dtype=object)
+            if z.ndim == 1:
+                z = z[None, :]
+            rows, cols = z.shape
+            xs, ys = _seq(getattr(tr, "x", None), cols), _seq(getattr(tr, "y", None), rows)
+            for i in range(rows):
+                for j in range(cols):
+                    if z[i, j] is not None:
+                        w.writerow([name, xs[j] if j < len(xs) else j, ys[i] if i < len(ys) else i, z[i, j]])
+            continue
+        x, y = getattr(tr, "x", None), getattr(tr, "y", None)
+        if x is None and y is None:
+            continue
+        n = len(y if y is not None else x)
+        xs, ys = _seq(x, n), _seq(y, n)
+        for j in range(n):
+            w.writerow([name, xs[j] if j < len(xs) else j, ys[j] if j < len(ys) else "", ""])
+    return buf.getvalue()
