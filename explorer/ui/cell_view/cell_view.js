@@ -139,33 +139,32 @@ const EQUATIONS = {
   ],
 };
 
-// subscripts in the static strings: x_t, h_{t−1} -> <sub>
-function mathText(parent, s) {
+// subscripts in the static strings (x_t, h_{t−1}): split into plain and subscript runs, then drawn as
+// <sub> in HTML or as shifted <tspan>s in SVG
+function subscriptRuns(s) {
   const re = /_(\{[^}]*\}|[A-Za-z0-9]+)/g;
+  const runs = [];
   let last = 0, m;
   while ((m = re.exec(s))) {
-    if (m.index > last) parent.appendChild(document.createTextNode(s.slice(last, m.index)));
-    const sub = el("sub", null, m[1].replace(/[{}]/g, ""));
-    parent.appendChild(sub);
+    if (m.index > last) runs.push([s.slice(last, m.index), false]);
+    runs.push([m[1].replace(/[{}]/g, ""), true]);
     last = re.lastIndex;
   }
-  if (last < s.length) parent.appendChild(document.createTextNode(s.slice(last)));
+  if (last < s.length) runs.push([s.slice(last), false]);
+  return runs;
 }
 
-// the same subscripts inside SVG text: tspans shifted down
+function mathText(parent, s) {
+  for (const [text, sub] of subscriptRuns(s)) {
+    parent.appendChild(sub ? el("sub", null, text) : document.createTextNode(text));
+  }
+}
+
 function svgMath(parent, s) {
-  const re = /_(\{[^}]*\}|[A-Za-z0-9]+)/g;
-  let last = 0, m;
-  const add = (text, sub) => {
+  for (const [text, sub] of subscriptRuns(s)) {
     const ts = svg("tspan", sub ? { "baseline-shift": "sub", "font-size": "75%" } : {}, parent);
     ts.textContent = text;
-  };
-  while ((m = re.exec(s))) {
-    if (m.index > last) add(s.slice(last, m.index), false);
-    add(m[1].replace(/[{}]/g, ""), true);
-    last = re.lastIndex;
   }
-  if (last < s.length) add(s.slice(last), false);
 }
 
 // ------------------------------------------------------------------------------------------------
