@@ -19,7 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
-from conftest import CHROMIUM, _free_port, start_app, wait_healthy  # noqa: E402
+from conftest import CHROMIUM, _free_port, wait_healthy  # noqa: E402
 
 TEXT = ("the quick brown fox jumps over the lazy dog. " * 5)[:200]
 

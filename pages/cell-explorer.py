@@ -11,11 +11,11 @@ from explorer.whatif import clamped_text_trace
 from explorer.reference import CLAMPABLE, Clamp
 from explorer.sizes import cell_sizes
 from explorer.style import ARCH_LABELS
-from explorer.text import MAX_CHARS, Vocab, prepare_text
+from explorer.text import MAX_CHARS, prepare_text
 from explorer.shipped import DEFAULT_MODELS
 from explorer.ui.cache import resolve, view_payload
 from explorer.ui.session_models import trained_entries
-from explorer.ui.shipped_cache import shipped_model, shipped_names
+from explorer.ui.shipped_cache import shipped_names
 from explorer.ui.cell_view import cell_view
 from explorer.ui.share import plot, scene_tools
 from explorer.ui.state import PageState, Param

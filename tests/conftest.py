@@ -96,3 +96,15 @@ def settle(pg, timeout_ms: int = 60_000) -> None:
 def assert_no_errors(pg) -> None:
     assert pg.locator("[data-testid='stException']").count() == 0, pg.locator("[data-testid='stException']").first.inner_text()
     assert pg.locator("[role='dialog']").count() == 0, pg.locator("[role='dialog']").first.inner_text()
+
+
+def open_app_page(page: str, query: dict | None = None):
+    """A fresh AppTest session of app.py on `page` ("pages/train.py"), opened with `query` in its URL."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=APPTEST_TIMEOUT)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at

@@ -4,18 +4,13 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import APPTEST_TIMEOUT
+from conftest import APPTEST_TIMEOUT, open_app_page
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
 def open_page(**query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=APPTEST_TIMEOUT)
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.switch_page("pages/cell-explorer.py").run()
-    assert not at.exception, at.exception
-    return at
+    return open_app_page("pages/cell-explorer.py", query)
 
 
 def texts(at) -> str:

@@ -1,17 +1,12 @@
 """The Gradient Lab page: headless (AppTest) and in a real Chromium."""
-from conftest import APPTEST_TIMEOUT, assert_no_errors, settle
+from conftest import assert_no_errors, settle, open_app_page
 from streamlit.testing.v1 import AppTest
 
 PAGE = "pages/gradient-lab.py"
 
 
 def _open(**query) -> AppTest:
-    at = AppTest.from_file("../app.py", default_timeout=APPTEST_TIMEOUT)
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception
-    return at
+    return open_app_page(PAGE, query)
 
 
 def _markdown(at) -> str:

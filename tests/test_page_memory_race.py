@@ -1,19 +1,14 @@
 """The Memory Race page in AppTest and in a real Chromium: a tiny race runs, results stay per session."""
 from streamlit.testing.v1 import AppTest
 
-from conftest import APPTEST_TIMEOUT, assert_no_errors, settle
+from conftest import assert_no_errors, settle, open_app_page
 
 SMALL = {"T": 10, "budget": 2}
 OTHERS = ("rnn", "lstm", "gru", "gru_z3")  # unchecked for the tiny race: only the LSTM with forget bias 3 runs
 
 
 def open_page(query: dict | None = None) -> AppTest:
-    at = AppTest.from_file("../app.py", default_timeout=APPTEST_TIMEOUT)
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    at.switch_page("pages/memory-race.py").run()
-    assert not at.exception, at.exception
-    return at
+    return open_app_page("pages/memory-race.py", query)
 
 
 def tiny_race(at: AppTest) -> AppTest:

@@ -5,7 +5,7 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from conftest import APPTEST_TIMEOUT, assert_no_errors, settle
+from conftest import assert_no_errors, settle, open_app_page
 from explorer.model import CharModel, ModelConfig
 from explorer.text import Vocab
 from explorer.ui.session_models import PendingRun
@@ -23,12 +23,7 @@ def one_thread():
 
 
 def open_page(**query) -> AppTest:
-    at = AppTest.from_file("../app.py", default_timeout=APPTEST_TIMEOUT)
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.switch_page("pages/train.py").run()
-    assert not at.exception
-    return at
+    return open_app_page("pages/train.py", query)
 
 
 def table(at: AppTest):

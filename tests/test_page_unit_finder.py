@@ -1,17 +1,12 @@
 """The Unit Finder page headless (AppTest) and in Debian's Chromium."""
 from streamlit.testing.v1 import AppTest
 
-from conftest import APPTEST_TIMEOUT, assert_no_errors, settle
+from conftest import assert_no_errors, settle, open_app_page
 from explorer.corpus import sample_text
 
 
 def _run(query: dict | None = None) -> AppTest:
-    at = AppTest.from_file("../app.py", default_timeout=APPTEST_TIMEOUT)
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    at.switch_page("pages/unit-finder.py").run()
-    assert not at.exception, at.exception
-    return at
+    return open_app_page("pages/unit-finder.py", query)
 
 
 def test_opens_on_the_shipped_lstm_and_finds_the_bracket_unit_alone():

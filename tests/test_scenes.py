@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import APPTEST_TIMEOUT
+from conftest import open_app_page
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -24,12 +24,7 @@ HOSTILE = ["", "   \n\t ", "<script>alert(1)</script><img src=x onerror=alert(1)
 
 
 def open_scene(page: str, query: dict) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=APPTEST_TIMEOUT)
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
+    return open_app_page(page, query)
 
 
 def fingerprint(at: AppTest) -> list[str]:

@@ -1,5 +1,4 @@
 import pytest
-import torch
 
 from explorer.text import MAX_CHARS, UNK, Vocab, char_label, prepare_text
 

@@ -11,7 +11,6 @@ import os
 from pathlib import Path
 
 import plotly
-import streamlit as st
 import streamlit.components.v1 as components_v1
 import streamlit.components.v2 as components_v2
 
