@@ -66,7 +66,7 @@ def test_page_in_chromium(page, app_url):
     settle(page)
     assert_no_errors(page)
     assert not page.js_errors, page.js_errors
-    page.locator(".js-plotly-plot").first.wait_for(timeout=30_000)
+    page.locator(".js-plotly-plot").nth(1).wait_for(timeout=30_000)  # charts draw after the script run ends
     assert page.locator(".js-plotly-plot").count() >= 2  # decay curves and the saliency strip
     assert page.get_by_text("Reach", exact=True).is_visible()
     page.get_by_role("button", name="Forget/update bias 3").click()
