@@ -17,9 +17,9 @@ RACE_KEY = "trained_cells"  # what the Memory Race page leaves in session_state:
 from explorer.ui.share import plot, scene_tools
 from explorer.ui.state import PageState, Param
 
-CELL_SOURCES = ("untrained", "shipped", "trained", "race")
+CELL_SOURCES = ("shipped", "untrained", "trained", "race")
 P = PageState("gl", [
-    Param("cells", "untrained", choices=CELL_SOURCES),
+    Param("cells", "shipped", choices=CELL_SOURCES),
     Param("src", "text", choices=("text", "random")),
     Param("text", DEFAULT_TEXT, max_len=MAX_CHARS),
     Param("T", 400, lo=2, hi=MAX_STEPS),
@@ -37,12 +37,14 @@ P = PageState("gl", [
 P.restore()
 
 PRESETS = {  # label -> the knobs it sets (everything else stays as it is); knobs act on untrained cells
+    "Trained on Python": dict(cells="shipped"),
     "Default init": dict(cells="untrained", fbias=0.0, zbias=0.0, rescale=False),
     "Forget/update bias 3": dict(cells="untrained", fbias=3.0, zbias=3.0),
     "RNN radius 0.9": dict(cells="untrained", rescale=True, radius=0.9),
     "RNN radius 3 (explodes)": dict(cells="untrained", rescale=True, radius=3.0),
 }
 PRESET_HELP = {
+    "Trained on Python": "the shipped models: training pushed many LSTM forget gates towards 1",
     "Default init": "PyTorch's init: f and z near 0.5, every cell forgets within ~30 steps",
     "Forget/update bias 3": "f, z ≈ σ(3) ≈ 0.95: the LSTM and GRU carry the gradient for hundreds of steps",
     "RNN radius 0.9": "W_hh rescaled to spectral radius 0.9: the RNN reaches about twice as far",
@@ -63,10 +65,11 @@ st.markdown("How far back can each cell carry a gradient? For every step t we me
 st.info("**Gating helps only when the carry gate is near 1.** At PyTorch's default init the LSTM's forget gate f "
         "and the GRU's update gate z sit near 0.5, so all three cells forget within about 30 steps. Push them "
         "towards 1 (forget & update bias 3 gives f, z ≈ 0.95) and the LSTM and GRU reach hundreds of steps; "
-        "the RNN can only be rescaled, and past spectral radius 1 its gradient explodes instead.",
+        "the RNN can only be rescaled, and past spectral radius 1 its gradient explodes instead. The page opens "
+        "on the models trained on Python source; the presets switch to untrained cells and turn the knobs.",
         icon=":material/lightbulb:")
 
-PRESET_KEYS = dict(zip(PRESETS, ("default", "bias3", "radius09", "explode")))  # stable widget keys
+PRESET_KEYS = dict(zip(PRESETS, ("shipped", "default", "bias3", "radius09", "explode")))  # stable widget keys
 cols = st.columns(len(PRESETS))
 for col, (label, values) in zip(cols, PRESETS.items()):
     col.button(label, key=f"gl.preset.{PRESET_KEYS[label]}", on_click=_apply_preset, args=(values,),
@@ -74,28 +77,32 @@ for col, (label, values) in zip(cols, PRESETS.items()):
 
 with st.sidebar:
     st.header("Gradient Lab")
-    st.radio("Input sequence", ("text", "random"), key=P.key("src"), horizontal=True,
-             format_func=lambda s: {"text": "typed text (one-hot)", "random": "random N(0, 1)"}[s])
-    if P.get("src") == "text":
-        st.text_area(f"Text (up to {MAX_STEPS:,} characters are traced)", key=P.key("text"), height=150)
-    else:
-        st.slider("Length T", 2, MAX_STEPS, key=P.key("T"), step=1)
-    st.select_slider("Hidden size H", options=(8, 16, 32, 64, 128), key=P.key("H"))
-    st.slider("LSTM forget-gate bias (added to b_hf)", -3.0, 6.0, key=P.key("fbias"), step=0.5)
-    st.slider("GRU update-gate bias (added to b_hz)", -3.0, 6.0, key=P.key("zbias"), step=0.5)
-    st.checkbox("Rescale the RNN's W_hh", key=P.key("rescale"))
-    if P.get("rescale"):
-        st.slider("RNN spectral radius of W_hh", 0.1, 3.0, key=P.key("radius"), step=0.05)
-    st.number_input("Seed (weights and random inputs)", min_value=0, max_value=9999, step=1, key=P.key("seed"))
-    st.divider()
-    st.radio("Sensitivity to", tuple(QUANTITIES), key=P.key("show"), format_func=QUANTITIES.get)
-    st.checkbox("Theory overlays (∏ f, ∏ z, σ_max^d)", key=P.key("overlays"))
-    st.divider()
     st.radio("Cells", CELL_SOURCES, key=P.key("cells"),
-             format_func={"untrained": "untrained (the knobs above)",
+             format_func={"untrained": "untrained (the knobs below)",
                           "shipped": "shipped, trained on Python source",
                           "trained": "trained in this session (Train & Predict)",
                           "race": "Memory Race contestants (this session)"}.get)
+    st.radio("Input sequence", ("text", "random"), key=P.key("src"), horizontal=True,
+             format_func=lambda s: {"text": "typed text (one-hot)", "random": "random N(0, 1)"}[s],
+             disabled=P.get("cells") != "untrained", help="Trained models read text in their own vocabulary.")
+    if P.get("src") == "text" or P.get("cells") != "untrained":
+        st.text_area(f"Text (up to {MAX_STEPS:,} characters are traced)", key=P.key("text"), height=150)
+    else:
+        st.slider("Length T", 2, MAX_STEPS, key=P.key("T"), step=1)
+    knobs_off = P.get("cells") != "untrained"  # the knobs build untrained cells; trained ones keep their weights
+    st.caption("The knobs below build the **untrained** cells; pick *untrained* above (or a preset) to use them."
+               if knobs_off else "The knobs below build the untrained cells.")
+    st.select_slider("Hidden size H", options=(8, 16, 32, 64, 128), key=P.key("H"), disabled=knobs_off)
+    st.slider("LSTM forget-gate bias (added to b_hf)", -3.0, 6.0, key=P.key("fbias"), step=0.5, disabled=knobs_off)
+    st.slider("GRU update-gate bias (added to b_hz)", -3.0, 6.0, key=P.key("zbias"), step=0.5, disabled=knobs_off)
+    st.checkbox("Rescale the RNN's W_hh", key=P.key("rescale"), disabled=knobs_off)
+    if P.get("rescale"):
+        st.slider("RNN spectral radius of W_hh", 0.1, 3.0, key=P.key("radius"), step=0.05, disabled=knobs_off)
+    st.number_input("Seed (weights and random inputs)", min_value=0, max_value=9999, step=1, key=P.key("seed"),
+                    disabled=knobs_off)
+    st.divider()
+    st.radio("Sensitivity to", tuple(QUANTITIES), key=P.key("show"), format_func=QUANTITIES.get)
+    st.checkbox("Theory overlays (∏ f, ∏ z, σ_max^d)", key=P.key("overlays"))
 P.publish()
 P.show_notices()
 

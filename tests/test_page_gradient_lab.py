@@ -13,14 +13,29 @@ def _markdown(at) -> str:
     return "\n".join(m.value for m in at.markdown)
 
 
-def test_default_scene_shows_reach_for_all_three_cells():
+def _mean_f(at) -> float:
+    return float(_markdown(at).split("mean f = **")[1].split("**")[0])
+
+
+def test_page_opens_on_the_shipped_models_with_reach_for_all_three_cells():
     at = _open()
-    assert not at.error
+    assert not at.error and at.radio(key="gl.cells").value == "shipped"
     text = _markdown(at)
     for label in ("RNN", "LSTM", "GRU"):
         assert f"**{label}**" in text
-    assert "mean f = **0.50**" in text  # default init: the forget gate sits near 0.5
+    assert _mean_f(at) > 0.7  # training pushed the forget gates towards 1 (untrained: 0.50)
     assert any("Gating helps only when the carry gate is near 1" in i.value for i in at.info)
+    assert at.slider(key="gl.fbias").disabled  # the knobs build untrained cells only, and say so
+
+
+def test_default_init_preset_shows_untrained_cells_forgetting():
+    at = _open()
+    at.button(key="gl.preset.default").click().run()
+    assert not at.exception and at.radio(key="gl.cells").value == "untrained"
+    assert _mean_f(at) == 0.50  # default init: the forget gate sits near 0.5
+    assert not at.slider(key="gl.fbias").disabled
+    at.button(key="gl.preset.shipped").click().run()
+    assert at.radio(key="gl.cells").value == "shipped" and _mean_f(at) > 0.7
 
 
 def test_forget_bias_preset_and_url_round_trip():
@@ -30,7 +45,8 @@ def test_forget_bias_preset_and_url_round_trip():
     assert at.slider(key="gl.fbias").value == 3.0 and at.slider(key="gl.zbias").value == 3.0
     assert "mean f = **0.95**" in _markdown(at)
     assert at.query_params["fbias"] in ("3.0", ["3.0"])  # the scene is in the link ...
-    again = _open(fbias="3.0", zbias="3.0")  # ... and the link reopens it
+    assert at.query_params["cells"] in ("untrained", ["untrained"])
+    again = _open(cells="untrained", fbias="3.0", zbias="3.0")  # ... and the link reopens it
     assert "mean f = **0.95**" in _markdown(again)
 
 
@@ -55,7 +71,7 @@ def test_hostile_text_gets_a_clear_message():
 
 
 def test_bad_link_values_are_clamped_with_a_notice():
-    at = _open(T="99999", src="random", radius="nan", rescale="1")
+    at = _open(cells="untrained", T="99999", src="random", radius="nan", rescale="1")
     assert not at.exception
     assert at.slider(key="gl.T").value == 1000
     assert any("'T' in the link" in w.value for w in at.warning)

@@ -14,7 +14,7 @@ SCENES = [
     ("pages/home.py", {}),
     ("pages/cell-explorer.py", {"text": "hi there", "cells": "lstm,gru", "src": "untrained", "hidden": "8",
                                 "seed": "3", "whatif": "freeze", "cfrom": "2", "t": "4", "unit": "5"}),
-    ("pages/gradient-lab.py", {"fbias": "3.0", "H": "16", "src": "random", "T": "120", "seed": "2"}),
+    ("pages/gradient-lab.py", {"cells": "untrained", "fbias": "3.0", "H": "16", "src": "random", "T": "120", "seed": "2"}),
     ("pages/train.py", {"text": "abcabd", "cells": "gru", "steps": "20", "hidden": "8"}),
     ("pages/memory-race.py", {"task": "adding", "T": "20", "budget": "5", "hidden": "8"}),
     ("pages/unit-finder.py", {"feature": "indentation", "signal": "h"}),
