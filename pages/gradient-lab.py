@@ -14,7 +14,7 @@ from explorer.ui.gradient_cache import race_scene, scene, shipped_scene, trained
 from explorer.ui.session_models import trained_models
 
 RACE_KEY = "trained_cells"  # what the Memory Race page leaves in session_state: name -> (cell, one task input)
-from explorer.ui.share import plot, scene_tools
+from explorer.ui.share import plot, scene_tools, section
 from explorer.ui.state import PageState, Param
 
 CELL_SOURCES = ("shipped", "untrained", "trained", "race")
@@ -175,13 +175,14 @@ with right:
     st.markdown("\n".join(rows))
     st.markdown("The carry gates  \n" + "  \n".join(gates))
 
-strip = P.get("strip")
-st.radio("Saliency strip for", ARCH_ORDER, key=P.key("strip"), horizontal=True, format_func=ARCH_LABELS.get)
-shown = sc.curves.get(strip) or next(iter(sc.curves.values()))  # a trained set may lack an architecture
-plot(st, saliency_figure(sc.labels, shown, presenter=presenter), width="stretch",
-                key="gl.fig.strip")
-st.caption("Read the distance on the text itself: bright characters still move the last hidden state, dark ones "
-           "have been forgotten (the colour is ‖∂h_T/∂x_t‖ relative to the last character, on a log scale).")
+with section("Saliency strip: the distance, read on the text", presenter, heading=False):
+    strip = P.get("strip")
+    st.radio("Saliency strip for", ARCH_ORDER, key=P.key("strip"), horizontal=True, format_func=ARCH_LABELS.get)
+    shown = sc.curves.get(strip) or next(iter(sc.curves.values()))  # a trained set may lack an architecture
+    plot(st, saliency_figure(sc.labels, shown, presenter=presenter), width="stretch", key="gl.fig.strip")
+    st.caption("Read the distance on the text itself: bright characters still move the last hidden state, dark "
+               "ones have been forgotten (the colour is ‖∂h_T/∂x_t‖ relative to the last character, on a log "
+               "scale).")
 
 with st.expander("What exactly is measured"):
     st.markdown(

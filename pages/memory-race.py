@@ -13,7 +13,7 @@ ensure_router()
 from explorer.race import CONTESTANTS, RaceConfig, RaceProgress, gradient_reach, run_race, sweep_lag
 from explorer.race_figures import reach_figure, race_curves_figure, scoreboard_figure, sweep_figure
 from explorer.tasks import TASKS, TaskSpec, make_batch
-from explorer.ui.share import plot, scene_tools
+from explorer.ui.share import plot, scene_tools, section
 from explorer.ui.state import PageState, Param
 
 MAX_LAG = 400  # longest lag (copy: 200), so one race step stays well under a second on 2 cores
@@ -141,19 +141,21 @@ def results() -> None:
     plot(b, scoreboard_figure(result, presenter=presenter), key="mr.scores")
     b.caption(f"Scored once more at the end, on {cfg.test_size} sequences none of them saw. "
               "Hatched bars: carry gate near 1.")
-    fmt = (lambda v: f"{v:.1%}") if cfg.task.metric == "accuracy" else (lambda v: f"{v:.4f}")
-    st.dataframe([{"contestant": e.contestant.label, cfg.task.metric: fmt(e.final_metric),
-                   "baseline": fmt(cfg.task.baseline), "verdict": e.verdict, "steps": e.steps,
-                   "training time (s)": round(e.seconds, 1),
-                   "ms per step": round(1000 * e.seconds / max(e.steps, 1), 1),
-                   "parameters": sum(p.numel() for p in e.model.parameters())} for e in result.entries],
-                 hide_index=True, width="stretch")
-    reach = st.session_state.get("_race.reach")
-    if reach is not None:
-        plot(st, reach_figure(cfg.task, reach, presenter=presenter), key="mr.reach")
-        st.caption("Why the winner won: the gradient of the last output with respect to each earlier input, measured "
-                   "on one sequence in the trained cells (float64, as in the Gradient Lab). Where a curve has fallen to "
-                   "1e-10 by the dotted line, no training signal reaches the step that holds the answer.")
+    with section("The numbers, and why the winner won", presenter, heading=False):
+        fmt = (lambda v: f"{v:.1%}") if cfg.task.metric == "accuracy" else (lambda v: f"{v:.4f}")
+        st.dataframe([{"contestant": e.contestant.label, cfg.task.metric: fmt(e.final_metric),
+                       "baseline": fmt(cfg.task.baseline), "verdict": e.verdict, "steps": e.steps,
+                       "training time (s)": round(e.seconds, 1),
+                       "ms per step": round(1000 * e.seconds / max(e.steps, 1), 1),
+                       "parameters": sum(p.numel() for p in e.model.parameters())} for e in result.entries],
+                     hide_index=True, width="stretch")
+        reach = st.session_state.get("_race.reach")
+        if reach is not None:
+            plot(st, reach_figure(cfg.task, reach, presenter=presenter), key="mr.reach")
+            st.caption("Why the winner won: the gradient of the last output with respect to each earlier input, "
+                       "measured on one sequence in the trained cells (float64, as in the Gradient Lab). Where a curve "
+                       "has fallen to 1e-10 by the dotted line, no training signal reaches the step that holds the "
+                       "answer.")
     st.page_link("pages/gradient-lab.py", label="Gradient Lab: how far back can each cell carry a gradient?",
                  icon=":material/trending_down:")
 
@@ -186,14 +188,14 @@ start = st.button("Start the race", type="primary", icon=":material/sports_score
 if start and config is not None:
     race(config)
 results()
-st.subheader("How far can each one reach? The sweep over T")
-st.caption(f"One race per lag T = {', '.join(map(str, SWEEP_LAGS))}, with the contestants and settings above; "
-           "the budget is split evenly over the lags.")
-budget_col, button_col = st.columns([1, 2], vertical_alignment="bottom")
-budget_col.number_input(f"Sweep budget, all lags (s, at most {MAX_SWEEP})", 10, MAX_SWEEP, step=10,
-                        key=P.key("sweep"))
-start_sweep = button_col.button("Sweep over T", icon=":material/show_chart:", disabled=config is None,
-                                key="mr.sweepbtn")
-if start_sweep and config is not None:
-    sweep(config, P.get("sweep"))
-sweep_results()
+with section("How far can each one reach? The sweep over T", P.get("presenter")):
+    st.caption(f"One race per lag T = {', '.join(map(str, SWEEP_LAGS))}, with the contestants and settings above; "
+               "the budget is split evenly over the lags.")
+    budget_col, button_col = st.columns([1, 2], vertical_alignment="bottom")
+    budget_col.number_input(f"Sweep budget, all lags (s, at most {MAX_SWEEP})", 10, MAX_SWEEP, step=10,
+                            key=P.key("sweep"))
+    start_sweep = button_col.button("Sweep over T", icon=":material/show_chart:", disabled=config is None,
+                                    key="mr.sweepbtn")
+    if start_sweep and config is not None:
+        sweep(config, P.get("sweep"))
+    sweep_results()

@@ -15,7 +15,7 @@ from explorer.training import (MAX_HIDDEN, MAX_STEPS, TRAIN_MAX_CHARS, History, 
                                needs_memory, train_char_model)
 from explorer.ui.session_models import (begin_training, finish_training, settle_pending, trained_entries,
                                         put_trained)
-from explorer.ui.share import plot, scene_tools
+from explorer.ui.share import plot, scene_tools, section
 from explorer.ui.state import PageState, Param
 
 ARCHS = ("lstm", "gru", "rnn")
@@ -196,23 +196,23 @@ if prepared is not None and prepared.text != trained_text:
     st.info("The text has changed since these models were trained; the results below are for the old text. "
             "Press Train to learn the new one.")
 
-st.subheader("How training went")
-g1, g2 = st.columns(2)
-plot(g1, loss_figure({a: list(e.history.losses) for a, e in entries.items()},
-                            "Loss: cross-entropy of the next character", presenter), key="tr.loss")
-plot(g2, loss_figure({a: list(e.history.accuracies) for a, e in entries.items()},
-                            "Accuracy: next characters predicted right", presenter,
-                            y_title="accuracy", y_range=[0, 1.05]), key="tr.acc")
-st.caption("Each step is one Adam update on the whole text (long texts: on 16 random windows of 64 "
-           "characters). Lower loss means surer predictions; accuracy counts the most likely character only.")
-metric_cols = st.columns(len(entries))
-for col, (arch, e) in zip(metric_cols, entries.items()):
-    h = e.history
-    status = ("loaded from a file" if h.notice == "loaded from a file" else "every character right"
-              if h.stopped_early else "stopped by you" if h.interrupted else "step budget used")
-    col.metric(f"{ARCH_LABELS[arch]} · {e.model.num_parameters():,} parameters",
-               f"{h.seconds_per_step * 1000:.1f} ms / step",
-               f"{h.steps} steps in {h.seconds:.2f} s · {status}", delta_color="off", delta_arrow="off")
+with section("How training went", presenter):
+    g1, g2 = st.columns(2)
+    plot(g1, loss_figure({a: list(e.history.losses) for a, e in entries.items()},
+                         "Loss: cross-entropy of the next character", presenter), key="tr.loss")
+    plot(g2, loss_figure({a: list(e.history.accuracies) for a, e in entries.items()},
+                         "Accuracy: next characters predicted right", presenter,
+                         y_title="accuracy", y_range=[0, 1.05]), key="tr.acc")
+    st.caption("Each step is one Adam update on the whole text (long texts: on 16 random windows of 64 "
+               "characters). Lower loss means surer predictions; accuracy counts the most likely character only.")
+    metric_cols = st.columns(len(entries))
+    for col, (arch, e) in zip(metric_cols, entries.items()):
+        h = e.history
+        status = ("loaded from a file" if h.notice == "loaded from a file" else "every character right"
+                  if h.stopped_early else "stopped by you" if h.interrupted else "step budget used")
+        col.metric(f"{ARCH_LABELS[arch]} · {e.model.num_parameters():,} parameters",
+                   f"{h.seconds_per_step * 1000:.1f} ms / step",
+                   f"{h.steps} steps in {h.seconds:.2f} s · {status}", delta_color="off", delta_arrow="off")
 
 st.page_link("pages/cell-explorer.py", query_params={"src": "session", "cells": ",".join(entries),
                                                     "text": trained_text[:200]}, icon=":material/biotech:",
@@ -274,16 +274,17 @@ plot(st, fig, key="tr.heat")
 st.caption("Columns are steps, rows are possible next characters, colour is the model's probability (0 to 1). "
            "The orange box marks the character that really comes next.")
 
-rows = []
-for t in range(n_pos):
-    preds = " · ".join(f"{labels[int(i)]} {float(p):.0%}" for i, p in zip(top.ids[t], top.probs[t]))
-    rows.append({"t": t + 1, "read so far": "".join(tt.labels[max(0, t - 11):t + 1]),
-                 "next (real)": tt.labels[t + 1], f"top {k} predicted": preds,
-                 "right?": "✓" if int(top.ids[t, 0]) == int(tt.tokens[t + 1]) else "✗",
-                 "needs memory?": "yes" if memory[t] else ""})
-st.dataframe(rows, hide_index=True, height=min(38 + 35 * len(rows), 400))
-st.caption("“needs memory?” — this character is followed by different characters elsewhere in the text, so "
-           "the current letter alone cannot give the answer.")
+with section("Every position as a table", presenter, heading=False):
+    rows = []
+    for t in range(n_pos):
+        preds = " · ".join(f"{labels[int(i)]} {float(p):.0%}" for i, p in zip(top.ids[t], top.probs[t]))
+        rows.append({"t": t + 1, "read so far": "".join(tt.labels[max(0, t - 11):t + 1]),
+                     "next (real)": tt.labels[t + 1], f"top {k} predicted": preds,
+                     "right?": "✓" if int(top.ids[t, 0]) == int(tt.tokens[t + 1]) else "✗",
+                     "needs memory?": "yes" if memory[t] else ""})
+    st.dataframe(rows, hide_index=True, height=min(38 + 35 * len(rows), 400))
+    st.caption("“needs memory?” — this character is followed by different characters elsewhere in the text, so "
+               "the current letter alone cannot give the answer.")
 
 st.subheader("Generate: feed each prediction back in")
 q1, q2, q3 = st.columns([2, 1, 1])

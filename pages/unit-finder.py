@@ -13,7 +13,7 @@ from explorer.text import MAX_CHARS, char_label, prepare_text
 from explorer.unit_figures import ranking_bars, saturation_scatter, text_colored, topk_bars, unit_over_time
 from explorer.units import CARRY_GATE, SIGNAL_LABELS, SIGNALS, find_matches, gate_saturation, select_units
 from explorer.ui.shipped_cache import analysis, heldout_text, shipped_model, shipped_names
-from explorer.ui.share import plot, scene_tools
+from explorer.ui.share import plot, scene_tools, section
 from explorer.ui.state import PageState, Param
 
 NAMES = shipped_names()
@@ -161,64 +161,65 @@ with right:
                               [float(p) for p in k.probs[cursor]], after=f"'{labels[cursor]}'",
                               presenter=presenter), key="uf.topk_fig", config={"displayModeBar": False})
 
-plot(st, unit_over_time(A.acts[:, unit], A.features[feature], unit=unit, value_name=sig, feature_name=feature,
-                               r=r_unit, presenter=presenter), key="uf.time_fig", config={"displayModeBar": False})
-st.caption("The line is the unit; the grey steps are the ground truth. A counter rises and falls with the steps.")
+with section("The unit against the ground truth, step by step", presenter, heading=False):
+    plot(st, unit_over_time(A.acts[:, unit], A.features[feature], unit=unit, value_name=sig, feature_name=feature,
+                            r=r_unit, presenter=presenter), key="uf.time_fig", config={"displayModeBar": False})
+    st.caption("The line is the unit; the grey steps are the ground truth. A counter rises and falls with the steps.")
 
 # -------------------------------------------------------------------------------------- rankings
-st.subheader("Units ranked by |correlation|, trained against untrained")
-g1, g2 = st.columns([3, 2])
-with g1:
-    plot(st, ranking_bars(A.ranking, A.ranking_untrained, arch=arch, presenter=presenter), key="uf.rank_fig",
-                    config={"displayModeBar": False})
-    st.caption("For each feature, the best |Pearson r| of any unit over this text. Some features correlate ~0.5 "
-               "with untrained units (they echo the input); only the gap to grey is learning.")
-with g2:
-    rows = [{"rank": i + 1, "trained unit": a[0], "trained r": round(a[1], 3), "untrained unit": b[0],
-             "untrained r": round(b[1], 3)}
-            for i, (a, b) in enumerate(zip(A.ranking.top(feature, 8), A.ranking_untrained.top(feature, 8)))]
-    st.markdown(f"**Top units for {FEATURE_LABELS[feature]}**")
-    st.dataframe(rows, hide_index=True, width="stretch")
+with section("Units ranked by |correlation|, trained against untrained", presenter):
+    g1, g2 = st.columns([3, 2])
+    with g1:
+        plot(st, ranking_bars(A.ranking, A.ranking_untrained, arch=arch, presenter=presenter), key="uf.rank_fig",
+             config={"displayModeBar": False})
+        st.caption("For each feature, the best |Pearson r| of any unit over this text. Some features correlate ~0.5 "
+                   "with untrained units (they echo the input); only the gap to grey is learning.")
+    with g2:
+        rows = [{"rank": i + 1, "trained unit": a[0], "trained r": round(a[1], 3), "untrained unit": b[0],
+                 "untrained r": round(b[1], 3)}
+                for i, (a, b) in enumerate(zip(A.ranking.top(feature, 8), A.ranking_untrained.top(feature, 8)))]
+        st.markdown(f"**Top units for {FEATURE_LABELS[feature]}**")
+        st.dataframe(rows, hide_index=True, width="stretch")
 
 # --------------------------------------------------------------------------------- LSTMVis selection
-st.subheader("Select a span: which units are on there, and where else together?")
-s1, s2, s3 = st.columns(3)
-s1.number_input("Selection start", min_value=0, max_value=MAX_CHARS - 1, key=P.key("start"))
-s2.number_input("Selection end (exclusive)", min_value=1, max_value=MAX_CHARS, key=P.key("end"))
-s3.number_input("Threshold on h", min_value=-1.0, max_value=1.0, step=0.05, key=P.key("thr"))
-span = "".join(labels[start:end])
-if not units_on:
-    st.info(f"No unit's h stays ≥ {thr:g} over all of t = {start}..{end - 1}. Lower the threshold or "
-            f"shorten the span.")
-else:
-    st.markdown(f"**{len(units_on)} units** keep h ≥ {thr:g} over t = {start}..{end - 1}: "
-                f"{', '.join(map(str, units_on[:40]))}{' …' if len(units_on) > 40 else ''}")
-    st.code(span, language=None)
-    held = heldout_text(man.corpus)
-    H = analysis(name, held, sig, "")
-    found = [("this text", m, labels) for m in matches] + \
-        [("held-out corpus", m, H.trained.labels)
-         for m in find_matches(H.trained.trace.h.double().numpy(), units_on, thr, limit=8)]
-    if found:
-        st.dataframe([{"where": w, "t": m.start, "length": m.end - m.start,
-                       "units on": f"{m.agreement:.0%}",
-                       "text (match in the middle)": "".join(lab[max(m.start - 12, 0):m.start]) + " ⟦"
-                       + "".join(lab[m.start:m.end]) + "⟧ " + "".join(lab[m.end:m.end + 12])}
-                      for w, m, lab in found], hide_index=True, width="stretch")
+with section("Select a span: which units are on there, and where else together?", presenter):
+    s1, s2, s3 = st.columns(3)
+    s1.number_input("Selection start", min_value=0, max_value=MAX_CHARS - 1, key=P.key("start"))
+    s2.number_input("Selection end (exclusive)", min_value=1, max_value=MAX_CHARS, key=P.key("end"))
+    s3.number_input("Threshold on h", min_value=-1.0, max_value=1.0, step=0.05, key=P.key("thr"))
+    span = "".join(labels[start:end])
+    if not units_on:
+        st.info(f"No unit's h stays ≥ {thr:g} over all of t = {start}..{end - 1}. Lower the threshold or "
+                f"shorten the span.")
     else:
-        st.info("These units are never all on together anywhere else, in this text or in the held-out corpus.")
+        st.markdown(f"**{len(units_on)} units** keep h ≥ {thr:g} over t = {start}..{end - 1}: "
+                    f"{', '.join(map(str, units_on[:40]))}{' …' if len(units_on) > 40 else ''}")
+        st.code(span, language=None)
+        held = heldout_text(man.corpus)
+        H = analysis(name, held, sig, "")
+        found = [("this text", m, labels) for m in matches] + \
+            [("held-out corpus", m, H.trained.labels)
+             for m in find_matches(H.trained.trace.h.double().numpy(), units_on, thr, limit=8)]
+        if found:
+            st.dataframe([{"where": w, "t": m.start, "length": m.end - m.start,
+                           "units on": f"{m.agreement:.0%}",
+                           "text (match in the middle)": "".join(lab[max(m.start - 12, 0):m.start]) + " ⟦"
+                           + "".join(lab[m.start:m.end]) + "⟧ " + "".join(lab[m.end:m.end + 12])}
+                          for w, m, lab in found], hide_index=True, width="stretch")
+        else:
+            st.info("These units are never all on together anywhere else, in this text or in the held-out corpus.")
 
 # -------------------------------------------------------------------------------------- saturation
 if arch in SAT_GATES:
-    st.subheader("Gate saturation")
-    gate = st.radio("Gate", SAT_GATES[arch], key=P.key("gate"), horizontal=True, format_func=SIGNAL_LABELS.get)
-    held = heldout_text(man.corpus)
-    H = analysis(name, held, sig, "")
-    st_tr, st_un = gate_saturation(H.trained.trace, gate), gate_saturation(H.untrained.trace, gate)
-    plot(st, saturation_scatter(st_tr, st_un, arch=arch, presenter=presenter), key="uf.sat_fig",
-                    config={"displayModeBar": False})
-    carry = " (the carry gate: near 1 means the unit keeps its memory)" if gate == CARRY_GATE.get(arch) else ""
-    st.caption(f"Over {len(held):,} held-out characters: each unit's share of steps with {gate} below 0.1 (x) and "
-               f"above 0.9 (y){carry}. Untrained gates sit in the middle; training pushes many to the corners.")
+    with section("Gate saturation", presenter):
+        gate = st.radio("Gate", SAT_GATES[arch], key=P.key("gate"), horizontal=True, format_func=SIGNAL_LABELS.get)
+        held = heldout_text(man.corpus)
+        H = analysis(name, held, sig, "")
+        st_tr, st_un = gate_saturation(H.trained.trace, gate), gate_saturation(H.untrained.trace, gate)
+        plot(st, saturation_scatter(st_tr, st_un, arch=arch, presenter=presenter), key="uf.sat_fig",
+             config={"displayModeBar": False})
+        carry = " (the carry gate: near 1 means the unit keeps its memory)" if gate == CARRY_GATE.get(arch) else ""
+        st.caption(f"Over {len(held):,} held-out characters: each unit's share of steps with {gate} below 0.1 (x) and "
+                   f"above 0.9 (y){carry}. Untrained gates sit in the middle; training pushes many to the corners.")
 
 P.publish()

@@ -11,7 +11,7 @@ import streamlit as st
 
 from explorer.ui.state import PageState
 
-__all__ = ["scene_tools", "PRESENTER_CSS"]
+__all__ = ["scene_tools", "section", "plot", "PRESENTER_CSS"]
 
 # trusted, static CSS (never user text): larger type, stronger contrast, no decorative chrome
 PRESENTER_CSS = """
@@ -55,6 +55,17 @@ def scene_tools(P: PageState, url_path: str) -> bool:
     if presenter:
         st.html(PRESENTER_CSS)
     return presenter
+
+
+def section(title: str, presenter: bool, *, heading: bool = True):
+    """A secondary part of a page. Presenter mode folds it into a closed expander, so the projector shows
+    one figure at a time; otherwise it is a plain container, under a subheader when `heading`."""
+    if presenter:
+        return st.expander(title, expanded=False)
+    box = st.container()
+    if heading:
+        box.subheader(title)
+    return box
 
 
 def plot(container, fig, *, key: str, **kwargs) -> None:

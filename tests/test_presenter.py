@@ -1,0 +1,28 @@
+"""Presenter mode: one figure at a time (secondary parts folded into closed expanders), kept in the link."""
+import pytest
+
+from conftest import assert_no_errors, open_app_page, settle
+
+FOLDED = {  # page -> a secondary section that presenter mode folds away
+    "pages/gradient-lab.py": "Saliency strip: the distance, read on the text",
+    "pages/unit-finder.py": "Units ranked by |correlation|, trained against untrained",
+    "pages/cell-explorer.py": "What the note says, in numbers",
+}
+
+
+@pytest.mark.parametrize("page", FOLDED)
+def test_presenter_mode_folds_the_secondary_sections(page):
+    normal, presenting = open_app_page(page), open_app_page(page, {"presenter": "1"})
+    assert FOLDED[page] not in [e.label for e in normal.expander]
+    assert FOLDED[page] in [e.label for e in presenting.expander]
+    assert len(presenting.expander) > len(normal.expander)
+
+
+def test_a_presenter_link_opens_large_with_the_sidebar_folded(page, app_url):
+    page.goto(f"{app_url}/gradient-lab?presenter=1")
+    settle(page)
+    assert_no_errors(page)
+    assert page.locator("[data-testid='stSidebar'][data-collapsed='true']").count() == 1
+    size = page.locator(".stMain h1").first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+    assert size >= 48  # 3.2rem: readable from the back of a hall
+    page.get_by_text("Saliency strip: the distance, read on the text").wait_for()
