@@ -6,14 +6,13 @@ from explorer.ui.router import ensure_router
 ensure_router()
 
 from explorer.export import traces_csv, traces_npz
-from explorer.figures import weight_blocks
 from explorer.whatif import clamped_text_trace
 from explorer.reference import CLAMPABLE, Clamp
 from explorer.sizes import cell_sizes
 from explorer.style import ARCH_LABELS
 from explorer.text import MAX_CHARS, prepare_text
 from explorer.shipped import DEFAULT_MODELS
-from explorer.ui.cache import resolve, view_payload
+from explorer.ui.cache import resolve, view_payload, weight_figure
 from explorer.ui.session_models import trained_entries
 from explorer.ui.shipped_cache import shipped_names
 from explorer.ui.cell_view import cell_view
@@ -226,9 +225,7 @@ note.caption("The GRU has 3 blocks to the LSTM's 4 and carries one state (h) ins
 note.subheader("One matrix or two: W = [W_hh | W_ih]")
 arch_w = chosen[0]
 cell = resolve(refs[arch_w]).cell
-plot(note, weight_blocks(cell.weight_ih.detach().numpy(), cell.weight_hh.detach().numpy(),
-                              {"lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n"), "rnn": ()}[arch_w]),
-                key="ce.weights")
+plot(note, weight_figure(refs[arch_w]), key="ce.weights")
 note.caption(f"The note writes one W of shape ({cell.gate_count}H, H + I) acting on [h_{{t−1}}; x_t]; PyTorch stores "
            "the same numbers as weight_hh (left of the dashed line) and weight_ih (right). Rows come in gate "
            "blocks in PyTorch's order.")

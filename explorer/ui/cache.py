@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from explorer.figures import weight_blocks
 from explorer.model import CharModel, ModelConfig, TextTrace
+from explorer.trace import GATE_NAMES
 from explorer.payload import Run, payload
 from explorer.reference import Clamp
 from explorer.text import Vocab
@@ -70,4 +72,27 @@ def view_payload(run_specs: tuple, text: str, offset: int, presenter: bool) -> d
                 for rid, title, note, ref, cl in run_specs]
         memo = (key, payload(runs, offset=offset, presenter=presenter))
         st.session_state["_ce_payload"] = memo  # one per session: the scene on screen
+    return memo[1]
+
+
+def _weight_figure(model: CharModel):
+    cell = model.cell
+    return weight_blocks(cell.weight_ih.detach().numpy(), cell.weight_hh.detach().numpy(), GATE_NAMES[cell.arch])
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _shared_weight_figure(ref: tuple):
+    return _weight_figure(resolve(ref))
+
+
+def weight_figure(ref: tuple):
+    """The note's single matrix W of the model `ref` names, as a figure (building one takes ~0.3 s at H = 128,
+    so it is cached: a rerun that only moves the cursor or a widget elsewhere never rebuilds it)."""
+    if ref[0] != "session":
+        return _shared_weight_figure(ref)
+    model = resolve(ref)
+    memo = st.session_state.get("_ce_weights")
+    if memo is None or memo[0] != (ref, id(model)):
+        memo = ((ref, id(model)), _weight_figure(model))
+        st.session_state["_ce_weights"] = memo  # one per session, like the payload
     return memo[1]
