@@ -20,7 +20,6 @@ The teaching implementation, one equation per line, is in `explorer.reference`.
 from __future__ import annotations
 
 import math
-from concurrent.futures import ThreadPoolExecutor
 from typing import ClassVar
 
 import torch
@@ -58,21 +57,6 @@ def linear_scan(a: torch.Tensor, b: torch.Tensor, c0: torch.Tensor) -> torch.Ten
         B, B_next = B_next, B
         d *= 2
     return B
-
-
-PIPELINE_MIN_T = 256  # shorter traces run in one piece: the hand-off to a second thread would not pay
-PIPELINE_CHUNKS = 8  # pieces of a long trace; the last piece's recovery is the part no overlap hides
-_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="trace-recover")  # starts its thread on first use
-
-
-class _Done:
-    """An already computed result with a Future's `result()`, for the one-piece path."""
-
-    def __init__(self, value):
-        self.value = value
-
-    def result(self):
-        return self.value
 
 
 class Cell(nn.Module):
@@ -186,49 +170,24 @@ class Cell(nn.Module):
 
     @torch.no_grad()
     def trace(self, x: torch.Tensor, h0: torch.Tensor | None = None, c0: torch.Tensor | None = None) -> Trace:
-        """Run over x (T, I) and return every per-step value as a Trace (no autograd graph).
-
-        With more than one torch thread and T >= PIPELINE_MIN_T, the fused forward runs in PIPELINE_CHUNKS
-        consecutive pieces (the state carried exactly from one to the next) and each finished piece's
-        gates are recovered on a second thread while the main thread runs the next piece: the
-        sequential forward leaves a core idle, and the recovery fills it. The numbers are the same either
-        way (the LSTM's scan restarts from the fused kernel's own c at each piece boundary).
-        """
+        """Run over x (T, I) and return every per-step value as a Trace (no autograd graph)."""
         self._check_input(x)
         if x.dim() != 2:
             raise ValueError(f"trace expects one sequence of shape (T, {self.input_size}), got {tuple(x.shape)}")
-        T, H = x.shape[0], self.hidden_size
+        H = self.hidden_size
         h0 = torch.zeros(H, dtype=x.dtype) if h0 is None else h0.reshape(H).to(x.dtype)
         if self.arch == "lstm":
             c0 = torch.zeros(H, dtype=x.dtype) if c0 is None else c0.reshape(H).to(x.dtype)
+            state = (h0.view(1, 1, H), c0.view(1, 1, H))
         else:
             c0 = None
-        pieces = PIPELINE_CHUNKS if T >= PIPELINE_MIN_T and torch.get_num_threads() > 1 else 1
-        bounds = [T * k // pieces for k in range(pieces + 1)]
-        h_start, c_start = h0, c0  # the state entering the current piece
-        h_parts, recovered = [], []
-        for a, b in zip(bounds[:-1], bounds[1:]):
-            state = h_start.view(1, 1, H) if c_start is None else (h_start.view(1, 1, H), c_start.view(1, 1, H))
-            out, final = self._fused(x[a:b].unsqueeze(1), state)
-            h = out.squeeze(1)  # (b - a, H): h_{a+1}..h_b
-            h_prev = torch.cat([h_start.unsqueeze(0), h[:-1]], dim=0)  # (b - a, H): h_a..h_{b-1}
-            if pieces == 1:
-                recovered.append(_Done(self._recover(x[a:b], h_prev, c_start)))
-            else:
-                recovered.append(_POOL.submit(self._recover_no_grad, x[a:b], h_prev, c_start))
-            h_parts.append(h)
-            h_start = h[-1]
-            c_start = None if c_start is None else final[1].view(H)
-        parts = [r.result() for r in recovered]  # re-raises anything the worker raised
-        gates = {k: torch.cat([g[k] for g, _ in parts]) if pieces > 1 else parts[0][0][k] for k in parts[0][0]}
-        c = None if c0 is None else torch.cat([c for _, c in parts]) if pieces > 1 else parts[0][1]
-        h = torch.cat(h_parts) if pieces > 1 else h_parts[0]
+            state = h0.view(1, 1, H)
+        out, _ = self._fused(x.unsqueeze(1), state)
+        h = out.squeeze(1)  # (T, H)
+        h_prev = torch.cat([h0.unsqueeze(0), h[:-1]], dim=0)  # (T, H): h_0..h_{T-1}
+        gates, c = self._recover(x, h_prev, c0)
         return Trace(arch=self.arch, x=x.detach().clone(), h=h, c=c, gates=gates, h0=h0.clone(),
                      c0=None if c0 is None else c0.clone())
-
-    @torch.no_grad()  # grad mode is per thread: the worker does not inherit the caller's no_grad
-    def _recover_no_grad(self, x, h_prev, c0):
-        return self._recover(x, h_prev, c0)
 
     def _fused(self, x, state):  # pragma: no cover - abstract
         raise NotImplementedError

@@ -169,39 +169,3 @@ def test_stacked_weight_is_the_notes_single_matrix():
     assert W.shape == (20, 8)  # (4H, H + I)
     h, x = torch.randn(5), torch.randn(3)
     torch.testing.assert_close(W @ torch.cat([h, x]), cell.weight_hh @ h + cell.weight_ih @ x)
-
-
-@pytest.mark.parametrize("arch", ["lstm", "gru", "rnn"])
-@pytest.mark.parametrize("T", [257, 1000])
-def test_pipelined_trace_equals_the_one_piece_trace_and_torch(arch, T):
-    """Long traces with 2 threads run in pieces, recovered on a second thread: same numbers as one piece."""
-    from explorer import cells as cells_module
-
-    g = torch.Generator().manual_seed(T)
-    cell = CELLS[arch](64, 128, seed=T)
-    x = torch.randn(T, 64, generator=g)
-    h0 = torch.randn(128, generator=g) * 0.5
-    c0 = torch.randn(128, generator=g) if arch == "lstm" else None
-    threads = torch.get_num_threads()
-    try:
-        torch.set_num_threads(1)
-        one = cell.trace(x, h0, c0)
-        torch.set_num_threads(2)
-        assert T >= cells_module.PIPELINE_MIN_T  # this is the pipelined path
-        piped = cell.trace(x, h0, c0)
-    finally:
-        torch.set_num_threads(threads)
-    torch.testing.assert_close(piped.h, one.h, atol=1e-6, rtol=0)
-    for k in one.gates:
-        assert piped.gates[k].shape == (T, 128)
-        torch.testing.assert_close(piped.gates[k], one.gates[k], atol=1e-6, rtol=0)
-    if arch == "lstm":
-        torch.testing.assert_close(piped.c, one.c, atol=1e-5, rtol=0)
-    module = cell.to_torch()
-    with torch.no_grad():
-        state = h0.view(1, 1, -1) if c0 is None else (h0.view(1, 1, -1), c0.view(1, 1, -1))
-        out, final = module(x.unsqueeze(1), state)
-    torch.testing.assert_close(piped.h, out[:, 0], atol=1e-5, rtol=0)
-    if arch == "lstm":
-        torch.testing.assert_close(piped.c[-1], final[1][0, 0], atol=1e-5, rtol=0)
-    torch.testing.assert_close(piped.h0, h0)
