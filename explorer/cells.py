@@ -13,9 +13,7 @@ so `load_state_dict` moves weights both ways and parity with `torch.nn` is one l
 `trace(x)` is the fast path the app uses: the fused torch kernel computes h_1..h_T, then every gate
 is recovered for all steps at once from the h_{t-1} sequence with one batched matmul, and the LSTM's
 c_1..c_T by a parallel (log-depth) scan of c_t = f_t * c_{t-1} + i_t * g_t. No Python loop runs
-over time. Given a second thread, a long trace overlaps the two halves: while the fused kernel runs one
-piece of the sequence, the gates of the previous piece are recovered beside it.
-The teaching implementation, one equation per line, is in `explorer.reference`.
+over time. The teaching implementation, one equation per line, is in `explorer.reference`.
 """
 from __future__ import annotations
 
