@@ -11,6 +11,7 @@ is memoised there too, never in a shared cache.
 """
 from __future__ import annotations
 
+import plotly.graph_objects as go
 import streamlit as st
 
 from explorer.figures import weight_blocks
@@ -75,24 +76,27 @@ def view_payload(run_specs: tuple, text: str, offset: int, presenter: bool) -> d
     return memo[1]
 
 
-def _weight_figure(model: CharModel):
+def _weight_figure(model: CharModel) -> dict:
+    """The figure as a plain dict: a dict survives st.cache_data's pickling key for key, a go.Figure does
+    not (its layout comes back in another order, and the chart's element id with it)."""
     cell = model.cell
-    return weight_blocks(cell.weight_ih.detach().numpy(), cell.weight_hh.detach().numpy(), GATE_NAMES[cell.arch])
+    return weight_blocks(cell.weight_ih.detach().numpy(), cell.weight_hh.detach().numpy(),
+                         GATE_NAMES[cell.arch]).to_dict()
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _shared_weight_figure(ref: tuple):
+def _shared_weight_figure(ref: tuple) -> dict:
     return _weight_figure(resolve(ref))
 
 
-def weight_figure(ref: tuple):
-    """The note's single matrix W of the model `ref` names, as a figure (building one takes ~0.3 s at H = 128,
-    so it is cached: a rerun that only moves the cursor or a widget elsewhere never rebuilds it)."""
+def weight_figure(ref: tuple) -> go.Figure:
+    """The note's single matrix W of the model `ref` names (building one takes ~0.3 s at H = 128, so it is
+    cached: a rerun that only moves the cursor or a widget elsewhere never rebuilds it)."""
     if ref[0] != "session":
-        return _shared_weight_figure(ref)
+        return go.Figure(_shared_weight_figure(ref))
     model = resolve(ref)
     memo = st.session_state.get("_ce_weights")
     if memo is None or memo[0] != (ref, id(model)):
         memo = ((ref, id(model)), _weight_figure(model))
         st.session_state["_ce_weights"] = memo  # one per session, like the payload
-    return memo[1]
+    return go.Figure(memo[1])
