@@ -23,7 +23,7 @@ def test_page_opens_on_the_shipped_models_with_reach_for_all_three_cells():
     text = _markdown(at)
     for label in ("RNN", "LSTM", "GRU"):
         assert f"**{label}**" in text
-    assert _mean_f(at) > 0.7  # training pushed the forget gates towards 1 (untrained: 0.50)
+    assert _mean_f(at) > 0.6  # training pushed the forget gates towards 1 (untrained: 0.50)
     assert any("Gating helps only when the carry gate is near 1" in i.value for i in at.info)
     assert at.slider(key="gl.fbias").disabled  # the knobs build untrained cells only, and say so
 
@@ -35,7 +35,7 @@ def test_default_init_preset_shows_untrained_cells_forgetting():
     assert _mean_f(at) == 0.50  # default init: the forget gate sits near 0.5
     assert not at.slider(key="gl.fbias").disabled
     at.button(key="gl.preset.shipped").click().run()
-    assert at.radio(key="gl.cells").value == "shipped" and _mean_f(at) > 0.7
+    assert at.radio(key="gl.cells").value == "shipped" and _mean_f(at) > 0.6
 
 
 def test_forget_bias_preset_and_url_round_trip():

@@ -77,6 +77,18 @@ def test_shipped_lstm_has_a_bracket_depth_unit():
     assert abs(r) > abs(r0) + 0.2  # far beyond what the same units do before training
 
 
+def test_the_bracket_unit_still_counts_on_held_out_source():
+    """The unit found on the page's sample is not a fit to that sample: it tracks depth in files it never saw."""
+    model, man = load_model(DEFAULT_MODELS["lstm"])
+    unit, r = analyse_text(model, untrained_model(man), PYTHON_SAMPLE, "c").ranking.best("bracket_depth")
+    held = load_corpus("stdlib").heldout[:12_000]
+    a = analyse_text(model, untrained_model(man), held, "c")
+    r_held = a.ranking.r[a.ranking.names.index("bracket_depth"), unit]
+    _, r0 = a.ranking_untrained.best("bracket_depth")
+    assert abs(r_held) >= 0.4 and r_held * r > 0, (unit, r, r_held)  # same unit, same sign
+    assert abs(r_held) > abs(r0) + 0.2, (r_held, r0)
+
+
 # --------------------------------------------------------------------------------- rejections
 @pytest.fixture
 def lstm_copy(tmp_path):
