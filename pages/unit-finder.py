@@ -126,6 +126,8 @@ else:
 best_unit, best_r = A.ranking.best(feature)
 u1, u2, u3 = st.columns([2, 2, 3])
 u1.toggle("Auto: best unit", key=P.key("auto"), help="Pick the unit with the largest |r| for the feature.")
+if st.session_state[P.key("auto")]:  # the greyed-out box shows the unit the page picked, not a stale number
+    st.session_state[P.key("unit")] = best_unit
 u2.number_input("Unit", min_value=0, max_value=man.hidden_size - 1, key=P.key("unit"),
                 disabled=st.session_state[P.key("auto")])
 unit = best_unit if st.session_state[P.key("auto")] else min(st.session_state[P.key("unit")], man.hidden_size - 1)
