@@ -10,7 +10,12 @@ was started by legacy mode. tests/test_browser_app.py opens each deep link on a 
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
+
+FAVICON = str(Path(__file__).with_name("favicon.png"))  # served by the app itself: a material icon would be
+# fetched from fonts.gstatic.com, which a lecture-hall machine without internet cannot reach
 
 PAGES = [
     # (file, title, icon, url path)
@@ -26,7 +31,7 @@ PAGES = [
 def run_router() -> None:
     # a presenter link opens with the sidebar folded away: the projector shows the page, not its controls
     presenting = st.query_params.get("presenter", "").lower() in ("1", "true", "yes", "on")
-    st.set_page_config(page_title="LSTM & GRU Explorer", page_icon=":material/memory:", layout="wide",
+    st.set_page_config(page_title="LSTM & GRU Explorer", page_icon=FAVICON, layout="wide",
                        initial_sidebar_state="collapsed" if presenting else "auto")
     pages = [st.Page(path, title=title, icon=icon, url_path=url, default=(url == ""))
              for path, title, icon, url in PAGES]
