@@ -36,10 +36,14 @@ SCENES = [
      "A model trained on Python source: find the unit that tracks bracket depth, against an untrained one.", {}),
 ]
 
+presenting = st.toggle("Open these scenes in presenter mode", value=st.query_params.get("presenter") == "1",
+                       key="home.presenter",
+                       help="Large type, the sidebar folded and secondary figures folded away: for a projector.")
 cols = st.columns(2)
 for k, (page, title, icon, blurb, query) in enumerate(SCENES):
     with cols[k % 2].container(border=True):
-        st.page_link(page, label=title, icon=icon, query_params=query or None)
+        st.page_link(page, label=title, icon=icon, query_params={**query, "presenter": "1"} if presenting else
+                     query or None)
         st.caption(blurb)
 
 st.subheader("The pages")

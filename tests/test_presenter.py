@@ -26,3 +26,12 @@ def test_a_presenter_link_opens_large_with_the_sidebar_folded(page, app_url):
     size = page.locator(".stMain h1").first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
     assert size >= 48  # 3.2rem: readable from the back of a hall
     page.get_by_text("Saliency strip: the distance, read on the text").wait_for()
+
+
+def test_home_opens_every_scene_in_presenter_mode_on_request():
+    at = open_app_page("pages/home.py")
+    assert not any("presenter=1" in link.proto.query_string for link in at.get("page_link"))
+    at.toggle(key="home.presenter").set_value(True).run()
+    links = at.get("page_link")
+    assert len(links) == 8 and all("presenter=1" in link.proto.query_string for link in links)
+    assert any("cells=untrained" in link.proto.query_string for link in links)  # a scene keeps its own settings
