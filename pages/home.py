@@ -5,6 +5,8 @@ from explorer.ui.router import ensure_router
 
 ensure_router()
 
+from explorer.ui.share import PRESENTER_CSS
+
 st.title("LSTM & GRU Explorer")
 st.markdown(
     "Recurrent cells on **real numbers**. Type a sequence and watch an LSTM, a GRU and a plain RNN read it one "
@@ -39,6 +41,8 @@ SCENES = [
 presenting = st.toggle("Open these scenes in presenter mode", value=st.query_params.get("presenter") == "1",
                        key="home.presenter",
                        help="Large type, the sidebar folded and secondary figures folded away: for a projector.")
+if presenting:
+    st.html(PRESENTER_CSS)
 cols = st.columns(2)
 for k, (page, title, icon, blurb, query) in enumerate(SCENES):
     with cols[k % 2].container(border=True):
