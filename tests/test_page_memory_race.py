@@ -82,6 +82,7 @@ def test_race_cut_short_by_a_rerun_shows_no_results_in_chromium(page, app_url):
     page.get_by_text("s of 60 s").first.wait_for(timeout=30_000)  # the race is on
     page.wait_for_timeout(1500)
     page.locator("[data-testid='stCheckbox']", has_text="RNN").click()  # any widget change reruns the page mid-race
+    page.get_by_text("interrupted before it finished").wait_for(timeout=30_000)
     settle(page)
     assert_no_errors(page)
     assert page.get_by_text("interrupted before it finished").count() == 1
