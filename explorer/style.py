@@ -30,3 +30,21 @@ def base_layout(fig: go.Figure, *, title: str, height: int = 320, presenter: boo
         margin=dict(l=60, r=20, t=56, b=48),
     )
     return fig
+
+
+def readable(fig: go.Figure) -> go.Figure:
+    """Write the figure's font size into every axis and the legend that has not chosen its own.
+
+    Plotly alone lets layout.font reach them; Streamlit's chart theme sets smaller sizes of its own
+    unless the figure names one. Call it last, just before drawing (later axis-title updates replace
+    the title's font).
+    """
+    size = fig.layout.font.size or 14
+    for axis in (*fig.select_xaxes(), *fig.select_yaxes()):
+        if axis.tickfont.size is None:
+            axis.tickfont.size = size - 1
+        if axis.title.text and axis.title.font.size is None:
+            axis.title.font.size = size
+    if fig.layout.legend.font.size is None:
+        fig.layout.legend.font.size = size - 1
+    return fig

@@ -12,6 +12,7 @@ ensure_router()
 
 from explorer.race import CONTESTANTS, RaceConfig, RaceProgress, gradient_reach, run_race, sweep_lag
 from explorer.race_figures import reach_figure, race_curves_figure, scoreboard_figure, sweep_figure
+from explorer.style import readable
 from explorer.tasks import TASKS, TaskSpec, make_batch
 from explorer.ui.share import plot, scene_tools, section
 from explorer.ui.state import PageState, Param
@@ -81,8 +82,8 @@ def show_progress(bar, chart, status, config: RaceConfig, p: RaceProgress, prefi
     bar.progress(p.fraction, text=text)
     x_max = max((c.seconds[-1] for c in p.curves.values() if c.seconds), default=1.0)
     n = st.session_state["_race.frame"] = st.session_state.get("_race.frame", 0) + 1  # a fresh key per frame
-    chart.plotly_chart(race_curves_figure(config.task, p.curves, x_max=x_max * 1.05, presenter=P.get("presenter")),
-                       key=f"mr.live.{n}")
+    live = race_curves_figure(config.task, p.curves, x_max=x_max * 1.05, presenter=P.get("presenter"))
+    chart.plotly_chart(readable(live), key=f"mr.live.{n}")
     status.caption(" · ".join(f"{CONTESTANTS[k].label}: step {n:,}{'' if k in p.running else ' ✓ done'}"
                               for k, n in p.steps.items()))
 

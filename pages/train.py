@@ -9,7 +9,7 @@ from explorer.ui.router import ensure_router
 ensure_router()
 
 from explorer.export import model_from_npz, model_npz
-from explorer.style import ARCH_COLORS, ARCH_LABELS, GATE_SCALE, base_layout
+from explorer.style import ARCH_COLORS, ARCH_LABELS, GATE_SCALE, base_layout, readable
 from explorer.text import char_label
 from explorer.training import (MAX_HIDDEN, MAX_STEPS, TRAIN_MAX_CHARS, History, check_training_text,
                                needs_memory, train_char_model)
@@ -168,7 +168,7 @@ if train_clicked and prepared is not None and chosen:
                 bar.progress((i + p.step / p.total) / len(chosen),
                              text=f"Training {ARCH_LABELS[arch]}: step {p.step}/{p.total} · loss {p.loss:.3f}"
                                   f" · accuracy {p.accuracy:.0%}")
-                live.plotly_chart(loss_figure(run.losses, "Loss while training", presenter),
+                live.plotly_chart(readable(loss_figure(run.losses, "Loss while training", presenter)),
                                   key=f"tr.live.{arch}.{p.step}")
 
         # the server runs torch on one thread (explorer/ui/__init__.py): these steps are tiny

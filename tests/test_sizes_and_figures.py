@@ -47,3 +47,25 @@ def test_payload_round_trips_the_trace_exactly():
     arr = np.frombuffer(base64.b64decode(z["b64"]), dtype=np.float32).reshape(5, 5)  # (H, T)
     np.testing.assert_array_equal(arr, tt.trace.gates["z"].numpy().T)
     assert set(p["runs"][0]["aux"]) == {"a_n", "b_n"}
+
+
+def test_readable_writes_the_figure_font_into_axes_and_legend_but_keeps_chosen_sizes():
+    """Streamlit's chart theme shrinks axis and legend text the figure leaves unset: on a projector
+    every axis must carry the figure's own (presenter) size."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    from explorer.style import base_layout, readable
+
+    fig = make_subplots(rows=1, cols=2)
+    fig.add_scatter(x=[0, 1], y=[1, 2], row=1, col=1)
+    fig.add_scatter(x=[0, 1], y=[2, 1], row=1, col=2)
+    base_layout(fig, title="t", presenter=True)
+    fig.update_layout(xaxis_title="time")  # set after the layout: this replaces the axis title's font
+    fig.update_yaxes(tickfont=dict(size=9), row=1, col=2)  # a size a figure chose itself
+    readable(fig)
+    assert fig.layout.xaxis.tickfont.size == 19 and fig.layout.xaxis2.tickfont.size == 19
+    assert fig.layout.xaxis.title.font.size == 20 and fig.layout.legend.font.size == 19
+    assert fig.layout.yaxis2.tickfont.size == 9
+    plain = readable(base_layout(go.Figure(go.Scatter(y=[1])), title="t"))
+    assert plain.layout.xaxis.tickfont.size == 13

@@ -74,8 +74,9 @@ def plot(container, fig, *, key: str, **kwargs) -> None:
     The PNG is the plotly toolbar's camera button.
     """
     from explorer.figure_data import figure_csv
+    from explorer.style import readable
 
-    container.plotly_chart(fig, key=key, **kwargs)
+    container.plotly_chart(readable(fig), key=key, **kwargs)
     container.download_button("Data (.csv)", lambda: figure_csv(fig), file_name=f"{key.replace('.', '-')}.csv",
                               mime="text/csv", on_click="ignore", key=f"{key}.csv", type="tertiary",
                               icon=":material/download:")
