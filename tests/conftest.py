@@ -90,6 +90,10 @@ def settle(pg, timeout_ms: int = 60_000) -> None:
     """Wait until Streamlit is connected and its script run has finished."""
     pg.locator("[data-testid='stApp'][data-test-connection-state='CONNECTED']").wait_for(state="attached", timeout=timeout_ms)
     pg.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(state="attached", timeout=timeout_ms)
+    # a page that was just opened reads "notRunning" before its first run starts: wait for that run's output
+    pg.locator("[data-testid='stMain'] [data-testid='stElementContainer']").first.wait_for(state="attached",
+                                                                                          timeout=timeout_ms)
+    pg.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(state="attached", timeout=timeout_ms)
     pg.wait_for_timeout(300)
 
 
