@@ -109,9 +109,14 @@ def main():
                         trainings += 1
                 for p in steppers:
                     loaded.append(step_once(p))
-            for p in trainers:
-                settle(p)
-                p.get_by_text("How training went").wait_for(timeout=120_000)
+            unfinished = []
+            for k, p in enumerate(trainers):
+                settle(p, timeout=300_000)
+                try:
+                    p.get_by_text("How training went").wait_for(timeout=300_000)
+                except Exception:  # reported, not raised: what the page says instead is the finding
+                    main_text = p.get_by_test_id("stMainBlockContainer").inner_text()[-300:]
+                    unfinished.append(f"trainer {k}: no finished training; the page ends {main_text!r}")
 
             leaks = []
             for k, p in enumerate(trainers):
@@ -121,8 +126,8 @@ def main():
                 if digits != {str(k)}:
                     leaks.append(f"a trainer of {texts[p]!r} generated {generated[:60]!r}")
             fresh = new_page()
-            fresh.goto(f"{url}/cell-explorer?src=session")
-            settle(fresh)
+            fresh.goto(f"{url}/cell-explorer?src=session", timeout=180_000)  # the server may still be busy
+            settle(fresh, timeout=180_000)
             if fresh.get_by_text("no model trained in this session").count() != 1:
                 leaks.append("a fresh session sees a trained model")
             bad = {i: problems(p) for i, p in enumerate(steppers + trainers + [fresh]) if problems(p)}
@@ -142,6 +147,7 @@ def main():
           f"({(rss_warm - rss_start) / args.sessions:.1f} MiB per session), end {rss_end:.0f} MiB")
     print("exceptions or error alerts:", bad or "none")
     print("cross-session leakage:", leaks or "none")
+    print("trainers without a finished training:", unfinished or "none")
 
 
 if __name__ == "__main__":
