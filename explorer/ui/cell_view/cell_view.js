@@ -61,7 +61,7 @@ const WIRE_KIND = {
 const WIRE_LABEL = {
   c_prev: "c_{t−1}", f: "f", f_c: "f·c_{t−1}", i: "i", g: "g", i_g: "i·g", c: "c_t", tanh_c: "tanh c",
   o: "o", h: "h_t", h_prev: "h_{t−1}", r: "r", z: "z", one_minus_z: "1−z", a_n: "W_in x+b", b_n: "W_hn h+b",
-  r_b: "r·(W_hn h+b)", n: "n", z_h: "z·h_{t−1}", nz: "(1−z)·n", a: "W x+W h+b",
+  r_b: "r·(W_hn h+b)", n: "n", z_h: "z·h_{t−1}", nz: "(1−z)·n", a: "W_ih x+W_hh h+b",
 };
 
 // ------------------------------------------------------------------------------------------------
@@ -107,7 +107,7 @@ const DIAGRAMS = {
   rnn: {
     wires: [
       ["h_prev", "M 30 300 L 360 300 L 360 268", 36, 326, "start"],
-      ["a", "M 360 232 L 360 200", 370, 220, "start"],
+      ["a", "M 360 232 L 360 200", 398, 216, "start"],
       ["h", "M 360 164 L 360 120 L 710 120", 540, 106, "middle"],
     ],
     nodes: [["gate", 360, 182, "tanh"], ["gate", 360, 250, "W_ih x + W_hh h + b"]],
