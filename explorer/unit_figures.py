@@ -126,11 +126,17 @@ def unit_over_time(values: np.ndarray, feature: np.ndarray, *, unit: int, value_
                              hovertemplate="t=%{x} · %{y:g}<extra>feature</extra>"))
     fig.add_trace(go.Scatter(x=t, y=values, name=f"unit {unit} ({value_name})", line=dict(color="#1f77b4", width=2),
                              hovertemplate="t=%{x} · %{y:.3f}<extra>unit</extra>"))
-    base_layout(fig, title=f"Unit {unit} against {FEATURE_LABELS.get(feature_name, feature_name)}: r = {r:+.2f}",
-                height=260, presenter=presenter)
+    flipped = " (its axis flipped, as r < 0)" if r < 0 else ""
+    base_layout(fig, title=f"Unit {unit} against {FEATURE_LABELS.get(feature_name, feature_name)}{flipped}: "
+                f"r = {r:+.2f}", height=280, presenter=presenter)
+    label = FEATURE_LABELS.get(feature_name, feature_name)
+    counts = feature.size and np.allclose(feature, np.round(feature)) and np.ptp(feature) <= 12
+    # r < 0: the feature's axis runs downwards, so a unit that counts down still lies on its steps
     fig.update_layout(xaxis_title="t (character)", yaxis=dict(title=value_name),
-                      yaxis2=dict(title=FEATURE_LABELS.get(feature_name, feature_name), overlaying="y", side="right",
-                                  showgrid=False),
+                      yaxis2=dict(title=label, overlaying="y",
+                                  side="right", showgrid=False, tickmode="linear" if counts else "auto",
+                                  tick0=0, dtick=1 if counts else None,
+                                  autorange="reversed" if r < 0 else True),
                       legend=dict(orientation="h", y=1.02, x=1, xanchor="right", yanchor="bottom"),
                       margin=dict(l=60, r=60, t=70, b=48))
     return fig
