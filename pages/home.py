@@ -14,6 +14,8 @@ st.markdown(
     "and what each cell predicts next. Then train one in seconds, and measure how far back each can carry a "
     "gradient. Every view is a link: copy the address bar to reopen the same scene.")
 
+BRACKET_TEXT = "print(max(1, min(2, abs(3))))"  # t = 24 is the fourth "(": the counter's deepest point
+
 SCENES = [
     ("pages/cell-explorer.py", "hello, step by step", ":material/play_arrow:",
      "The note's example: an LSTM reads h, e, l, l, o. Press → to step; every gate and state moves together.",
@@ -36,6 +38,9 @@ SCENES = [
      {"task": "first_symbol", "T": "50"}),
     ("pages/unit-finder.py", "A unit that counts brackets", ":material/data_array:",
      "A model trained on Python source: find the unit that tracks bracket depth, against an untrained one.", {}),
+    ("pages/cell-explorer.py", "The bracket counter, step by step", ":material/data_object:",
+     "Unit 123 of that LSTM adds about −1 to its cell state at every “(” and +1 at every “)”: step through "
+     "nested calls and watch it count.", {"text": BRACKET_TEXT, "unit": "123", "t": "24"}),
 ]
 
 presenting = st.toggle("Open these scenes in presenter mode", value=st.query_params.get("presenter") == "1",

@@ -35,5 +35,5 @@ def test_home_opens_every_scene_in_presenter_mode_on_request():
     assert not any("presenter=1" in link.proto.query_string for link in at.get("page_link"))
     at.toggle(key="home.presenter").set_value(True).run()
     links = at.get("page_link")
-    assert len(links) == 8 and all("presenter=1" in link.proto.query_string for link in links)
+    assert len(links) == 9 and all("presenter=1" in link.proto.query_string for link in links)
     assert any("cells=untrained" in link.proto.query_string for link in links)  # a scene keeps its own settings

@@ -3,6 +3,7 @@ import json
 import pickle
 import shutil
 import socket
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -75,6 +76,22 @@ def test_shipped_lstm_has_a_bracket_depth_unit():
     _, r0 = a.ranking_untrained.best("bracket_depth")
     assert abs(r) >= 0.7, (unit, r)
     assert abs(r) > abs(r0) + 0.2  # far beyond what the same units do before training
+
+
+def test_the_home_scene_bracket_counter_counts_one_per_bracket():
+    """Home's scene "The bracket counter, step by step" promises: unit 123 of the shipped LSTM writes -1 into
+    its cell state at every "(" and +1 at every ")"."""
+    import ast
+
+    home = ast.parse((Path(__file__).resolve().parents[1] / "pages" / "home.py").read_text(encoding="utf-8"))
+    text = next(n.value.value for n in home.body if isinstance(n, ast.Assign)
+                and getattr(n.targets[0], "id", "") == "BRACKET_TEXT")
+    c = load_default("lstm").trace_text(text).trace.c[:, 123]  # (T,)
+    steps = c - torch.cat([torch.zeros(1), c[:-1]])
+    for t, ch in enumerate(text):
+        if ch in "()":
+            assert abs(float(steps[t]) - (-1.0 if ch == "(" else 1.0)) < 0.3, (t, ch, float(steps[t]))
+    assert text[23] == "(" and float(c[23]) < -3.5  # the scene opens at t = 24, four brackets deep
 
 
 def test_the_bracket_unit_still_counts_on_held_out_source():
