@@ -147,9 +147,11 @@ def test_same_seed_same_weights_and_global_rng_untouched():
     assert a.weight_hh.abs().max() <= k
 
 
-def test_linear_scan_matches_the_loop_including_underflow():
-    g = torch.Generator().manual_seed(0)
-    T, H = 300, 5
+@pytest.mark.parametrize("T", [1, 2, 7, 8, 9, 17, 300, 999, 1000])
+def test_linear_scan_matches_the_loop_including_underflow(T):
+    """Every length: the odd-even levels meet odd and even lengths, and the doubling base case."""
+    g = torch.Generator().manual_seed(T)
+    H = 5
     a = torch.rand(T, H, generator=g) * 0.1  # products underflow to 0 quickly
     a[:, 0] = 1.0  # a pure accumulator
     b = torch.randn(T, H, generator=g)
@@ -161,6 +163,12 @@ def test_linear_scan_matches_the_loop_including_underflow():
     a_before, b_before = a.clone(), b.clone()
     torch.testing.assert_close(linear_scan(a, b, c0), torch.stack(ref), atol=1e-4, rtol=1e-5)
     assert torch.equal(a, a_before) and torch.equal(b, b_before)  # the trace's gates are not overwritten
+    c64 = linear_scan(a.double(), b.double(), c0.double())
+    ref64, c = [], c0.double()
+    for t in range(T):
+        c = a[t].double() * c + b[t].double()
+        ref64.append(c)
+    torch.testing.assert_close(c64, torch.stack(ref64), atol=1e-12, rtol=1e-12)
 
 
 def test_stacked_weight_is_the_notes_single_matrix():
