@@ -25,7 +25,7 @@ import numpy as np
 
 from explorer.text import UNK, Vocab
 
-__all__ = ["CORPORA", "STDLIB_TRAIN_FILES", "STDLIB_HELDOUT_FILES", "ASCII_VOCAB", "Corpus", "load_corpus",
+__all__ = ["CORPORA", "COUNTER_TEXT", "STDLIB_TRAIN_FILES", "STDLIB_HELDOUT_FILES", "ASCII_VOCAB", "Corpus", "load_corpus",
            "SyntheticText", "synthetic_text", "sha256",
            "PYTHON_SAMPLE", "sample_text"]
 
@@ -80,6 +80,11 @@ if __name__ == "__main__":
     t = Table(["a", "b"], [(1, 2), (3, max(4, min(5, abs(-6))))])
     print(summarize([{"name": "x", "size": 3}, {"name": "y)", "size": None}], limit=(2)))
 '''
+
+
+# nested calls on which the shipped LSTM's unit 123 counts brackets, -1 per "(" and +1 per ")" (Home's scene
+# opens it at t = 24, the fourth "(", the counter's deepest point; tests/test_shipped.py holds the model to it)
+COUNTER_TEXT = "print(max(1, min(2, abs(3))))"
 
 
 def sample_text(corpus: str) -> str:

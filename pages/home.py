@@ -6,6 +6,7 @@ from explorer.ui.router import ensure_router
 ensure_router()
 
 from explorer.ui.share import PRESENTER_CSS
+from explorer.ui.state import presenting
 
 st.title("LSTM & GRU Explorer")
 st.markdown(
@@ -14,7 +15,8 @@ st.markdown(
     "and what each cell predicts next. Then train one in seconds, and measure how far back each can carry a "
     "gradient. Every view is a link: copy the address bar to reopen the same scene.")
 
-BRACKET_TEXT = "print(max(1, min(2, abs(3))))"  # t = 24 is the fourth "(": the counter's deepest point
+# explorer.corpus.COUNTER_TEXT, written out: importing explorer.corpus would load torch on the first page
+COUNTER_TEXT = "print(max(1, min(2, abs(3))))"  # tests/test_presenter.py checks the two agree
 
 SCENES = [
     ("pages/cell-explorer.py", "hello, step by step", ":material/play_arrow:",
@@ -40,18 +42,18 @@ SCENES = [
      "A model trained on Python source: find the unit that tracks bracket depth, against an untrained one.", {}),
     ("pages/cell-explorer.py", "The bracket counter, step by step", ":material/data_object:",
      "Unit 123 of that LSTM adds about −1 to its cell state at every “(” and +1 at every “)”: step through "
-     "nested calls and watch it count.", {"text": BRACKET_TEXT, "unit": "123", "t": "24"}),
+     "nested calls and watch it count.", {"text": COUNTER_TEXT, "unit": "123", "t": "24"}),
 ]
 
-presenting = st.toggle("Open these scenes in presenter mode", value=st.query_params.get("presenter") == "1",
+as_presenter = st.toggle("Open these scenes in presenter mode", value=presenting(),
                        key="home.presenter",
                        help="Large type, the sidebar folded and secondary figures folded away: for a projector.")
-if presenting:
+if as_presenter:
     st.html(PRESENTER_CSS)
 cols = st.columns(2)
 for k, (page, title, icon, blurb, query) in enumerate(SCENES):
     with cols[k % 2].container(border=True):
-        st.page_link(page, label=title, icon=icon, query_params={**query, "presenter": "1"} if presenting else
+        st.page_link(page, label=title, icon=icon, query_params={**query, "presenter": "1"} if as_presenter else
                      query or None)
         st.caption(blurb)
 

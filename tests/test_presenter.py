@@ -37,3 +37,14 @@ def test_home_opens_every_scene_in_presenter_mode_on_request():
     links = at.get("page_link")
     assert len(links) == 9 and all("presenter=1" in link.proto.query_string for link in links)
     assert any("cells=untrained" in link.proto.query_string for link in links)  # a scene keeps its own settings
+
+
+def test_home_bracket_counter_scene_opens_on_the_text_the_shipped_model_is_tested_on():
+    from urllib.parse import parse_qs
+
+    from explorer.corpus import COUNTER_TEXT
+
+    at = open_app_page("pages/home.py")
+    link = next(link for link in at.get("page_link") if link.proto.label == "The bracket counter, step by step")
+    query = parse_qs(link.proto.query_string)
+    assert query["text"] == [COUNTER_TEXT] and query["unit"] == ["123"] and query["t"] == ["24"]

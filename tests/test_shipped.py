@@ -3,13 +3,12 @@ import json
 import pickle
 import shutil
 import socket
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
-from explorer.corpus import PYTHON_SAMPLE, load_corpus
+from explorer.corpus import COUNTER_TEXT, PYTHON_SAMPLE, load_corpus
 from explorer.pretrain import heldout_bits_per_char
 from explorer.shipped import (DEFAULT_MODELS, WEIGHTS_DIR, list_shipped, load_default, load_model, load_weights,
                               read_manifest, untrained_model)
@@ -81,11 +80,7 @@ def test_shipped_lstm_has_a_bracket_depth_unit():
 def test_the_home_scene_bracket_counter_counts_one_per_bracket():
     """Home's scene "The bracket counter, step by step" promises: unit 123 of the shipped LSTM writes -1 into
     its cell state at every "(" and +1 at every ")"."""
-    import ast
-
-    home = ast.parse((Path(__file__).resolve().parents[1] / "pages" / "home.py").read_text(encoding="utf-8"))
-    text = next(n.value.value for n in home.body if isinstance(n, ast.Assign)
-                and getattr(n.targets[0], "id", "") == "BRACKET_TEXT")
+    text = COUNTER_TEXT
     c = load_default("lstm").trace_text(text).trace.c[:, 123]  # (T,)
     steps = c - torch.cat([torch.zeros(1), c[:-1]])
     for t, ch in enumerate(text):

@@ -30,9 +30,10 @@ PAGES = [
 
 def run_router() -> None:
     # a presenter link opens with the sidebar folded away: the projector shows the page, not its controls
-    presenting = st.query_params.get("presenter", "").lower() in ("1", "true", "yes", "on")
+    from explorer.ui.state import presenting
+
     st.set_page_config(page_title="LSTM & GRU Explorer", page_icon=FAVICON, layout="wide",
-                       initial_sidebar_state="collapsed" if presenting else "auto")
+                       initial_sidebar_state="collapsed" if presenting() else "auto")
     pages = [st.Page(path, title=title, icon=icon, url_path=url, default=(url == ""))
              for path, title, icon, url in PAGES]
     st.navigation(pages).run()

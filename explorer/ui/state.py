@@ -18,6 +18,14 @@ from typing import Any
 
 import streamlit as st
 
+TRUE_WORDS = ("1", "true", "yes", "on")  # how a link may spell a switched-on boolean
+FALSE_WORDS = ("0", "false", "no", "off")
+
+
+def presenting() -> bool:
+    """Whether the link this page was opened with asks for presenter mode (`presenter=1`)."""
+    return st.query_params.get("presenter", "").lower() in TRUE_WORDS
+
 __all__ = ["Param", "PageState"]
 
 
@@ -35,9 +43,9 @@ class Param:
         d = self.default
         try:
             if isinstance(d, bool):
-                if raw.lower() not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
+                if raw.lower() not in TRUE_WORDS + FALSE_WORDS:
                     raise ValueError
-                value = raw.lower() in ("1", "true", "yes", "on")
+                value = raw.lower() in TRUE_WORDS
             elif isinstance(d, int):
                 value = int(float(raw))
             elif isinstance(d, float):
