@@ -112,13 +112,19 @@ def test_a_run_stopped_by_the_user_keeps_the_partial_model_marked_as_stopped():
     assert "stopped by you" in at.metric[0].delta
 
 
-def test_in_chromium_train_hello_then_stop_a_long_run(page, app_url):
-    page.goto(app_url + "/train")
+def _trained_in_chromium(page, url: str):
+    """Open the Train page at `url`, press Train, wait for the results; returns the main block."""
+    page.goto(url)
     settle(page)
     main = page.get_by_test_id("stMainBlockContainer")
     main.get_by_role("button", name="Train", exact=True).click()
     page.get_by_text("How training went").wait_for(timeout=60_000)
     settle(page)
+    return main
+
+
+def test_in_chromium_train_hello_then_stop_a_long_run(page, app_url):
+    main = _trained_in_chromium(page, app_url + "/train")
     assert_no_errors(page)
     main.get_by_text("Feed it the text, one character at a time").scroll_into_view_if_needed()
     main.get_by_test_id("stDataFrame").first.wait_for(timeout=30_000)  # mounted when it scrolls into view
@@ -143,12 +149,7 @@ def test_in_chromium_train_hello_then_stop_a_long_run(page, app_url):
 
 
 def test_in_chromium_a_downloaded_model_loads_back_and_junk_is_refused(page, app_url, tmp_path):
-    page.goto(app_url + "/train?cells=gru&text=hello")
-    settle(page)
-    main = page.get_by_test_id("stMainBlockContainer")
-    main.get_by_role("button", name="Train", exact=True).click()
-    page.get_by_text("How training went").wait_for(timeout=60_000)
-    settle(page)
+    main = _trained_in_chromium(page, app_url + "/train?cells=gru&text=hello")
     with page.expect_download() as dl:
         main.get_by_role("button", name="Download the GRU (.npz)").click()
     saved = tmp_path / "gru.npz"
