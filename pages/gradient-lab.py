@@ -82,14 +82,14 @@ with st.sidebar:
                           "shipped": "shipped, trained on Python source",
                           "trained": "trained in this session (Train & Predict)",
                           "race": "Memory Race contestants (this session)"}.get)
+    knobs_off = P.get("cells") != "untrained"  # the knobs build untrained cells; trained ones keep their weights
     st.radio("Input sequence", ("text", "random"), key=P.key("src"), horizontal=True,
              format_func=lambda s: {"text": "typed text (one-hot)", "random": "random N(0, 1)"}[s],
-             disabled=P.get("cells") != "untrained", help="Trained models read text in their own vocabulary.")
-    if P.get("src") == "text" or P.get("cells") != "untrained":
+             disabled=knobs_off, help="Trained models read text in their own vocabulary.")
+    if P.get("src") == "text" or knobs_off:
         st.text_area(f"Text (up to {MAX_STEPS:,} characters are traced)", key=P.key("text"), height=150)
     else:
         st.slider("Length T", 2, MAX_STEPS, key=P.key("T"), step=1)
-    knobs_off = P.get("cells") != "untrained"  # the knobs build untrained cells; trained ones keep their weights
     st.caption("The knobs below build the **untrained** cells; pick *untrained* above (or a preset) to use them."
                if knobs_off else "The knobs below build the untrained cells.")
     st.select_slider("Hidden size H", options=(8, 16, 32, 64, 128), key=P.key("H"), disabled=knobs_off)

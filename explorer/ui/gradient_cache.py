@@ -45,7 +45,6 @@ def trained_scene(models: dict[str, CharModel], text: str) -> LabScene:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-@st.cache_data(max_entries=32, show_spinner=False)
 def shipped_scene(text: str) -> LabScene:
     """The shipped (read-only, shared) models on `text`; each caller gets its own copy of the numbers."""
     models = {arch: shipped_model(name)[0] for arch, name in DEFAULT_MODELS.items() if name in shipped_names()}
