@@ -120,16 +120,15 @@ def unit_over_time(values: np.ndarray, feature: np.ndarray, *, unit: int, value_
                    r: float, presenter: bool = False) -> go.Figure:
     """The unit's value and the ground-truth feature against t, on two y axes."""
     t = np.arange(len(values))
+    label = FEATURE_LABELS.get(feature_name, feature_name)
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=t, y=feature, name=FEATURE_LABELS.get(feature_name, feature_name), yaxis="y2",
+    fig.add_trace(go.Scatter(x=t, y=feature, name=label, yaxis="y2",
                              line=dict(color="#555555", width=1.5, shape="hv"), opacity=0.7,
                              hovertemplate="t=%{x} · %{y:g}<extra>feature</extra>"))
     fig.add_trace(go.Scatter(x=t, y=values, name=f"unit {unit} ({value_name})", line=dict(color="#1f77b4", width=2),
                              hovertemplate="t=%{x} · %{y:.3f}<extra>unit</extra>"))
     flipped = " (its axis flipped, as r < 0)" if r < 0 else ""
-    base_layout(fig, title=f"Unit {unit} against {FEATURE_LABELS.get(feature_name, feature_name)}{flipped}: "
-                f"r = {r:+.2f}", height=280, presenter=presenter)
-    label = FEATURE_LABELS.get(feature_name, feature_name)
+    base_layout(fig, title=f"Unit {unit} against {label}{flipped}: r = {r:+.2f}", height=280, presenter=presenter)
     counts = feature.size and np.allclose(feature, np.round(feature)) and np.ptp(feature) <= 12
     # r < 0: the feature's axis runs downwards, so a unit that counts down still lies on its steps
     fig.update_layout(xaxis_title="t (character)", yaxis=dict(title=value_name),
