@@ -31,7 +31,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywhere, without installing
 
 from explorer.race import RaceConfig, RaceResult, run_race
-from explorer.tasks import TaskSpec
+from explorer.data.tasks import TaskSpec
 
 RACES = {
     "first50": (TaskSpec("first_symbol", 50), 40.0),

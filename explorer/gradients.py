@@ -141,77 +141,12 @@ def _sweep(cell: Cell, x: torch.Tensor) -> Sensitivities:
     cell = _as_float64(cell)
     x = x.detach().to(torch.float64)
     tr = cell.trace(x)
-    T, H = tr.h.shape
-    I = x.shape[1]
-    W_ih, W_hh = cell.weight_ih.detach(), cell.weight_hh.detach()  # (G*H, I), (G*H, H)
-    sweep = _Sweep(T)
-    sq_x = torch.empty(T, dtype=torch.float64)  # ‖∂h_T/∂x_t‖² (scaled)
-    sq_h = torch.empty(T, dtype=torch.float64)  # ‖∂h_T/∂h_t‖² (scaled)
-    sq_c = torch.zeros(T, dtype=torch.float64)  # ‖∂h_T/∂c_t‖² (scaled), LSTM only
-    dh = torch.eye(H, dtype=torch.float64)  # (H, H): row k is ∂h_T[k]/∂h_t, starting at t = T
-    h_prev = tr.h_prev  # (T, H)
-
-    if cell.arch == "rnn":
-        dpre = 1 - tr.h ** 2  # (T, H): tanh'(a_t) = 1 - h_t²
-        W = torch.cat([W_hh, W_ih], dim=1)  # (H, H + I): one matmul gives both ∂/∂h_{t-1} and ∂/∂x_t
-        for t in range(T - 1, -1, -1):
-            sweep.rescale(t, dh)
-            sq_h[t] = dh.square().sum()
-            da = dh * dpre[t]  # (H, H): ∂h_T/∂a_t, a_t = W_ih x_t + b + W_hh h_{t-1}
-            res = da @ W  # (H, H + I)
-            sq_x[t] = res[:, H:].square().sum()  # ∂h_T/∂x_t = ∂h_T/∂a_t W_ih
-            dh = res[:, :H]  # ∂h_T/∂h_{t-1} = ∂h_T/∂h_t diag(1 - h_t²) W_hh
-        cell_log10 = None
-
-    elif cell.arch == "gru":
-        r, z, n = tr.gates["r"], tr.gates["z"], tr.gates["n"]  # each (T, H)
-        gh_n = torch.addmm(cell.bias_hh[2 * H:], h_prev, W_hh[2 * H:].T)  # (T, H): W_hn h_{t-1} + b_hn
-        # h_t = (1 - z) ⊙ n + z ⊙ h_{t-1}: its derivative by each pre-activation, per unit, for all t at once
-        k_n = (1 - z) * (1 - n ** 2)  # by a_n = W_in x_t + b_in + r ⊙ (W_hn h_{t-1} + b_hn)
-        k_r = k_n * gh_n * r * (1 - r)  # by r's pre-activation, through r ⊙ (W_hn h + b_hn)
-        k_z = (h_prev - n) * z * (1 - z)  # by z's pre-activation: ∂h_t/∂z = h_{t-1} - n
-        K = torch.cat([k_r, k_z, k_n, k_n * r], dim=1)  # (T, 4H): the last block is ∂h_t/∂(W_hn h_{t-1} + b_hn)
-        # columns [r | z | n (input side) | n (hidden side)] of da, times one (4H, I + H) block matrix:
-        # the r and z pre-activations are shared by both sides, n's splits into W_in x and r ⊙ (W_hn h)
-        W = torch.zeros(4 * H, I + H, dtype=torch.float64)
-        W[:3 * H, :I] = W_ih  # x_t feeds r, z and n
-        W[:2 * H, I:] = W_hh[:2 * H]  # h_{t-1} feeds r and z ...
-        W[3 * H:, I:] = W_hh[2 * H:]  # ... and n through r ⊙ (W_hn h_{t-1} + b_hn)
-        for t in range(T - 1, -1, -1):
-            sweep.rescale(t, dh)
-            sq_h[t] = dh.square().sum()
-            da = dh.repeat(1, 4) * K[t]  # (H, 4H)
-            res = da @ W  # (H, I + H)
-            sq_x[t] = res[:, :I].square().sum()
-            dh = torch.addcmul(res[:, I:], dh, z[t])  # through every gate, plus the direct path z ⊙ h_{t-1}
-        cell_log10 = None
-
-    elif cell.arch == "lstm":
-        i, f, g, o = (tr.gates[k] for k in "ifgo")  # each (T, H)
-        c, c_prev = tr.c, tr.c_prev  # (T, H)
-        tc = torch.tanh(c)
-        dc_dh = o * (1 - tc ** 2)  # ∂h_t/∂c_t = diag(o_t ⊙ (1 - tanh² c_t))
-        # c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t and h_t = o_t ⊙ tanh(c_t), by each pre-activation (i, f, g by c_t; o by h_t)
-        K = torch.cat([g * i * (1 - i), c_prev * f * (1 - f), i * (1 - g ** 2), tc * o * (1 - o)], dim=1)  # (T, 4H)
-        W = torch.cat([W_hh, W_ih], dim=1)  # (4H, H + I)
-        dc = torch.zeros(H, H, dtype=torch.float64)  # row k: ∂h_T[k]/∂c_t with h_t held fixed
-        for t in range(T - 1, -1, -1):
-            sweep.rescale(t, dh, dc)
-            sq_h[t] = dh.square().sum()
-            sq_c[t] = dc.square().sum()
-            dct = torch.addcmul(dc, dh, dc_dh[t])  # c_t reached directly and through h_t = o_t ⊙ tanh(c_t)
-            da = torch.cat([dct, dct, dct, dh], dim=1) * K[t]  # (H, 4H): ∂h_T/∂(pre-activations of i, f, g, o)
-            res = da @ W  # (H, H + I)
-            sq_x[t] = res[:, H:].square().sum()
-            dh = res[:, :H]  # h_{t-1} feeds only the gates
-            dc = dct * f[t]  # the highway: ∂c_t/∂c_{t-1} = diag(f_t), with h_{t-1} held fixed
-        cell_log10 = sweep.log10(sq_c)
-
-    else:
-        raise ValueError(f"unknown arch {cell.arch!r}; expected 'lstm', 'gru' or 'rnn'")
-
+    sweep = _Sweep(tr.steps)
+    # each architecture's closed-form step Jacobians live beside its forward (explorer/cells/<arch>.py)
+    sq_x, sq_h, sq_c = cell.backward_sweep(tr, sweep)
+    cell_log10 = None if sq_c is None else sweep.log10(sq_c)
     hidden_log10 = sweep.log10(sq_h)
-    state_log10 = hidden_log10 if cell_log10 is None else sweep.log10(sq_h + sq_c)
+    state_log10 = hidden_log10 if sq_c is None else sweep.log10(sq_h + sq_c)
     return Sensitivities(arch=cell.arch, input_log10=sweep.log10(sq_x), hidden_log10=hidden_log10,
                          cell_log10=cell_log10, state_log10=state_log10)
 
@@ -247,7 +182,7 @@ def carry_product(cell: Cell, x: torch.Tensor) -> torch.Tensor | None:
     GRU:  the same with the update gate z (PyTorch's z is the fraction of h_{t-1} kept).
     RMS = ‖diag(P)‖_F / sqrt(H), so P(0) = 1 like the normalized curves. None for the RNN.
     """
-    gate = {"lstm": "f", "gru": "z"}.get(cell.arch)
+    gate = cell.spec.carry_gate
     if gate is None:
         return None
     cell = _as_float64(cell)

@@ -64,7 +64,7 @@ def carry_bias(cell: Cell, amount: float) -> None:
     gradients survive long distances. No-op for the RNN.
     """
     H = cell.hidden_size
-    block = {"lstm": 1, "gru": 1}.get(cell.arch)  # f is chunk 1 of (i, f, g, o); z is chunk 1 of (r, z, n)
+    block = cell.spec.carry_block  # f is chunk 1 of (i, f, g, o); z is chunk 1 of (r, z, n)
     if block is None or amount == 0:
         return
     with torch.no_grad():

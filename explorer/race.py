@@ -22,9 +22,9 @@ import torch
 from torch import nn
 
 from explorer.cells import CELLS, Cell
-from explorer.gradient_lab import ArchCurves, measure
+from explorer.scenes.gradient_lab import ArchCurves, measure
 from explorer.model import carry_bias
-from explorer.tasks import TaskSpec, make_batch, task_loss, task_metric, skill
+from explorer.data.tasks import TaskSpec, make_batch, task_loss, task_metric, skill
 
 __all__ = ["Contestant", "CONTESTANTS", "RaceConfig", "SequenceModel", "Curve", "Entry", "RaceProgress",
            "RaceResult", "run_race", "gradient_reach", "SweepResult", "sweep_lag"]

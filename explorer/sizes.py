@@ -1,33 +1,60 @@
-"""Parameter and memory counts: the note's "GRU uses less memory than LSTM", in numbers."""
+"""Parameter and memory counts of a cell actually shown: the note's "GRU uses less memory", measured.
+
+Two different memories, never mixed up:
+    state      what is carried from step to step: H numbers per state (h, and c for the LSTM). Analytic.
+    autograd   what training keeps for the backward pass over T steps: the tensors autograd saves during
+               one forward of the equivalent `torch.nn` module, measured with
+               `torch.autograd.graph.saved_tensors_hooks` (each storage counted once, parameters left out).
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from explorer.cells import CELLS
+import torch
 
-__all__ = ["CellSize", "cell_sizes"]
+from explorer.cells import Cell
+
+__all__ = ["CellSize", "cell_size", "saved_for_backward"]
 
 
 @dataclass(frozen=True)
 class CellSize:
     arch: str
+    input_size: int  # I
+    hidden_size: int  # H
     blocks: int  # G: gate blocks in weight_ih / weight_hh
-    parameters: int  # G·H·(I + H) + 2·G·H
+    parameters: int  # numel() of the torch module's parameters
     state_per_step: int  # numbers carried to the next step: 2H (h, c) for the LSTM, H otherwise
-    activations_per_step: int  # numbers a training step keeps per time step for backprop (gates + states)
+    steps: int  # T for the measurement below
+    saved_bytes: int  # bytes autograd saved for backward over `steps` steps, measured
 
-    def trace_bytes(self, steps: int, bytes_per_number: int = 4) -> int:
-        return steps * self.activations_per_step * bytes_per_number
+    @property
+    def saved_per_step(self) -> float:
+        """Numbers autograd keeps per time step, in units of numbers (float32: bytes / 4)."""
+        return self.saved_bytes / 4 / self.steps
 
 
-def cell_sizes(input_size: int, hidden_size: int) -> list[CellSize]:
-    """One row per architecture (tests check the counts against the real modules)."""
-    out = []
-    for arch, cls in CELLS.items():
-        G, H, I = cls.gate_count, hidden_size, input_size
-        params = G * H * (I + H) + 2 * G * H  # weight_ih + weight_hh + bias_ih + bias_hh
-        state = 2 * H if arch == "lstm" else H
-        # per step: the G·H gate values plus the carried state (and tanh(c) for the LSTM)
-        acts = G * H + state + (H if arch == "lstm" else 0)
-        out.append(CellSize(arch=arch, blocks=G, parameters=params, state_per_step=state, activations_per_step=acts))
-    return out
+def saved_for_backward(module: torch.nn.Module, x: torch.Tensor) -> int:
+    """Bytes of the tensors autograd saves over one forward of `module` on x, each storage once."""
+    params = {p.untyped_storage().data_ptr() for p in module.parameters()}
+    seen: dict[int, int] = {}
+
+    def pack(t: torch.Tensor):
+        storage = t.untyped_storage()
+        ptr = storage.data_ptr()
+        if ptr not in params:
+            seen[ptr] = max(seen.get(ptr, 0), storage.nbytes())
+        return t
+
+    with torch.enable_grad(), torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        module(x)
+    return sum(seen.values())
+
+
+def cell_size(cell: Cell, steps: int) -> CellSize:
+    """Sizes of this cell (its own I and H), with autograd's memory measured over `steps` steps in float32."""
+    module = cell.to_torch().float()
+    x = torch.randn(steps, 1, cell.input_size, generator=torch.Generator().manual_seed(0))  # (T, 1, I)
+    return CellSize(arch=cell.arch, input_size=cell.input_size, hidden_size=cell.hidden_size,
+                    blocks=cell.gate_count, parameters=sum(p.numel() for p in module.parameters()),
+                    state_per_step=cell.state_size, steps=steps, saved_bytes=saved_for_backward(module, x))

@@ -9,13 +9,6 @@ from dataclasses import dataclass, field
 
 import torch
 
-GATE_NAMES: dict[str, tuple[str, ...]] = {
-    "lstm": ("i", "f", "g", "o"),  # PyTorch's chunk order of weight_ih / weight_hh
-    "gru": ("r", "z", "n"),
-    "rnn": (),
-}
-
-
 @dataclass(frozen=True)
 class Trace:
     """All values of one run, step by step (step t = 1..T is row t - 1).

@@ -1,7 +1,7 @@
 """Which units learned what: correlation rankings, gate saturation and LSTMVis-style selection.
 
 - Ranking (Karpathy, Johnson & Fei-Fei 2015): Pearson r between every unit's activation over a text and
-  every ground-truth feature of that text (explorer.features). Always compute it for the untrained
+  every ground-truth feature of that text (explorer.data.features). Always compute it for the untrained
   model too: with hundreds of units, some correlate ~0.5 with a feature by chance or by trivially
   echoing the input, and only the gap to the untrained column is evidence of learning.
 - Saturation (same paper, section 4.2): for each unit, the fraction of steps its gate is < 0.1
@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from explorer.features import Features, regex_feature, text_features
+from explorer.cells import SPECS
+from explorer.data.features import Features, regex_feature, text_features
 from explorer.model import CharModel, TextTrace
 from explorer.trace import Trace
 
@@ -31,7 +32,7 @@ SIGNALS = {"lstm": ("c", "h", "f", "i", "o", "g"), "gru": ("h", "z", "r", "n"), 
 SIGNAL_LABELS = {"c": "cell state c", "h": "hidden state h", "f": "forget gate f", "i": "input gate i",
                  "o": "output gate o", "g": "candidate g", "z": "update gate z (keep)", "r": "reset gate r",
                  "n": "candidate n"}
-CARRY_GATE = {"lstm": "f", "gru": "z"}  # the gate that decides how much of the old state is kept
+CARRY_GATE = {a: s.carry_gate for a, s in SPECS.items() if s.carry_gate}  # how much of the old state is kept
 
 
 def signal(trace: Trace, name: str) -> np.ndarray:

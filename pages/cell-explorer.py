@@ -5,13 +5,14 @@ from explorer.ui.router import ensure_router
 
 ensure_router()
 
-from explorer.export import traces_csv, traces_npz
+from explorer.zoo.export import traces_csv, traces_npz
 from explorer.whatif import clamped_text_trace
 from explorer.reference import CLAMPABLE, Clamp
-from explorer.sizes import cell_sizes
-from explorer.style import ARCH_LABELS
+from explorer.sizes import cell_size
+from explorer.cells import SPECS
+from explorer.figures.style import ARCH_LABELS
 from explorer.text import MAX_CHARS, prepare_text
-from explorer.shipped import DEFAULT_MODELS
+from explorer.zoo.shipped import DEFAULT_MODELS
 from explorer.ui.cache import resolve, view_payload, weight_figure
 from explorer.ui.session_models import trained_entries
 from explorer.ui.shipped_cache import shipped_names
@@ -19,7 +20,7 @@ from explorer.ui.cell_view import cell_view
 from explorer.ui.share import plot, scene_tools
 from explorer.ui.state import PageState, Param
 from explorer.whatif import describe
-from explorer.payload import MAX_CELLS
+from explorer.scenes.payload import MAX_CELLS
 
 ARCHS = ("lstm", "gru", "rnn")
 # scenario: (label, gates pinned)
@@ -209,18 +210,20 @@ st.caption("Step with the buttons, the slider or the keyboard (← → Home End,
 # --- what the note says, shown (folded away in presenter mode: one figure at a time)
 note = st.expander("What the note says, in numbers", expanded=False) if presenter else st.container()
 note.header("What the note says, in numbers")
-first = resolve(refs[chosen[0]])  # the counts are for the first chosen cell's sizes
-hidden, inputs = first.config.hidden_size, first.vocab.size
-sizes = cell_sizes(inputs, hidden)
+shown = {arch: resolve(refs[arch]) for arch in chosen}
+sizes = [cell_size(m.cell, len(text)) for m in shown.values()]  # each row: the model shown, its own sizes
 note.subheader("Parameters and memory")
 note.dataframe(
-    [{"cell": ARCH_LABELS[s.arch], "gate blocks G": s.blocks, "weight_ih": f"({s.blocks * hidden}, {inputs})",
-      "weight_hh": f"({s.blocks * hidden}, {hidden})", "parameters": s.parameters,
-      "numbers carried per step": s.state_per_step, f"kept for backprop over {len(text)} steps (float32)":
-      f"{s.trace_bytes(len(text)) / 1024:,.1f} KiB"} for s in sizes],
+    [{"cell": ARCH_LABELS[s.arch], "gate blocks G": s.blocks, "weight_ih": f"({s.blocks * s.hidden_size}, {s.input_size})",
+      "weight_hh": f"({s.blocks * s.hidden_size}, {s.hidden_size})", "parameters": s.parameters,
+      "state carried per step (numbers)": s.state_per_step,
+      f"autograd keeps for backprop over {len(text)} steps (float32, measured)": f"{s.saved_bytes / 1024:,.1f} KiB"}
+     for s in sizes],
     hide_index=True, width="stretch")
-note.caption("The GRU has 3 blocks to the LSTM's 4 and carries one state (h) instead of two (h and c): "
-           "the note's 'GRU uses less memory', counted for the sizes chosen above.")
+note.caption("Each row is the model shown above, with its own sizes. 'State carried' counts what passes from one "
+             "step to the next (h, and c for the LSTM); 'autograd keeps' is measured: the tensors torch.nn saves "
+             "for the backward pass during one forward over this text. The GRU has 3 gate blocks to the LSTM's 4 "
+             "and one state instead of two: the note's 'GRU uses less memory'.")
 
 note.subheader("One matrix or two: W = [W_hh | W_ih]")
 arch_w = chosen[0]
@@ -232,15 +235,10 @@ note.caption(f"The note writes one W of shape ({cell.gate_count}H, H + I) acting
 
 note.subheader("The equations")
 eq_cols = note.columns(len(chosen))
-EQS = {
-    "lstm": r"""\begin{aligned} i_t &= \sigma(W_{ii}x_t + b_{ii} + W_{hi}h_{t-1} + b_{hi})\\ f_t &= \sigma(W_{if}x_t + b_{if} + W_{hf}h_{t-1} + b_{hf})\\ g_t &= \tanh(W_{ig}x_t + b_{ig} + W_{hg}h_{t-1} + b_{hg})\\ o_t &= \sigma(W_{io}x_t + b_{io} + W_{ho}h_{t-1} + b_{ho})\\ c_t &= f_t \odot c_{t-1} + i_t \odot g_t\\ h_t &= o_t \odot \tanh(c_t)\end{aligned}""",
-    "gru": r"""\begin{aligned} r_t &= \sigma(W_{ir}x_t + b_{ir} + W_{hr}h_{t-1} + b_{hr})\\ z_t &= \sigma(W_{iz}x_t + b_{iz} + W_{hz}h_{t-1} + b_{hz})\\ n_t &= \tanh(W_{in}x_t + b_{in} + r_t \odot (W_{hn}h_{t-1} + b_{hn}))\\ h_t &= (1 - z_t) \odot n_t + z_t \odot h_{t-1}\end{aligned}""",
-    "rnn": r"""h_t = \tanh(W_{ih}x_t + b_{ih} + W_{hh}h_{t-1} + b_{hh})""",
-}
 for col, arch in zip(eq_cols, chosen):
     with col:
         st.markdown(f"**{ARCH_LABELS[arch]}**")
-        st.latex(EQS[arch])
+        st.latex(SPECS[arch].latex)
 if "gru" in chosen:
     note.info("GRU conventions: in PyTorch (and here) z is the share of the old state **kept**: "
             "h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}. The lecture note and Cho et al. (2014) write it the other way round "

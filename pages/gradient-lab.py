@@ -1,14 +1,14 @@
 """Gradient Lab: how far back can each cell carry a gradient? Widgets and layout only; the maths is in
-explorer.gradients / explorer.gradient_lab, the pictures in explorer.gradient_figures."""
+explorer.gradients / explorer.scenes.gradient_lab, the pictures in explorer.gradient_figures."""
 import streamlit as st
 
 from explorer.ui.router import ensure_router
 
 ensure_router()
 
-from explorer.gradient_figures import QUANTITIES, decay_figure, saliency_figure
-from explorer.gradient_lab import ARCH_ORDER, DEFAULT_TEXT, MAX_STEPS, LabConfig
-from explorer.style import ARCH_LABELS
+from explorer.figures.gradients import QUANTITIES, decay_figure, saliency_figure
+from explorer.scenes.gradient_lab import ARCH_ORDER, DEFAULT_TEXT, MAX_STEPS, LabConfig
+from explorer.figures.style import ARCH_LABELS
 from explorer.text import MAX_CHARS
 from explorer.ui.gradient_cache import race_scene, scene, shipped_scene, trained_scene
 from explorer.ui.session_models import trained_models

@@ -15,7 +15,7 @@ st.markdown(
     "and what each cell predicts next. Then train one in seconds, and measure how far back each can carry a "
     "gradient. Every view is a link: copy the address bar to reopen the same scene.")
 
-# explorer.corpus.COUNTER_TEXT, written out: importing explorer.corpus would load torch on the first page
+# explorer.corpus.COUNTER_TEXT, written out: importing explorer.data.corpus would load torch on the first page
 COUNTER_TEXT = "print(max(1, min(2, abs(3))))"  # tests/test_presenter.py checks the two agree
 
 SCENES = [

@@ -11,9 +11,9 @@ from explorer.ui.router import ensure_router
 ensure_router()
 
 from explorer.race import CONTESTANTS, RaceConfig, RaceProgress, gradient_reach, run_race, sweep_lag
-from explorer.race_figures import reach_figure, race_curves_figure, scoreboard_figure, sweep_figure
-from explorer.style import readable
-from explorer.tasks import TASKS, TaskSpec, make_batch
+from explorer.figures.race import reach_figure, race_curves_figure, scoreboard_figure, sweep_figure
+from explorer.figures.style import readable
+from explorer.data.tasks import TASKS, TaskSpec, make_batch
 from explorer.ui.share import plot, scene_tools, section
 from explorer.ui.state import PageState, Param
 

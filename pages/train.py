@@ -8,8 +8,8 @@ from explorer.ui.router import ensure_router
 
 ensure_router()
 
-from explorer.export import model_from_npz, model_npz
-from explorer.style import ARCH_COLORS, ARCH_LABELS, GATE_SCALE, base_layout, readable
+from explorer.zoo.export import model_from_npz, model_npz
+from explorer.figures.style import ARCH_COLORS, ARCH_LABELS, GATE_SCALE, base_layout, readable
 from explorer.text import char_label
 from explorer.training import (MAX_HIDDEN, MAX_STEPS, TRAIN_MAX_CHARS, History, check_training_text,
                                needs_memory, train_char_model)

@@ -5,12 +5,12 @@ from explorer.ui.router import ensure_router
 
 ensure_router()
 
-from explorer.corpus import PYTHON_SAMPLE, sample_text
-from explorer.features import FEATURE_LABELS, FEATURES, MAX_PATTERN_LEN
-from explorer.shipped import DEFAULT_MODELS
-from explorer.style import ARCH_LABELS
+from explorer.data.corpus import PYTHON_SAMPLE, sample_text
+from explorer.data.features import FEATURE_LABELS, FEATURES, MAX_PATTERN_LEN
+from explorer.zoo.shipped import DEFAULT_MODELS
+from explorer.figures.style import ARCH_LABELS
 from explorer.text import MAX_CHARS, char_label, prepare_text
-from explorer.unit_figures import ranking_bars, saturation_scatter, text_colored, topk_bars, unit_over_time
+from explorer.figures.units import ranking_bars, saturation_scatter, text_colored, topk_bars, unit_over_time
 from explorer.units import CARRY_GATE, SIGNAL_LABELS, SIGNALS, find_matches, gate_saturation, select_units
 from explorer.ui.shipped_cache import analysis, heldout_text, shipped_model, shipped_names
 from explorer.ui.share import plot, scene_tools, section

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from explorer.export import model_from_npz, model_npz, traces_csv, traces_npz
+from explorer.zoo.export import model_from_npz, model_npz, traces_csv, traces_npz
 from explorer.model import CharModel, ModelConfig
 from explorer.text import Vocab
 

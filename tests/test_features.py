@@ -4,8 +4,8 @@ import time
 import numpy as np
 import pytest
 
-from explorer.corpus import synthetic_text
-from explorer.features import FEATURES, MAX_PATTERN_LEN, check_pattern, regex_feature, text_features
+from explorer.data.corpus import synthetic_text
+from explorer.data.features import FEATURES, MAX_PATTERN_LEN, check_pattern, regex_feature, text_features
 
 
 def col(text, name):

@@ -3,7 +3,7 @@ import io
 
 import plotly.graph_objects as go
 
-from explorer.figure_data import figure_csv
+from explorer.figures.data import figure_csv
 
 
 def test_lines_and_heatmaps_become_rows_and_labels_cannot_break_the_file():

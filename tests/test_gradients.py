@@ -175,7 +175,7 @@ def test_rnn_at_spectral_radius_09_reaches_about_50_steps():
 
 # ----------------------------------------------------------------------------- the lab's scene
 def test_measure_takes_any_cell_and_the_scene_is_deterministic():
-    from explorer.gradient_lab import LabConfig, lab_curves, lab_scene, measure
+    from explorer.scenes.gradient_lab import LabConfig, lab_curves, lab_scene, measure
     from explorer.model import CharModel, ModelConfig
     from explorer.text import Vocab
 
@@ -196,8 +196,8 @@ def test_measure_takes_any_cell_and_the_scene_is_deterministic():
 
 # ----------------------------------------------------------------------------- figures
 def test_figures_escape_text_and_show_explosion():
-    from explorer.gradient_figures import Y_CEIL, decay_figure, saliency_figure
-    from explorer.gradient_lab import LabConfig, lab_scene
+    from explorer.figures.gradients import Y_CEIL, decay_figure, saliency_figure
+    from explorer.scenes.gradient_lab import LabConfig, lab_scene
 
     sc = lab_scene(LabConfig(text="<b>x</b> & \u202e" * 40, hidden_size=64, rnn_radius=3.0))
     fig = decay_figure(sc.curves)

@@ -2,6 +2,7 @@
 from pathlib import Path
 
 import pytest
+import torch
 from streamlit.testing.v1 import AppTest
 
 from conftest import APPTEST_TIMEOUT, open_app_page
@@ -26,11 +27,24 @@ def test_default_scene_opens_on_the_shipped_model():
 
 
 def test_untrained_scene_counts_parameters():
-    at = open_page(src="untrained")
+    at = open_page(src="untrained", cells="lstm,gru,rnn")
     assert not at.error
     df = at.dataframe[0].value
     assert list(df["cell"]) == ["LSTM", "GRU", "RNN"]
-    assert list(df["parameters"]) == [4 * 16 * (98 + 16) + 8 * 16, 3 * 16 * (98 + 16) + 6 * 16, 16 * (98 + 16) + 2 * 16]
+    real = [torch.nn.LSTM(98, 16), torch.nn.GRU(98, 16), torch.nn.RNN(98, 16)]
+    assert list(df["parameters"]) == [sum(p.numel() for p in m.parameters()) for m in real]
+
+
+def test_each_parameter_row_describes_the_model_shown():
+    """Shipped cells of different sizes side by side: each row counts its own module (issue 13.2)."""
+    from explorer.zoo.shipped import DEFAULT_MODELS, load_model
+
+    at = open_page(cells="lstm,gru,rnn")
+    df = at.dataframe[0].value
+    for arch, count in zip(("lstm", "gru", "rnn"), df["parameters"]):
+        cell = load_model(DEFAULT_MODELS[arch])[0].cell
+        module = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[arch](cell.input_size, cell.hidden_size)
+        assert count == sum(p.numel() for p in module.parameters())
 
 
 @pytest.mark.parametrize("text,expect", [

@@ -2,7 +2,7 @@
 from streamlit.testing.v1 import AppTest
 
 from conftest import assert_no_errors, settle, open_app_page
-from explorer.corpus import sample_text
+from explorer.data.corpus import sample_text
 
 
 def _run(query: dict | None = None) -> AppTest:

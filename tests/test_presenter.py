@@ -42,7 +42,7 @@ def test_home_opens_every_scene_in_presenter_mode_on_request():
 def test_home_bracket_counter_scene_opens_on_the_text_the_shipped_model_is_tested_on():
     from urllib.parse import parse_qs
 
-    from explorer.corpus import COUNTER_TEXT
+    from explorer.data.corpus import COUNTER_TEXT
 
     at = open_app_page("pages/home.py")
     link = next(link for link in at.get("page_link") if link.proto.label == "The bracket counter, step by step")

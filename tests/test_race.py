@@ -4,7 +4,7 @@ import torch
 
 from explorer.cells import LSTM, RNN
 from explorer.race import CONTESTANTS, RaceConfig, SequenceModel, run_race, sweep_lag
-from explorer.tasks import TaskSpec
+from explorer.data.tasks import TaskSpec
 
 STEPS = 200  # the fixed step budget per contestant
 
@@ -102,8 +102,8 @@ def test_bad_configs_are_refused():
 
 def test_figures_show_every_contestant_and_the_baseline():
     from explorer.race import gradient_reach
-    from explorer.race_figures import race_curves_figure, reach_figure, scoreboard_figure, sweep_figure
-    from explorer.tasks import make_batch
+    from explorer.figures.race import race_curves_figure, reach_figure, scoreboard_figure, sweep_figure
+    from explorer.data.tasks import make_batch
 
     res = race(lag=12, contestants=("rnn", "lstm_f3"), max_steps=20, eval_every=5)
     task = res.config.task

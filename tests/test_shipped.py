@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from explorer.corpus import COUNTER_TEXT, PYTHON_SAMPLE, load_corpus
-from explorer.pretrain import heldout_bits_per_char
-from explorer.shipped import (DEFAULT_MODELS, WEIGHTS_DIR, list_shipped, load_default, load_model, load_weights,
+from explorer.data.corpus import COUNTER_TEXT, PYTHON_SAMPLE, load_corpus
+from explorer.zoo.pretrain import heldout_bits_per_char
+from explorer.zoo.shipped import (DEFAULT_MODELS, WEIGHTS_DIR, list_shipped, load_default, load_model, load_weights,
                               read_manifest, untrained_model)
 from explorer.units import analyse_text
 
@@ -174,3 +174,20 @@ def test_trained_forget_gates_saturate_near_one():
     untrained = gate_saturation(untrained_model(man).trace_text(held).trace, "f")
     assert untrained.count_high() == 0 and untrained.count_low() == 0
     assert trained.count_high() >= 30, trained.count_high()
+
+
+@pytest.mark.parametrize("weights_file", ["../stdlib-lstm.npz", "/etc/passwd", "sub/x.npz", ".."])
+def test_manifest_cannot_point_outside_the_weights_folder(tmp_path, weights_file):
+    import json
+    import shutil
+
+    from explorer.zoo.shipped import load_model
+
+    for suffix in (".json", ".npz"):
+        shutil.copy(WEIGHTS_DIR / f"stdlib-lstm{suffix}", tmp_path / f"stdlib-lstm{suffix}")
+    m = json.loads((tmp_path / "stdlib-lstm.json").read_text())
+    m["weights_file"] = weights_file
+    (tmp_path / "stdlib-lstm.json").write_text(json.dumps(m))
+    shutil.copy(WEIGHTS_DIR / "stdlib-lstm.npz", tmp_path.parent / "stdlib-lstm.npz")
+    with pytest.raises(ValueError, match="file name inside"):
+        load_model("stdlib-lstm", tmp_path)

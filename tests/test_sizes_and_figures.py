@@ -1,20 +1,40 @@
 import numpy as np
+import torch
 import pytest
 
 from explorer.cells import CELLS
-from explorer.figures import heatmap, panels, weight_blocks
+from explorer.figures.heatmaps import heatmap, panels, weight_blocks
 from explorer.model import CharModel, ModelConfig
-from explorer.payload import Run, payload
-from explorer.sizes import cell_sizes
+from explorer.scenes.payload import Run, payload
+from explorer.sizes import cell_size
 from explorer.text import Vocab
 
 
 @pytest.mark.parametrize("I,H", [(1, 1), (98, 16), (7, 128)])
 def test_parameter_counts_equal_the_real_modules(I, H):
-    for s in cell_sizes(I, H):
-        assert s.parameters == CELLS[s.arch](I, H).num_parameters()
-    lstm, gru, rnn = cell_sizes(I, H)
-    assert lstm.state_per_step == 2 * H and gru.state_per_step == H and gru.parameters < lstm.parameters
+    torch_modules = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}
+    sizes = {a: cell_size(CELLS[a](I, H), steps=5) for a in CELLS}
+    for arch, s in sizes.items():
+        assert s.parameters == sum(p.numel() for p in torch_modules[arch](I, H).parameters())
+    assert sizes["lstm"].state_per_step == 2 * H and sizes["gru"].state_per_step == H
+    assert sizes["gru"].parameters < sizes["lstm"].parameters
+
+
+def test_saved_for_backward_is_what_autograd_keeps():
+    """Measured, not counted: the backward pass must find every saved tensor; a freed one fails it."""
+    cell = CELLS["lstm"](8, 16)
+    sizes = [cell_size(cell, steps=T).saved_bytes for T in (50, 100, 200)]
+    assert sizes[0] < sizes[1] < sizes[2]  # it grows with T (the fused kernel's workspace is padded)
+    assert (sizes[2] - sizes[1]) / 100 >= 4 * (2 * 16)  # at least h_t and c_t of every step, in float32
+    rnn = cell_size(CELLS["rnn"](8, 16), steps=100)
+    assert rnn.saved_bytes < cell_size(cell, steps=100).saved_bytes  # the LSTM keeps far more per step
+    # the hook sees the same tensors the backward consumes: dropping them (pack to None) breaks backward
+    module = cell.to_torch()
+    x = torch.randn(10, 1, 8)
+    with torch.autograd.graph.saved_tensors_hooks(lambda t: None, lambda t: t):
+        out, _ = module(x)
+    with pytest.raises(Exception):
+        out.sum().backward()
 
 
 def test_panels_use_fixed_scales_and_hover_names_the_step():
@@ -55,7 +75,7 @@ def test_readable_writes_the_figure_font_into_axes_and_legend_but_keeps_chosen_s
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
-    from explorer.style import base_layout, readable
+    from explorer.figures.style import base_layout, readable
 
     fig = make_subplots(rows=1, cols=2)
     fig.add_scatter(x=[0, 1], y=[1, 2], row=1, col=1)

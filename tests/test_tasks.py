@@ -4,7 +4,7 @@ import math
 import pytest
 import torch
 
-from explorer.tasks import COPY_ALPHABET, COPY_LEN, TASKS, TaskSpec, make_batch, skill, task_loss, task_metric
+from explorer.data.tasks import COPY_ALPHABET, COPY_LEN, TASKS, TaskSpec, make_batch, skill, task_loss, task_metric
 
 
 def batch(kind, lag, B=512, seed=0, **kw):

@@ -3,11 +3,12 @@ import numpy as np
 import pytest
 import torch
 
-from explorer.features import Features, text_features
+from explorer.data.features import Features, text_features
 from explorer.model import CharModel, ModelConfig
 from explorer.text import Vocab
 from explorer.trace import Trace
-from explorer.unit_figures import escape, ranking_bars, saturation_scatter, text_colored, text_grid, topk_bars
+from explorer.figures.style import plot_text
+from explorer.figures.units import ranking_bars, saturation_scatter, text_colored, text_grid, topk_bars
 from explorer.units import (Match, analyse_text, find_matches, gate_saturation, pearson, rank_units, select_units,
                             signal)
 
@@ -94,7 +95,7 @@ def test_figures_never_carry_raw_markup():
     cells = [c for row in fig.data[0].text for c in row if c]
     assert "<" not in "".join(cells) and "&lt;" in cells
     assert all("<" not in c for row in fig.data[0].customdata for cell in row for c in cell)
-    assert escape("<b>&") == "&lt;b&gt;&amp;"
+    assert plot_text("<b>&") == "&lt;b&gt;&amp;"
     assert topk_bars(["<"], [0.5], after="'<'").data[0].y[0] == "&lt;"
 
 

@@ -14,10 +14,9 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
-from explorer.figures import weight_blocks
+from explorer.figures.heatmaps import weight_blocks
 from explorer.model import CharModel, ModelConfig, TextTrace
-from explorer.trace import GATE_NAMES
-from explorer.payload import Run, payload
+from explorer.scenes.payload import Run, payload
 from explorer.reference import Clamp
 from explorer.text import Vocab
 from explorer.whatif import clamped_text_trace
@@ -81,7 +80,7 @@ def _weight_figure(model: CharModel) -> dict:
     not (its layout comes back in another order, and the chart's element id with it)."""
     cell = model.cell
     return weight_blocks(cell.weight_ih.detach().numpy(), cell.weight_hh.detach().numpy(),
-                         GATE_NAMES[cell.arch]).to_dict()
+                         cell.spec.gates).to_dict()
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

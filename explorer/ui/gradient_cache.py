@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer.gradient_lab import (ARCH_ORDER, ArchCurves, LabConfig, LabScene, lab_curves, lab_input, measure,
+from explorer.scenes.gradient_lab import (ARCH_ORDER, ArchCurves, LabConfig, LabScene, lab_curves, lab_input, measure,
                                    model_scene, relevant)
-from explorer.shipped import DEFAULT_MODELS
+from explorer.zoo.shipped import DEFAULT_MODELS
 from explorer.ui.shipped_cache import shipped_model, shipped_names
 from explorer.model import CharModel
 

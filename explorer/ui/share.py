@@ -73,8 +73,8 @@ def plot(container, fig, *, key: str, **kwargs) -> None:
 
     The PNG is the plotly toolbar's camera button.
     """
-    from explorer.figure_data import figure_csv
-    from explorer.style import readable
+    from explorer.figures.data import figure_csv
+    from explorer.figures.style import readable
 
     container.plotly_chart(readable(fig), key=key, **kwargs)
     container.download_button("Data (.csv)", lambda: figure_csv(fig), file_name=f"{key.replace('.', '-')}.csv",

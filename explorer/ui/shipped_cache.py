@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer.corpus import load_corpus
+from explorer.data.corpus import load_corpus
 from explorer.model import CharModel
-from explorer.shipped import DEFAULT_MODELS, Manifest, list_shipped, load_model, untrained_model
+from explorer.zoo.shipped import DEFAULT_MODELS, Manifest, list_shipped, load_model, untrained_model
 from explorer.units import TextAnalysis, analyse_text
 
 __all__ = ["shipped_names", "shipped_model", "shipped_untrained", "default_model", "heldout_text", "analysis"]

@@ -6,36 +6,16 @@ Cell Explorer, so the two can never disagree.
 """
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
 
-from explorer.style import GATE_SCALE, TANH_SCALE, UNBOUNDED_SCALE, base_layout
+from explorer.cells import SPECS
+from explorer.figures.style import GATE_SCALE, TANH_SCALE, UNBOUNDED_SCALE, base_layout, plot_text
 from explorer.trace import Trace
 
 __all__ = ["Panel", "panels", "heatmap", "weight_blocks", "plot_text"]
-
-# what each quantity is, and how to read its picture
-_ABOUT: dict[str, tuple[str, str, str]] = {
-    # name: (title, caption, kind)
-    "i": ("input gate i_t", "How much of the candidate g_t is written into the cell (0 = nothing, 1 = all).", "gate"),
-    "f": ("forget gate f_t", "How much of the old cell state c_{t−1} is kept (1 = keep everything).", "gate"),
-    "g": ("candidate g_t", "The new content proposed for the cell, in −1..1 (the note's 'gate gate').", "tanh"),
-    "o": ("output gate o_t", "How much of tanh(c_t) is exposed as h_t.", "gate"),
-    "c": ("cell state c_t", "The long memory: c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t. Unbounded; range printed.", "unbounded"),
-    "h": ("hidden state h_t", "What the cell exposes at step t, in −1..1.", "tanh"),
-    "r": ("reset gate r_t", "How much of W_hn h_{t−1} enters the candidate n_t.", "gate"),
-    "z": ("update gate z_t", "PyTorch's z: the fraction of h_{t−1} KEPT (the note's 1 − z).", "gate"),
-    "n": ("candidate n_t", "The new content proposed for h_t, in −1..1.", "tanh"),
-}
-
-
-def plot_text(s: str) -> str:
-    """User text made safe for plotly labels: plotly reads a subset of HTML in text, so escape it."""
-    return html.escape(s, quote=False)
-
 
 @dataclass(frozen=True)
 class Panel:
@@ -53,7 +33,8 @@ def panels(trace: Trace) -> list[Panel]:
     """Every gate and state of the trace as a Panel, in the order of the cell's equations."""
     out = []
     for name, tensor in trace.states().items():
-        title, caption, kind = _ABOUT[name]
+        q = SPECS[trace.arch].quantity(name)
+        title, caption, kind = q.title, q.caption, q.kind
         v = tensor.detach().cpu().double().numpy()  # (T, H)
         if kind == "gate":
             lo, hi, scale = 0.0, 1.0, GATE_SCALE

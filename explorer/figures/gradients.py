@@ -1,21 +1,20 @@
 """Figures of the Gradient Lab: decay curves on a log axis with theory overlays, and a saliency strip.
 
-Every builder takes the numbers from `explorer.gradient_lab` and returns a plotly Figure styled by
+Every builder takes the numbers from `explorer.scenes.gradient_lab` and returns a plotly Figure styled by
 `explorer.style.base_layout`. Curves are log10 values (exact even past float64's range) and are drawn
 clipped to a readable window; what lies outside it is said in the hover text and the annotations.
 """
 from __future__ import annotations
 
-import html
 import math
 from typing import Mapping
 
 import plotly.graph_objects as go
 import torch
 
-from explorer.gradient_lab import ARCH_ORDER, ArchCurves
+from explorer.scenes.gradient_lab import ARCH_ORDER, ArchCurves
 from explorer.gradients import REACH_LEVELS, by_distance
-from explorer.style import ARCH_COLORS, ARCH_LABELS, base_layout
+from explorer.figures.style import ARCH_COLORS, ARCH_LABELS, base_layout, plot_text
 
 __all__ = ["decay_figure", "saliency_figure", "QUANTITIES", "Y_FLOOR", "Y_CEIL", "SALIENCY_FLOOR"]
 
@@ -140,7 +139,7 @@ def saliency_figure(labels: tuple[str, ...], curve: ArchCurves, *, width: int = 
     for t, (lab, v) in enumerate(zip(labels, rel.tolist())):
         r, col = divmod(t, width)
         z[r][col] = max(v, SALIENCY_FLOOR) if v != -math.inf else SALIENCY_FLOOR
-        safe = html.escape(lab, quote=False)
+        safe = plot_text(lab)
         # a blank reads as a space in running text; a long label (U+202E, ⟨unk⟩) would spill over its
         # neighbours, so it shows as ▫ and the hover names it
         text[r][col] = " " if lab == "␣" else (safe if len(lab) <= 2 else "▫")

@@ -12,9 +12,10 @@ import numpy as np
 import plotly.colors
 
 from explorer.diagram import aux_arrays
-from explorer.figures import panels, plot_text
+from explorer.figures.heatmaps import panels
+from explorer.figures.style import plot_text
 from explorer.model import CharModel, TextTrace
-from explorer.style import GATE_SCALE, TANH_SCALE
+from explorer.figures.style import GATE_SCALE, TANH_SCALE
 from explorer.text import char_label
 
 __all__ = ["Run", "payload", "MAX_CELLS"]

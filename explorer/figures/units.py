@@ -9,21 +9,17 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from explorer.features import FEATURE_LABELS
-from explorer.style import ARCH_COLORS, ARCH_LABELS, GATE_SCALE, TANH_SCALE, UNBOUNDED_SCALE, base_layout
+from explorer.data.features import FEATURE_LABELS
+from explorer.figures.style import (ARCH_COLORS, ARCH_LABELS, GATE_SCALE, TANH_SCALE, UNBOUNDED_SCALE, base_layout,
+                                    plot_text)
 from explorer.units import Match, Ranking, Saturation
 
-__all__ = ["escape", "text_grid", "text_colored", "unit_over_time", "ranking_bars", "saturation_scatter",
+__all__ = ["text_grid", "text_colored", "unit_over_time", "ranking_bars", "saturation_scatter",
            "topk_bars", "UNTRAINED_COLOR"]
 
 UNTRAINED_COLOR = "#9e9e9e"
 SEL_COLOR = "#ff7f0e"  # the brushed selection
 MATCH_COLOR = "#2ca02c"  # places where the same units switch on together
-
-
-def escape(s: str) -> str:
-    """Make a label inert in plotly text (which understands <b>, <br>, <a> and entities)."""
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def text_grid(labels: tuple[str, ...], wrap: int = 80) -> tuple[np.ndarray, np.ndarray]:
@@ -88,19 +84,19 @@ def text_colored(labels: tuple[str, ...], values: np.ndarray, *, title: str, kin
     custom = np.full((R, C, 4), "", dtype=object)  # t, next-character line, label, raw value
     colour, scale, lo, hi, note = _value_scale(kind, values)
     z[rows, cols] = colour
-    text[rows, cols] = [" " if lab == "␣" else escape(lab) for lab in labels]  # blanks read as code does
+    text[rows, cols] = [" " if lab == "␣" else plot_text(lab) for lab in labels]  # blanks read as code does
     custom[rows, cols, 0] = [str(t) for t in range(T)]
-    custom[rows, cols, 2] = [escape(lab) for lab in labels]
+    custom[rows, cols, 2] = [plot_text(lab) for lab in labels]
     custom[rows, cols, 3] = [f"{v:.3f}" for v in values]
     if next_chars is not None:
-        custom[rows, cols, 1] = [escape(s) for s in next_chars]
+        custom[rows, cols, 1] = [plot_text(s) for s in next_chars]
     fs = 15 if presenter else 12
     fig = go.Figure(go.Heatmap(
         z=z, text=text, customdata=custom, texttemplate="%{text}", textfont=dict(size=fs, family="monospace"),
         colorscale=scale, zmin=lo, zmax=hi, xgap=1, ygap=1, hoverongaps=False,
         colorbar=dict(title=dict(text=value_name + (" − mean" if kind == "unbounded" else ""), side="right"),
                       thickness=14),
-        hovertemplate=(f"t=%{{customdata[0]}} '%{{customdata[2]}}' · unit {unit} · {escape(value_name)}=%{{customdata[3]}}"
+        hovertemplate=(f"t=%{{customdata[0]}} '%{{customdata[2]}}' · unit {unit} · {plot_text(value_name)}=%{{customdata[3]}}"
                        "<br>%{customdata[1]}<extra></extra>"),
     ))
     if selection is not None:
@@ -186,10 +182,10 @@ def saturation_scatter(trained: Saturation, untrained: Saturation, *, arch: str,
 
 def topk_bars(chars: list[str], probs: list[float], *, after: str, presenter: bool = False) -> go.Figure:
     """The most likely next characters after reading up to the cursor."""
-    fig = go.Figure(go.Bar(x=probs, y=[escape(c) for c in chars], orientation="h", marker_color="#1f77b4",
+    fig = go.Figure(go.Bar(x=probs, y=[plot_text(c) for c in chars], orientation="h", marker_color="#1f77b4",
                            text=[f"{p:.0%}" for p in probs], textposition="outside",
                            hovertemplate="'%{y}': %{x:.1%}<extra></extra>"))
-    base_layout(fig, title=f"Next after {escape(after)}", height=90 + 34 * len(chars), presenter=presenter)
+    base_layout(fig, title=f"Next after {plot_text(after)}", height=90 + 34 * len(chars), presenter=presenter)
     fig.update_layout(xaxis=dict(range=[0, 1.12], tickformat=".0%", title="probability"),
                       yaxis=dict(autorange="reversed", type="category",
                                  tickfont=dict(family="monospace", size=22 if presenter else 17, color="#222222")),

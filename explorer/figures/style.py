@@ -6,17 +6,29 @@ No rainbow scales.
 """
 from __future__ import annotations
 
+import html
+
 import plotly.graph_objects as go
+
+from explorer.cells import SPECS
 
 GATE_SCALE = "Cividis"  # sequential, colour-blind safe, 0..1
 TANH_SCALE = "RdBu_r"  # diverging: blue negative, red positive, -1..1
 UNBOUNDED_SCALE = "RdBu_r"  # symmetric around 0, range printed in the title
 
 # one colour per architecture, used by every comparison plot
-ARCH_COLORS = {"lstm": "#1f77b4", "gru": "#2ca02c", "rnn": "#d62728"}
-ARCH_LABELS = {"lstm": "LSTM", "gru": "GRU", "rnn": "RNN"}
+ARCH_COLORS = {arch: spec.color for arch, spec in SPECS.items()}
+ARCH_LABELS = {arch: spec.label for arch, spec in SPECS.items()}
 
 FONT_FAMILY = "Inter, 'Source Sans Pro', 'Helvetica Neue', Arial, sans-serif"
+
+
+def plot_text(s: str) -> str:
+    """User text made safe for plotly labels and hovers: plotly reads a subset of HTML in text, so escape it.
+
+    The one escaper of every figure (user text is never rendered as HTML).
+    """
+    return html.escape(s, quote=False)
 
 
 def base_layout(fig: go.Figure, *, title: str, height: int = 320, presenter: bool = False) -> go.Figure:

@@ -11,12 +11,12 @@ import math
 import plotly.graph_objects as go
 import torch
 
-from explorer.gradient_lab import ArchCurves
+from explorer.scenes.gradient_lab import ArchCurves
 from explorer.gradients import by_distance
 
 from explorer.race import CONTESTANTS, Curve, RaceResult, SweepResult
-from explorer.style import ARCH_COLORS, base_layout
-from explorer.tasks import TaskSpec
+from explorer.figures.style import ARCH_COLORS, base_layout
+from explorer.data.tasks import TaskSpec
 
 __all__ = ["contestant_line", "race_curves_figure", "scoreboard_figure", "sweep_figure", "reach_figure"]
 

@@ -1,7 +1,7 @@
 """The models shipped with the app: load them safely, offline, and check them against their manifests.
 
 Each model is two files in explorer/weights/: `<name>.json` (the manifest written by
-`explorer.pretrain`) and `<name>.npz` (plain float32 arrays). Nothing here can run code from a file:
+`explorer.zoo.pretrain`) and `<name>.npz` (plain float32 arrays). Nothing here can run code from a file:
 arrays are read with `np.load(..., allow_pickle=False)`, and before any array is used the loader checks
 the file size (on disk and unpacked), that it holds exactly the expected tensor names, and that every
 shape and dtype is what the architecture and the manifest say. Each failure is a ValueError that says
@@ -21,8 +21,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from explorer.cells import SPECS
 from explorer.model import CharModel, ModelConfig
-from explorer.pretrain import WEIGHTS_DIR
+from explorer.zoo.pretrain import WEIGHTS_DIR
 from explorer.text import Vocab
 
 __all__ = ["Manifest", "MAX_WEIGHTS_BYTES", "DEFAULT_MODELS", "read_manifest", "load_weights", "load_model",
@@ -34,7 +35,7 @@ DEFAULT_MODELS = {"lstm": "stdlib-lstm", "gru": "stdlib-gru", "rnn": "stdlib-rnn
 
 @dataclass(frozen=True)
 class Manifest:
-    """What `explorer.pretrain` recorded about one shipped model (see `raw` for everything)."""
+    """What `explorer.zoo.pretrain` recorded about one shipped model (see `raw` for everything)."""
 
     name: str  # e.g. "stdlib-lstm"
     arch: str
@@ -80,7 +81,7 @@ def read_manifest(path: Path) -> Manifest:
 
 def _expected_shapes(m: Manifest) -> dict[str, tuple[int, ...]]:
     """The shapes the architecture dictates (not just what the manifest claims)."""
-    G = {"lstm": 4, "gru": 3, "rnn": 1}[m.arch]
+    G = SPECS[m.arch].gate_count
     H, V = m.hidden_size, m.vocab.size
     return {"cell.weight_ih": (G * H, V), "cell.weight_hh": (G * H, H), "cell.bias_ih": (G * H,),
             "cell.bias_hh": (G * H,), "readout.weight": (V, H), "readout.bias": (V,)}
@@ -137,6 +138,15 @@ def load_weights(path: Path, manifest: Manifest, *, max_bytes: int = MAX_WEIGHTS
     return arrays
 
 
+def confined(folder: Path, name: str) -> Path:
+    """`folder / name`, refused unless it is a plain file name inside `folder` (a manifest may not point
+    at '../x.npz', an absolute path or a link out of the weights folder)."""
+    path = (Path(folder) / name)
+    if Path(name).name != name or name in ("", ".", "..") or path.resolve().parent != Path(folder).resolve():
+        raise ValueError(f"weights_file {name!r} must be a file name inside {Path(folder).name}/, not a path")
+    return path
+
+
 def untrained_model(manifest: Manifest) -> CharModel:
     """The same architecture at its initial weights (same seed): the honest baseline for every statistic."""
     model = CharModel(manifest.vocab, manifest.config).eval()
@@ -150,7 +160,7 @@ def load_model(name: str, weights_dir: Path = WEIGHTS_DIR) -> tuple[CharModel, M
     if name not in list_shipped(weights_dir):
         raise ValueError(f"no shipped model {name!r}; have {', '.join(list_shipped(weights_dir)) or 'none'}")
     manifest = read_manifest(weights_dir / f"{name}.json")
-    arrays = load_weights(weights_dir / manifest.weights_file, manifest)
+    arrays = load_weights(confined(weights_dir, manifest.weights_file), manifest)
     model = CharModel(manifest.vocab, manifest.config)
     model.load_state_dict({k: torch.from_numpy(a.copy()) for k, a in arrays.items()})
     if model.num_parameters() != manifest.parameters:
