@@ -15,7 +15,7 @@ from explorer.cells import CELLS, Cell
 from explorer.text import Vocab, char_label
 from explorer.trace import Trace
 
-__all__ = ["ModelConfig", "CharModel", "TextTrace", "TopK"]
+__all__ = ["ModelConfig", "CharModel", "TextTrace", "TopK", "init_readout", "carry_bias"]
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,19 @@ def carry_bias(cell: Cell, amount: float) -> None:
         cell.bias_hh[block * H:(block + 1) * H] += amount
 
 
+def init_readout(in_features: int, out_features: int, generator: torch.Generator) -> nn.Linear:
+    """nn.Linear with its default init, U(-1/sqrt(in), 1/sqrt(in)), drawn from `generator`.
+
+    Built on 'meta' so that nn.Linear's own init never draws from (or changes) torch's global random state.
+    """
+    k = 1.0 / math.sqrt(in_features)
+    layer = nn.Linear(in_features, out_features, device="meta").to_empty(device="cpu")
+    with torch.no_grad():
+        layer.weight.copy_(torch.rand(out_features, in_features, generator=generator) * 2 * k - k)  # (out, in)
+        layer.bias.copy_(torch.rand(out_features, generator=generator) * 2 * k - k)  # (out,)
+    return layer
+
+
 class CharModel(nn.Module):
     """One-hot input of size V -> cell of size H -> logits over V."""
 
@@ -81,13 +94,7 @@ class CharModel(nn.Module):
         V, H = vocab.size, config.hidden_size
         self.cell = CELLS[config.arch](V, H, seed=config.seed)
         carry_bias(self.cell, config.forget_bias)
-        gen = torch.Generator().manual_seed(config.seed + 1)
-        k = 1.0 / math.sqrt(H)  # nn.Linear's default range, from our own generator
-        # built on 'meta' so that nn.Linear's own init does not draw from the global random state
-        self.readout = nn.Linear(H, V, device="meta").to_empty(device="cpu")
-        with torch.no_grad():
-            self.readout.weight.copy_(torch.rand(V, H, generator=gen) * 2 * k - k)  # (V, H)
-            self.readout.bias.copy_(torch.rand(V, generator=gen) * 2 * k - k)  # (V,)
+        self.readout = init_readout(H, V, torch.Generator().manual_seed(config.seed + 1))  # (V, H) weight
 
     def one_hot(self, tokens: torch.Tensor) -> torch.Tensor:
         return nn.functional.one_hot(tokens, self.vocab.size).to(self.cell.weight_ih.dtype)

@@ -23,7 +23,7 @@ from torch import nn
 
 from explorer.cells import CELLS, Cell
 from explorer.scenes.gradient_lab import ArchCurves, measure
-from explorer.model import carry_bias
+from explorer.model import carry_bias, init_readout
 from explorer.data.tasks import TaskSpec, make_batch, task_loss, task_metric, skill
 
 __all__ = ["Contestant", "CONTESTANTS", "RaceConfig", "SequenceModel", "Curve", "Entry", "RaceProgress",
@@ -82,12 +82,7 @@ class SequenceModel(nn.Module):
         self.task, self.contestant = task, contestant
         self.cell: Cell = CELLS[contestant.arch](task.input_size, hidden_size, seed=seed)
         carry_bias(self.cell, contestant.carry)
-        gen = torch.Generator().manual_seed(seed + 1)
-        k = 1.0 / math.sqrt(hidden_size)  # nn.Linear's default range, from our own generator
-        self.readout = nn.Linear(hidden_size, task.output_size)
-        with torch.no_grad():
-            self.readout.weight.copy_(torch.rand(task.output_size, hidden_size, generator=gen) * 2 * k - k)
-            self.readout.bias.copy_(torch.rand(task.output_size, generator=gen) * 2 * k - k)
+        self.readout = init_readout(hidden_size, task.output_size, torch.Generator().manual_seed(seed + 1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out, _ = self.cell(x)  # (L, B, H)

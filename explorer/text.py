@@ -9,11 +9,11 @@ import unicodedata
 from dataclasses import dataclass
 
 import torch
+from explorer.limits import MAX_TEXT_CHARS
 
-__all__ = ["UNK", "MAX_CHARS", "Vocab", "PreparedText", "prepare_text", "char_label"]
+__all__ = ["UNK", "MAX_TEXT_CHARS", "Vocab", "PreparedText", "prepare_text", "char_label"]
 
 UNK = "\ufffd"  # the unknown token: any character outside a model's vocabulary
-MAX_CHARS = 2000  # longest input the app traces; longer text is cut with a visible notice
 
 _VISIBLE = {" ": "␣", "\n": "↵", "\t": "⇥", "\r": "␍", UNK: "⟨unk⟩"}
 
@@ -104,7 +104,7 @@ class PreparedText:
         return None
 
 
-def prepare_text(text: str | None, cap: int = MAX_CHARS) -> PreparedText:
+def prepare_text(text: str | None, cap: int = MAX_TEXT_CHARS) -> PreparedText:
     """Validate and cap user text. Raises ValueError with a readable message for empty input."""
     if text is None or text == "":
         raise ValueError("The text is empty: type at least one character.")

@@ -18,6 +18,8 @@ learned so far and the History says it was interrupted.
 """
 from __future__ import annotations
 
+import dataclasses
+
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -27,13 +29,11 @@ from torch import nn
 
 from explorer.model import CharModel, ModelConfig
 from explorer.text import Vocab, prepare_text
+from explorer.limits import MAX_TRAIN_CHARS, MAX_TRAIN_HIDDEN, MAX_TRAIN_STEPS
 
-__all__ = ["TRAIN_MAX_CHARS", "MAX_HIDDEN", "MAX_STEPS", "TrainConfig", "Progress", "History",
+__all__ = ["MAX_TRAIN_CHARS", "MAX_TRAIN_HIDDEN", "MAX_TRAIN_STEPS", "TrainConfig", "Progress", "History",
            "check_training_text", "needs_memory", "train_char_model"]
 
-TRAIN_MAX_CHARS = 2000  # longer texts are cut (History.notice says so): keeps a step in milliseconds
-MAX_HIDDEN = 256  # H above this is refused: a step would no longer take milliseconds on 2 cores
-MAX_STEPS = 5000  # the longest run the app allows
 
 
 @dataclass(frozen=True)
@@ -47,10 +47,10 @@ class TrainConfig:
     forget_bias: float = 0.0  # ModelConfig.forget_bias: carry-gate bias of the LSTM / GRU
 
     def __post_init__(self):
-        if not 1 <= self.hidden_size <= MAX_HIDDEN:
-            raise ValueError(f"hidden_size must be in 1..{MAX_HIDDEN}, got {self.hidden_size}")
-        if not 1 <= self.steps <= MAX_STEPS:
-            raise ValueError(f"steps must be in 1..{MAX_STEPS}, got {self.steps}")
+        if not 1 <= self.hidden_size <= MAX_TRAIN_HIDDEN:
+            raise ValueError(f"hidden_size must be in 1..{MAX_TRAIN_HIDDEN}, got {self.hidden_size}")
+        if not 1 <= self.steps <= MAX_TRAIN_STEPS:
+            raise ValueError(f"steps must be in 1..{MAX_TRAIN_STEPS}, got {self.steps}")
         if not (self.lr > 0 and self.clip > 0):
             raise ValueError(f"lr and clip must be > 0, got lr={self.lr}, clip={self.clip}")
         if self.window < 1 or self.batch_size < 1:
@@ -95,7 +95,7 @@ class History:
         return self.accuracies[-1] if self.accuracies else float("nan")
 
 
-def check_training_text(text: str | None, cap: int = TRAIN_MAX_CHARS):
+def check_training_text(text: str | None, cap: int = MAX_TRAIN_CHARS):
     """Validate a training text; returns a PreparedText. ValueError with a readable message if unusable."""
     prepared = prepare_text(text, cap=cap)  # empty -> ValueError; longer than cap -> cut, with a notice
     if len(prepared.text) < 2:
@@ -136,20 +136,17 @@ def train_char_model(
     text: str,
     arch: str = "lstm",
     seed: int = 0,
+    config: TrainConfig = TrainConfig(),
     *,
-    hidden_size: int = TrainConfig.hidden_size,
-    steps: int = TrainConfig.steps,
-    lr: float = TrainConfig.lr,
-    clip: float = TrainConfig.clip,
-    window: int = TrainConfig.window,
-    batch_size: int = TrainConfig.batch_size,
-    forget_bias: float = TrainConfig.forget_bias,
     early_stop: bool = True,
     callback: Callable[[Progress], bool | None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     on_start: Callable[[CharModel], None] | None = None,
+    **overrides,
 ) -> tuple[CharModel, History]:
     """Train a next-character model on `text`; returns (model, history).
+
+    Settings come from `config`, with any field overridden by keyword (`hidden_size=64, steps=500`).
 
     Deterministic for a seed: initial weights come from ModelConfig(seed=seed), windows from a private
     torch.Generator; the global random state is neither read nor changed.
@@ -160,8 +157,11 @@ def train_char_model(
     Training also stops, before the update, as soon as every next character of the text is predicted
     right (History.stopped_early); early_stop=False trains the whole budget (surer predictions).
     """
-    cfg = TrainConfig(hidden_size=hidden_size, steps=steps, lr=lr, clip=clip, window=window,
-                      batch_size=batch_size, forget_bias=forget_bias)
+    unknown = set(overrides) - {f.name for f in dataclasses.fields(TrainConfig)}
+    if unknown:
+        raise TypeError(f"train_char_model got unknown settings {sorted(unknown)}; "
+                        f"TrainConfig has {[f.name for f in dataclasses.fields(TrainConfig)]}")
+    cfg = dataclasses.replace(config, **overrides)  # e.g. hidden_size=64: one field changed, the rest as given
     prepared = check_training_text(text)
     vocab = Vocab.from_text(prepared.text)
     model = CharModel(vocab, ModelConfig(arch=arch, hidden_size=cfg.hidden_size, seed=seed,

@@ -11,7 +11,7 @@ from explorer.reference import CLAMPABLE, Clamp
 from explorer.sizes import cell_size
 from explorer.cells import SPECS
 from explorer.figures.style import ARCH_LABELS
-from explorer.text import MAX_CHARS, prepare_text
+from explorer.text import MAX_TEXT_CHARS, prepare_text
 from explorer.zoo.shipped import DEFAULT_MODELS
 from explorer.ui.cache import resolve, view_payload, weight_figure
 from explorer.ui.session_models import trained_entries
@@ -20,7 +20,7 @@ from explorer.ui.cell_view import cell_view
 from explorer.ui.share import plot, scene_tools
 from explorer.ui.state import PageState, Param
 from explorer.whatif import describe
-from explorer.scenes.payload import MAX_CELLS
+from explorer.scenes.payload import MAX_VIEW_CELLS
 
 ARCHS = ("lstm", "gru", "rnn")
 # scenario: (label, gates pinned)
@@ -35,18 +35,18 @@ WHATIFS = {
     "custom": ("Custom: one gate to a value", ()),
 }
 P = PageState("ce", [
-    Param("text", "hello", max_len=MAX_CHARS),
+    Param("text", "hello", max_len=MAX_TEXT_CHARS),
     Param("cells", ("lstm",), choices=ARCHS),
     Param("src", "shipped", choices=("shipped", "untrained", "session")),
     Param("hidden", 16, lo=1, hi=256),
     Param("seed", 0, lo=0, hi=1_000_000),
-    Param("t", 1, lo=1, hi=MAX_CHARS),
+    Param("t", 1, lo=1, hi=MAX_TEXT_CHARS),
     Param("unit", 0, lo=0, hi=255),
-    Param("start", 1, lo=1, hi=MAX_CHARS),
+    Param("start", 1, lo=1, hi=MAX_TEXT_CHARS),
     Param("whatif", "none", choices=tuple(WHATIFS)),
     Param("cgate", "f", choices=("f", "i", "o", "g", "z", "r")),
     Param("cval", 1.0, lo=0.0, hi=1.0),
-    Param("cfrom", 1, lo=1, hi=MAX_CHARS),
+    Param("cfrom", 1, lo=1, hi=MAX_TEXT_CHARS),
     Param("cunits", "all", max_len=200),
     Param("presenter", False),
 ])
@@ -61,7 +61,7 @@ controls = st.expander("Text, cells and weights", expanded=False) if presenter e
 left, right = controls.columns([3, 2])
 with left:
     st.text_area("Text the cell reads", key=P.key("text"), height=90,
-                 help=f"Up to {MAX_CHARS:,} characters. Untrained models read printable ASCII; anything else "
+                 help=f"Up to {MAX_TEXT_CHARS:,} characters. Untrained models read printable ASCII; anything else "
                       "is shown as ⟨unk⟩.")
 with right:
     st.segmented_control("Cells (one cursor for all)", ARCHS, selection_mode="multi", key=P.key("cells"),
@@ -173,10 +173,10 @@ if clamps and not any(r[0].endswith("-whatif") for r in runs):
 
 panels_per_run = {"lstm": 6, "gru": 6, "rnn": 2}
 cells_per_step = sum(panels_per_run[r[0].split("-")[0]] * resolve(r[3]).config.hidden_size for r in runs)
-window = max(1, MAX_CELLS // cells_per_step)
+window = max(1, MAX_VIEW_CELLS // cells_per_step)
 offset = 0
 if len(text) > window:
-    st.info(f"The view holds {window:,} steps at a time at this size (T × H × panels ≤ {MAX_CELLS:,} keeps "
+    st.info(f"The view holds {window:,} steps at a time at this size (T × H × panels ≤ {MAX_VIEW_CELLS:,} keeps "
             f"stepping instant); choose which part of the {len(text):,} characters to show.")
     start = st.slider("Window starts at character", 1, len(text) - window + 1, key=P.key("start"))
     offset = start - 1

@@ -7,9 +7,9 @@ from explorer.ui.router import ensure_router
 ensure_router()
 
 from explorer.figures.gradients import QUANTITIES, decay_figure, saliency_figure
-from explorer.scenes.gradient_lab import ARCH_ORDER, DEFAULT_TEXT, MAX_STEPS, LabConfig
+from explorer.scenes.gradient_lab import ARCH_ORDER, DEFAULT_TEXT, MAX_LAB_STEPS, LabConfig
 from explorer.figures.style import ARCH_LABELS
-from explorer.text import MAX_CHARS
+from explorer.text import MAX_TEXT_CHARS
 from explorer.ui.gradient_cache import race_scene, scene, shipped_scene, trained_scene
 from explorer.ui.session_models import trained_models
 
@@ -21,8 +21,8 @@ CELL_SOURCES = ("shipped", "untrained", "trained", "race")
 P = PageState("gl", [
     Param("cells", "shipped", choices=CELL_SOURCES),
     Param("src", "text", choices=("text", "random")),
-    Param("text", DEFAULT_TEXT, max_len=MAX_CHARS),
-    Param("T", 400, lo=2, hi=MAX_STEPS),
+    Param("text", DEFAULT_TEXT, max_len=MAX_TEXT_CHARS),
+    Param("T", 400, lo=2, hi=MAX_LAB_STEPS),
     Param("H", 64, choices=(8, 16, 32, 64, 128)),
     Param("rescale", False),
     Param("radius", 0.9, lo=0.1, hi=3.0),
@@ -87,9 +87,9 @@ with st.sidebar:
              format_func=lambda s: {"text": "typed text (one-hot)", "random": "random N(0, 1)"}[s],
              disabled=knobs_off, help="Trained models read text in their own vocabulary.")
     if P.get("src") == "text" or knobs_off:
-        st.text_area(f"Text (up to {MAX_STEPS:,} characters are traced)", key=P.key("text"), height=150)
+        st.text_area(f"Text (up to {MAX_LAB_STEPS:,} characters are traced)", key=P.key("text"), height=150)
     else:
-        st.slider("Length T", 2, MAX_STEPS, key=P.key("T"), step=1)
+        st.slider("Length T", 2, MAX_LAB_STEPS, key=P.key("T"), step=1)
     st.caption("The knobs below build the **untrained** cells; pick *untrained* above (or a preset) to use them."
                if knobs_off else "The knobs below build the untrained cells.")
     st.select_slider("Hidden size H", options=(8, 16, 32, 64, 128), key=P.key("H"), disabled=knobs_off)

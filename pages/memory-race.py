@@ -16,12 +16,8 @@ from explorer.figures.style import readable
 from explorer.data.tasks import TASKS, TaskSpec, make_batch
 from explorer.ui.share import plot, scene_tools, section
 from explorer.ui.state import PageState, Param
+from explorer.limits import MAX_COPY_LAG, MAX_RACE_HIDDEN, MAX_RACE_LAG, MAX_RACE_SECONDS, MAX_SWEEP_SECONDS
 
-MAX_LAG = 400  # longest lag (copy: 200), so one race step stays well under a second on 2 cores
-MAX_COPY_LAG = 200
-MAX_BUDGET = 120  # seconds for one race
-MAX_SWEEP = 240  # seconds for a sweep over T
-MAX_HIDDEN = 128
 SWEEP_LAGS = (10, 20, 50, 100, 200)
 TRAINED_KEY = "trained_cells"  # session_state: label -> (Cell, one (T, I) task input), as gradient_lab.measure takes
 TASK_BLURB = {
@@ -35,12 +31,12 @@ TASK_BLURB = {
 
 P = PageState("mr", [
     Param("task", "first_symbol", choices=tuple(TASKS)),
-    Param("T", 50, lo=2, hi=MAX_LAG),
-    Param("budget", 30, lo=2, hi=MAX_BUDGET),
-    Param("hidden", 32, lo=4, hi=MAX_HIDDEN),
+    Param("T", 50, lo=2, hi=MAX_RACE_LAG),
+    Param("budget", 30, lo=2, hi=MAX_RACE_SECONDS),
+    Param("hidden", 32, lo=4, hi=MAX_RACE_HIDDEN),
     Param("seed", 0, lo=0, hi=9999),
     *[Param(key, True) for key in CONTESTANTS],
-    Param("sweep", 60, lo=10, hi=MAX_SWEEP),
+    Param("sweep", 60, lo=10, hi=MAX_SWEEP_SECONDS),
     Param("presenter", False),
 ])
 
@@ -50,14 +46,14 @@ def controls() -> tuple[RaceConfig | None, list[str]]:
     task_col, lag_col, budget_col, hidden_col, seed_col = st.columns([2.2, 1.1, 1.1, 1, 0.8])
     task_col.selectbox("Task", list(TASKS), format_func=TASKS.get, key=P.key("task"))
     kind = P.get("task")
-    lag_col.number_input("Lag T", 2, MAX_LAG, step=10, key=P.key("T"),
-                         help=f"How many steps back the answer lies. At most {MAX_LAG} ({MAX_COPY_LAG} for the copy task).")
-    budget_col.number_input("Time budget, shared (s)", 2, MAX_BUDGET, step=5, key=P.key("budget"),
-                            help=f"At most {MAX_BUDGET} s for all contestants together. The one with the least "
+    lag_col.number_input("Lag T", 2, MAX_RACE_LAG, step=10, key=P.key("T"),
+                         help=f"How many steps back the answer lies. At most {MAX_RACE_LAG} ({MAX_COPY_LAG} for the copy task).")
+    budget_col.number_input("Time budget, shared (s)", 2, MAX_RACE_SECONDS, step=5, key=P.key("budget"),
+                            help=f"At most {MAX_RACE_SECONDS} s for all contestants together. The one with the least "
                                  "training time so far always goes next, and a contestant that solves the task "
                                  "leaves its time to the rest.")
-    hidden_col.number_input("Hidden units H", 4, MAX_HIDDEN, step=8, key=P.key("hidden"),
-                            help=f"At most {MAX_HIDDEN}.")
+    hidden_col.number_input("Hidden units H", 4, MAX_RACE_HIDDEN, step=8, key=P.key("hidden"),
+                            help=f"At most {MAX_RACE_HIDDEN}.")
     seed_col.number_input("Seed", 0, 9999, key=P.key("seed"))
     for col, (key, c) in zip(st.columns(len(CONTESTANTS)), CONTESTANTS.items()):
         col.checkbox(c.label, key=P.key(key))
@@ -193,7 +189,7 @@ with section("How far can each one reach? The sweep over T", P.get("presenter"))
     st.caption(f"One race per lag T = {', '.join(map(str, SWEEP_LAGS))}, with the contestants and settings above; "
                "the budget is split evenly over the lags.")
     budget_col, button_col = st.columns([1, 2], vertical_alignment="bottom")
-    budget_col.number_input(f"Sweep budget, all lags (s, at most {MAX_SWEEP})", 10, MAX_SWEEP, step=10,
+    budget_col.number_input(f"Sweep budget, all lags (s, at most {MAX_SWEEP_SECONDS})", 10, MAX_SWEEP_SECONDS, step=10,
                             key=P.key("sweep"))
     start_sweep = button_col.button("Sweep over T", icon=":material/show_chart:", disabled=config is None,
                                     key="mr.sweepbtn")

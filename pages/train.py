@@ -11,7 +11,7 @@ ensure_router()
 from explorer.zoo.export import model_from_npz, model_npz
 from explorer.figures.style import ARCH_COLORS, ARCH_LABELS, GATE_SCALE, base_layout, readable
 from explorer.text import char_label
-from explorer.training import (MAX_HIDDEN, MAX_STEPS, TRAIN_MAX_CHARS, History, check_training_text,
+from explorer.training import (MAX_TRAIN_HIDDEN, MAX_TRAIN_STEPS, MAX_TRAIN_CHARS, History, check_training_text,
                                needs_memory, train_char_model)
 from explorer.ui.session_models import (begin_training, finish_training, settle_pending, trained_entries,
                                         put_trained)
@@ -22,15 +22,15 @@ ARCHS = ("lstm", "gru", "rnn")
 WINDOW = 40  # positions shown at once in the prediction heatmap
 REDRAW_SECONDS = 0.25  # the live curve is redrawn at most this often: drawing must not slow training
 P = PageState("tr", [
-    Param("text", "hello", max_len=TRAIN_MAX_CHARS),
+    Param("text", "hello", max_len=MAX_TRAIN_CHARS),
     Param("cells", "lstm,gru,rnn", max_len=20),
-    Param("hidden", 32, lo=1, hi=MAX_HIDDEN),
-    Param("steps", 300, lo=1, hi=MAX_STEPS),
+    Param("hidden", 32, lo=1, hi=MAX_TRAIN_HIDDEN),
+    Param("steps", 300, lo=1, hi=MAX_TRAIN_STEPS),
     Param("lr", 0.01, lo=0.0001, hi=0.1),
     Param("seed", 0, lo=0, hi=1_000_000),
     Param("early", True),
     Param("view", "lstm", choices=ARCHS),
-    Param("start", 1, lo=1, hi=TRAIN_MAX_CHARS),
+    Param("start", 1, lo=1, hi=MAX_TRAIN_CHARS),
     Param("k", 3, lo=1, hi=10),
     Param("prompt", "h", max_len=200),
     Param("temp", 0.5, lo=0.0, hi=3.0),
@@ -71,27 +71,27 @@ P.show_notices()
 
 # a text pasted or restored longer than the cap is cut before the widget shows it, with a message
 raw = st.session_state.get(P.key("text"), "")
-if isinstance(raw, str) and len(raw) > TRAIN_MAX_CHARS:
-    st.session_state[P.key("text")] = raw[:TRAIN_MAX_CHARS]
+if isinstance(raw, str) and len(raw) > MAX_TRAIN_CHARS:
+    st.session_state[P.key("text")] = raw[:MAX_TRAIN_CHARS]
     st.session_state["tr._cut_notice"] = (f"The text had {len(raw):,} characters; only the first "
-                                          f"{TRAIN_MAX_CHARS:,} are used (a step stays in milliseconds).")
+                                          f"{MAX_TRAIN_CHARS:,} are used (a step stays in milliseconds).")
 if st.session_state.get("tr._cut_notice"):
     st.warning(st.session_state["tr._cut_notice"])
 
 left, right = st.columns([3, 2])
 with left:
-    st.text_area("Text to learn", key=P.key("text"), height=110, max_chars=TRAIN_MAX_CHARS,
-                 help=f"Any characters, up to {TRAIN_MAX_CHARS:,}. The model learns which character follows which.")
+    st.text_area("Text to learn", key=P.key("text"), height=110, max_chars=MAX_TRAIN_CHARS,
+                 help=f"Any characters, up to {MAX_TRAIN_CHARS:,}. The model learns which character follows which.")
 with right:
     if P.key("cells") + ".w" not in st.session_state:  # the URL's comma list seeds the multi-select once
         st.session_state[P.key("cells") + ".w"] = [a for a in ARCHS if a in str(P.get("cells")).split(",")]
     st.segmented_control("Cells to train", ARCHS, selection_mode="multi", key=P.key("cells") + ".w",
                          format_func=ARCH_LABELS.get)
     c1, c2 = st.columns(2)
-    c1.number_input("Hidden size H", 1, MAX_HIDDEN, step=8, key=P.key("hidden"),
-                    help=f"Units per cell, 1 to {MAX_HIDDEN} (larger would no longer train in seconds).")
-    c2.number_input("Steps (at most)", 1, MAX_STEPS, step=50, key=P.key("steps"),
-                    help=f"Adam steps, up to {MAX_STEPS:,}. Short texts are usually learned in a few dozen.")
+    c1.number_input("Hidden size H", 1, MAX_TRAIN_HIDDEN, step=8, key=P.key("hidden"),
+                    help=f"Units per cell, 1 to {MAX_TRAIN_HIDDEN} (larger would no longer train in seconds).")
+    c2.number_input("Steps (at most)", 1, MAX_TRAIN_STEPS, step=50, key=P.key("steps"),
+                    help=f"Adam steps, up to {MAX_TRAIN_STEPS:,}. Short texts are usually learned in a few dozen.")
     with st.expander("More settings"):
         a1, a2 = st.columns(2)
         a1.number_input("Learning rate", 0.0001, 0.1, step=0.005, format="%.4f", key=P.key("lr"))

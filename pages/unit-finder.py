@@ -9,7 +9,7 @@ from explorer.data.corpus import PYTHON_SAMPLE, sample_text
 from explorer.data.features import FEATURE_LABELS, FEATURES, MAX_PATTERN_LEN
 from explorer.zoo.shipped import DEFAULT_MODELS
 from explorer.figures.style import ARCH_LABELS
-from explorer.text import MAX_CHARS, char_label, prepare_text
+from explorer.text import MAX_TEXT_CHARS, char_label, prepare_text
 from explorer.figures.units import ranking_bars, saturation_scatter, text_colored, topk_bars, unit_over_time
 from explorer.units import CARRY_GATE, SIGNAL_LABELS, SIGNALS, find_matches, gate_saturation, select_units
 from explorer.ui.shipped_cache import analysis, heldout_text, shipped_model, shipped_names
@@ -21,14 +21,14 @@ ALL_SIGNALS = ("c", "h", "f", "i", "o", "g", "z", "r", "n")
 SAT_GATES = {"lstm": ("f", "i", "o"), "gru": ("z", "r")}
 P = PageState("uf", [
     Param("model", DEFAULT_MODELS["lstm"], choices=NAMES),
-    Param("text", PYTHON_SAMPLE, max_len=MAX_CHARS),
+    Param("text", PYTHON_SAMPLE, max_len=MAX_TEXT_CHARS),
     Param("signal", "c", choices=ALL_SIGNALS),
     Param("feature", "bracket_depth", choices=FEATURES + ("regex",)),
     Param("auto", True),
     Param("unit", 0, lo=0, hi=511),
-    Param("t", 319, lo=0, hi=MAX_CHARS - 1),
-    Param("start", 305, lo=0, hi=MAX_CHARS - 1),
-    Param("end", 320, lo=1, hi=MAX_CHARS),
+    Param("t", 319, lo=0, hi=MAX_TEXT_CHARS - 1),
+    Param("start", 305, lo=0, hi=MAX_TEXT_CHARS - 1),
+    Param("end", 320, lo=1, hi=MAX_TEXT_CHARS),
     Param("thr", 0.3, lo=-1.0, hi=1.0),
     Param("regex", r"self\.\w+", max_len=MAX_PATTERN_LEN),
     Param("gate", "f", choices=("f", "i", "o", "z", "r")),
@@ -131,7 +131,7 @@ if st.session_state[P.key("auto")]:  # the greyed-out box shows the unit the pag
 u2.number_input("Unit", min_value=0, max_value=man.hidden_size - 1, key=P.key("unit"),
                 disabled=st.session_state[P.key("auto")])
 unit = best_unit if st.session_state[P.key("auto")] else min(st.session_state[P.key("unit")], man.hidden_size - 1)
-u3.number_input("Cursor t (top-k next characters)", min_value=0, max_value=MAX_CHARS - 1, key=P.key("t"))
+u3.number_input("Cursor t (top-k next characters)", min_value=0, max_value=MAX_TEXT_CHARS - 1, key=P.key("t"))
 cursor = min(st.session_state[P.key("t")], T - 1)
 r_unit = float(A.ranking.r[A.features.names.index(feature), unit])
 
@@ -186,8 +186,8 @@ with section("Units ranked by |correlation|, trained against untrained", present
 # --------------------------------------------------------------------------------- LSTMVis selection
 with section("Select a span: which units are on there, and where else together?", presenter):
     s1, s2, s3 = st.columns(3)
-    s1.number_input("Selection start", min_value=0, max_value=MAX_CHARS - 1, key=P.key("start"))
-    s2.number_input("Selection end (exclusive)", min_value=1, max_value=MAX_CHARS, key=P.key("end"))
+    s1.number_input("Selection start", min_value=0, max_value=MAX_TEXT_CHARS - 1, key=P.key("start"))
+    s2.number_input("Selection end (exclusive)", min_value=1, max_value=MAX_TEXT_CHARS, key=P.key("end"))
     s3.number_input("Threshold on h", min_value=-1.0, max_value=1.0, step=0.05, key=P.key("thr"))
     span = "".join(labels[start:end])
     if not units_on:

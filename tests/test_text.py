@@ -1,6 +1,6 @@
 import pytest
 
-from explorer.text import MAX_CHARS, UNK, Vocab, char_label, prepare_text
+from explorer.text import MAX_TEXT_CHARS, UNK, Vocab, char_label, prepare_text
 
 
 def test_encode_decode_round_trip_and_unknown_token():
@@ -34,7 +34,7 @@ def test_char_labels_make_every_character_visible(ch, label):
 def test_prepare_text_caps_with_a_notice_and_refuses_empty():
     with pytest.raises(ValueError, match="empty"):
         prepare_text("")
-    p = prepare_text("x" * (MAX_CHARS + 5))
-    assert p.truncated and len(p.text) == MAX_CHARS and "2,005" in p.notice
+    p = prepare_text("x" * (MAX_TEXT_CHARS + 5))
+    assert p.truncated and len(p.text) == MAX_TEXT_CHARS and "2,005" in p.notice
     assert prepare_text("hello").notice is None
     assert prepare_text("a\ud800b").text == "a" + UNK + "b"  # a lone surrogate cannot be displayed

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from explorer.limits import MAX_PATTERN_LEN
+
 __all__ = ["FEATURES", "FEATURE_LABELS", "Features", "text_features", "regex_feature", "check_pattern",
            "MAX_PATTERN_LEN", "REGEX_TIMEOUT"]
 
@@ -36,7 +38,6 @@ FEATURE_LABELS = {
     "chars_left": "characters left in line",
     "regex": "inside a match of your regex",
 }
-MAX_PATTERN_LEN = 200  # longest user regex accepted
 REGEX_TIMEOUT = 2.0  # seconds a user regex may run (including starting the isolated interpreter)
 
 

@@ -15,11 +15,11 @@ from explorer.gradients import (Reach, Sensitivities, gate_product, reach, rnn_b
                                 sensitivities, with_spectral_radius)
 from explorer.model import CharModel, carry_bias
 from explorer.text import Vocab, char_label, prepare_text
+from explorer.limits import MAX_LAB_STEPS
 
-__all__ = ["LabConfig", "LabInput", "ArchCurves", "LabScene", "MAX_STEPS", "DEFAULT_TEXT", "ARCH_ORDER",
-           "lab_input", "lab_cell", "lab_cells", "relevant", "measure", "lab_curves", "lab_scene", "model_scene"]
+__all__ = ["LabConfig", "LabInput", "ArchCurves", "LabScene", "MAX_LAB_STEPS", "DEFAULT_TEXT", "ARCH_ORDER",
+           "lab_input", "lab_cell", "relevant", "measure", "lab_curves", "lab_scene", "model_scene"]
 
-MAX_STEPS = 1000  # longest sequence the lab traces
 ARCH_ORDER = ("rnn", "lstm", "gru")
 DEFAULT_TEXT = (
     "The cell state carries all prior information; the hidden state exposes only what matters now. "
@@ -36,7 +36,7 @@ class LabConfig:
 
     source: str = "text"  # "text": one-hot characters of `text`; "random": N(0, 1) inputs of size input_size
     text: str = DEFAULT_TEXT
-    length: int = 400  # T for random inputs (text uses its own length, capped at MAX_STEPS)
+    length: int = 400  # T for random inputs (text uses its own length, capped at MAX_LAB_STEPS)
     input_size: int = 16  # I for random inputs
     hidden_size: int = 64  # H of all three cells
     rnn_radius: float | None = None  # None: PyTorch's default init; else W_hh rescaled to this spectral radius
@@ -91,13 +91,13 @@ class LabScene:
 def lab_input(config: LabConfig) -> LabInput:
     """The inputs x (T, I). Raises ValueError with a readable message for unusable text."""
     if config.source == "random":
-        T = int(min(max(config.length, 2), MAX_STEPS))
+        T = int(min(max(config.length, 2), MAX_LAB_STEPS))
         gen = torch.Generator().manual_seed(config.seed + 1_000_003)  # its own stream, not the weights'
         x = torch.randn(T, config.input_size, generator=gen, dtype=torch.float64)  # (T, I) ~ N(0, 1)
         return LabInput(x=x, labels=("",) * T)
     if config.source != "text":
         raise ValueError(f"source must be 'text' or 'random', got {config.source!r}")
-    prepared = prepare_text(config.text, cap=MAX_STEPS)
+    prepared = prepare_text(config.text, cap=MAX_LAB_STEPS)
     text = prepared.text
     if len(text) < 2:
         raise ValueError("The text has one character: type at least two, so there is a distance to measure.")
@@ -116,11 +116,6 @@ def lab_cell(config: LabConfig, arch: str, input_size: int) -> Cell:
     elif config.rnn_radius is not None:
         cell = with_spectral_radius(cell, config.rnn_radius)
     return cell
-
-
-def lab_cells(config: LabConfig, input_size: int) -> dict[str, Cell]:
-    """The three untrained cells, same seed, in ARCH_ORDER."""
-    return {arch: lab_cell(config, arch, input_size) for arch in ARCH_ORDER}
 
 
 def relevant(config: LabConfig, arch: str) -> LabConfig:

@@ -17,11 +17,11 @@ from explorer.figures.style import plot_text
 from explorer.model import CharModel, TextTrace
 from explorer.figures.style import GATE_SCALE, TANH_SCALE
 from explorer.text import char_label
+from explorer.limits import MAX_VIEW_CELLS
 
-__all__ = ["Run", "payload", "MAX_CELLS"]
+__all__ = ["Run", "payload", "MAX_VIEW_CELLS"]
 
-# T·H·panels the component is sent at most; beyond it the page shows a window of the text
-MAX_CELLS = 600_000
+
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from explorer.model import CharModel
 from explorer.zoo.shipped import DEFAULT_MODELS, Manifest, list_shipped, load_model, untrained_model
 from explorer.units import TextAnalysis, analyse_text
 
-__all__ = ["shipped_names", "shipped_model", "shipped_untrained", "default_model", "heldout_text", "analysis"]
+__all__ = ["shipped_names", "shipped_model", "shipped_untrained", "heldout_text", "analysis"]
 
 
 @st.cache_resource(show_spinner=False)
@@ -30,11 +30,6 @@ def shipped_model(name: str) -> tuple[CharModel, Manifest]:
 def shipped_untrained(name: str) -> CharModel:
     """The same architecture at its initial weights (the baseline for every statistic)."""
     return untrained_model(shipped_model(name)[1])
-
-
-def default_model(arch: str = "lstm") -> CharModel:
-    """The model other pages open on for `arch` (trained on the standard-library source)."""
-    return shipped_model(DEFAULT_MODELS[arch])[0]
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)

@@ -2,7 +2,7 @@
 
 A page declares its parameters once:
 
-    P = PageState("ce", [Param("text", "hello", max_len=MAX_CHARS), Param("arch", "lstm", choices=("lstm", "gru", "rnn")),
+    P = PageState("ce", [Param("text", "hello", max_len=MAX_TEXT_CHARS), Param("arch", "lstm", choices=("lstm", "gru", "rnn")),
                          Param("hidden", 16, lo=1, hi=256)])
     P.restore()                                  # URL -> st.session_state, validated, once per session and page
     st.text_area("Text", key=P.key("text"))     # widgets read their value from session_state by key

@@ -6,10 +6,15 @@ carries from one window to the next (detached: truncated backpropagation through
 learn to count brackets that opened hundreds of characters ago. A stream that runs off the end restarts
 at a new random offset with a zero state.
 
-Regenerate everything (one thread; about 5 minutes on the idle 2-core machine, longer when other jobs
-share the cores; the result is bit-for-bit identical to the shipped files here):
+Regenerate everything (one thread; about 10 minutes on the idle 2-core machine, longer when other
+jobs share the cores). What is exact: the recipe (RECIPES, checked against every manifest by
+`python -m explorer.pretrain --check`) and the corpora (file list and SHA-256). What is not: the weights'
+bits. Float32 sums depend on the CPU's kernel path and the load, so a rerun matches the shipped files
+for the first few hundred steps and then drifts (seen: synthetic-lstm after step 200); the shipped files
+are the reference, and the tests check what they do, not their bytes.
 
-    python -m explorer.pretrain                      # all six models into explorer/weights/
+    python -m explorer.pretrain --check              # recipe vs manifests, no training
+    python -m explorer.pretrain                      # all six models into explorer/zoo/weights/
     python -m explorer.pretrain --corpus stdlib --arch lstm --steps 200 --out /tmp/w   # one, quickly
 
 Each model is written as `<corpus>-<arch>.npz` (plain float32 arrays, loaded with allow_pickle=False)
@@ -24,7 +29,7 @@ import json
 import math
 import os
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -34,40 +39,55 @@ from torch.nn import functional as F
 from explorer.data.corpus import CORPORA, Corpus, load_corpus
 from explorer.model import CharModel, ModelConfig
 
-__all__ = ["PretrainConfig", "SIZES", "STEPS", "SHIPPED_SEED", "heldout_bits_per_char", "pretrain", "save_model",
+__all__ = ["PretrainConfig", "RECIPES", "SHIPPED_SEED", "check_manifests", "heldout_bits_per_char", "pretrain", "save_model",
            "WEIGHTS_DIR"]
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
-
-# Hidden sizes with matched parameter counts (about 129k on the stdlib corpus, about 48k on the
-# synthetic one, V = 98): a GRU has 3 blocks and an RNN 1 where the LSTM has 4, so they get more units.
-SIZES = {"stdlib": {"lstm": 128, "gru": 150, "rnn": 273}, "synthetic": {"lstm": 64, "gru": 76, "rnn": 142}}
-# Steps chosen so that the three cells of a corpus train for about the same time on one idle thread
-# (~50 s each; measured: an RNN step with H=273 costs ~1.3 and a GRU step ~1.6 LSTM steps on the stdlib
-# corpus): equal compute, not equal steps, is the fair comparison. The seconds each run really took are
-# in its manifest (they grow with the machine's load).
-STEPS = {"stdlib": {"lstm": 1400, "gru": 880, "rnn": 1060}, "synthetic": {"lstm": 3000, "gru": 1400, "rnn": 2200}}
-# The shipped models use seed 3. Disclosed choice: with this recipe the stdlib LSTM's best single
-# bracket-depth unit on corpus.PYTHON_SAMPLE reached |r| = 0.69, 0.70, 0.67, 0.71 for seeds 0..3, and the
-# app promises a unit with |r| >= 0.7; seed 3 gave the largest. Training longer lowers it: 4200 steps
-# (~140 s) reach 2.25 bits/char but |r| = 0.66 (seed 3) and 0.64 (seed 1); other batch shapes, learning
-# rates and forget biases (0, 1, 3) gave 0.57..0.67. The depth information is then spread over several
-# units (all 128 together predict depth with R ~ 0.97), so no single unit stands out as much.
-SHIPPED_SEED = 3
-
 
 @dataclass(frozen=True)
 class PretrainConfig:
     corpus: str = "stdlib"  # "stdlib" or "synthetic"
     arch: str = "lstm"
     hidden_size: int = 128  # H
-    steps: int = 1400  # optimizer steps
+    steps: int = 4000  # optimizer steps
     batch_size: int = 32  # B parallel streams
     seq_len: int = 100  # T characters per window (the BPTT truncation length)
-    lr: float = 3e-3  # Adam, cosine-decayed to lr/10
+    lr: float = 0.02  # Adam, cosine-decayed to lr/10
     clip: float = 1.0  # gradient-norm clip
-    seed: int = 0  # model init, stream offsets and the synthetic corpus
+    seed: int = 3  # model init, stream offsets and the synthetic corpus
     forget_bias: float = 1.0  # added to the LSTM forget-gate bias at init (no effect on GRU/RNN here)
+
+
+SHIPPED_SEED = 3
+
+
+def _recipe(corpus: str, arch: str, hidden_size: int, steps: int, lr: float) -> PretrainConfig:
+    return PretrainConfig(corpus=corpus, arch=arch, hidden_size=hidden_size, steps=steps, lr=lr, seed=SHIPPED_SEED)
+
+
+# THE recipe of every shipped model: the single source of their manifests' `training` sections
+# (`python -m explorer.pretrain --check` compares the two without training).
+#
+# Sizes: matched parameter counts (about 129k on the stdlib corpus, about 48k on the toy language, V = 98):
+# a GRU has 3 gate blocks and an RNN 1 where the LSTM has 4, so they get more units.
+# Steps: equal compute, not equal steps: each stdlib model trains for about 140 s on one idle thread
+# (an RNN step with H = 273 costs ~1.3 and a GRU step ~1.6 LSTM steps); the toy-language ones ~40 s.
+# Learning rates, the one thing tuned for the stdlib models (held-out bits/char after the same time):
+# 3e-3 gave LSTM 2.76, GRU 2.57, RNN 2.50; 0.02 gave LSTM 2.12 and GRU 2.09, while the RNN did best at
+# 0.005 (2.16). The toy-language models keep 3e-3.
+# Seed 3 is a disclosed choice: of seeds 0..3 with the earlier recipe it gave the stdlib LSTM's best
+# single bracket-depth unit (|r| = 0.71 against 0.67..0.70); with the recipe below that unit (123) reaches
+# r = -0.87 on corpus.PYTHON_SAMPLE (a test holds it).
+RECIPES: dict[str, PretrainConfig] = {
+    "stdlib-lstm": _recipe("stdlib", "lstm", 128, 4000, 0.02),
+    "stdlib-gru": _recipe("stdlib", "gru", 150, 2500, 0.02),
+    "stdlib-rnn": _recipe("stdlib", "rnn", 273, 3000, 0.005),
+    "synthetic-lstm": _recipe("synthetic", "lstm", 64, 3000, 3e-3),
+    "synthetic-gru": _recipe("synthetic", "gru", 76, 1400, 3e-3),
+    "synthetic-rnn": _recipe("synthetic", "rnn", 142, 2200, 3e-3),
+}
+# what a manifest's `training` section records beyond the recipe: measured, not prescribed
+MEASURED = ("seconds", "threads", "torch", "train_curve_bits")
 
 
 def _encode(corpus: Corpus) -> tuple[torch.Tensor, torch.Tensor]:
@@ -172,24 +192,65 @@ def save_model(model: CharModel, manifest: dict, out_dir: Path) -> tuple[Path, P
     return npz, js
 
 
+def check_manifests(weights_dir: Path = WEIGHTS_DIR) -> list[str]:
+    """Differences between every shipped manifest and RECIPES, found without training; [] when they agree.
+
+    Compares each manifest's name, arch, hidden size and `training` section (all but the MEASURED keys)
+    with its recipe, and its corpus description (file list, SHA-256, sizes) with the corpus rebuilt now.
+    """
+    problems = []
+    found = sorted(p.stem for p in Path(weights_dir).glob("*.json"))
+    for name in sorted(set(found) | set(RECIPES)):
+        if name not in RECIPES:
+            problems.append(f"{name}: shipped, but no recipe in RECIPES")
+            continue
+        if name not in found:
+            problems.append(f"{name}: in RECIPES, but no {name}.json in {weights_dir}")
+            continue
+        manifest = json.loads((Path(weights_dir) / f"{name}.json").read_text(encoding="utf-8"))
+        want = asdict(RECIPES[name])
+        have = {k: v for k, v in manifest.get("training", {}).items() if k not in MEASURED}
+        for key in sorted(set(want) | set(have)):
+            if want.get(key) != have.get(key):
+                problems.append(f"{name}: training.{key} is {have.get(key)!r} in the manifest, {want.get(key)!r} "
+                                "in the recipe")
+        for key, value in (("name", name), ("arch", want["arch"]), ("hidden_size", want["hidden_size"])):
+            if manifest.get(key) != value:
+                problems.append(f"{name}: {key} is {manifest.get(key)!r} in the manifest, {value!r} in the recipe")
+        corpus = load_corpus(want["corpus"], seed=want["seed"]).describe()
+        if manifest.get("corpus") != corpus:
+            diff = sorted(k for k in set(corpus) | set(manifest.get("corpus", {}))
+                          if corpus.get(k) != manifest.get("corpus", {}).get(k))
+            problems.append(f"{name}: the corpus rebuilt now differs from the manifest's in {diff}")
+    return problems
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m explorer.pretrain", description=__doc__.split("\n\n")[0])
     ap.add_argument("--corpus", choices=CORPORA + ("all",), default="all")
     ap.add_argument("--arch", choices=("lstm", "gru", "rnn", "all"), default="all")
-    ap.add_argument("--steps", type=int, default=None, help="override the default steps (tuned for ~150 s)")
-    ap.add_argument("--seed", type=int, default=SHIPPED_SEED)
+    ap.add_argument("--steps", type=int, default=None, help="override the recipe's steps (a quick trial)")
+    ap.add_argument("--check", action="store_true",
+                    help="compare every shipped manifest with RECIPES, without training; exit 1 on any difference")
     ap.add_argument("--threads", type=int, default=1, help="torch threads (1 leaves the machine usable)")
     ap.add_argument("--out", type=Path, default=WEIGHTS_DIR)
     args = ap.parse_args(argv)
+    if args.check:
+        problems = check_manifests(args.out)
+        for p in problems:
+            print(p)
+        print(f"{len(RECIPES)} recipes checked: " + (f"{len(problems)} difference(s)" if problems else "all agree"))
+        raise SystemExit(1 if problems else 0)
     torch.set_num_threads(args.threads)
     corpora = CORPORA if args.corpus == "all" else (args.corpus,)
     archs = ("lstm", "gru", "rnn") if args.arch == "all" else (args.arch,)
     t_all = time.perf_counter()
     for name in corpora:
-        corpus = load_corpus(name, seed=args.seed)
+        corpus = load_corpus(name, seed=SHIPPED_SEED)
         for arch in archs:
-            cfg = PretrainConfig(corpus=name, arch=arch, hidden_size=SIZES[name][arch],
-                                 steps=args.steps or STEPS[name][arch], seed=args.seed)
+            cfg = RECIPES[f"{name}-{arch}"]
+            if args.steps:
+                cfg = replace(cfg, steps=args.steps)
             print(f"[{name}-{arch}] H={cfg.hidden_size} steps={cfg.steps}", flush=True)
             model, manifest = pretrain(cfg, corpus, on_progress=lambda s, b: print(f"  step {s:5d}  {b:.3f} bits/char",
                                                                                    flush=True))

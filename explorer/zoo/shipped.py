@@ -25,11 +25,11 @@ from explorer.cells import SPECS
 from explorer.model import CharModel, ModelConfig
 from explorer.zoo.pretrain import WEIGHTS_DIR
 from explorer.text import Vocab
+from explorer.limits import MAX_WEIGHTS_BYTES
 
 __all__ = ["Manifest", "MAX_WEIGHTS_BYTES", "DEFAULT_MODELS", "read_manifest", "load_weights", "load_model",
            "load_default", "untrained_model", "list_shipped", "WEIGHTS_DIR"]
 
-MAX_WEIGHTS_BYTES = 2_000_000  # per .npz file, on disk and unpacked (the largest shipped one is ~0.52 MB)
 DEFAULT_MODELS = {"lstm": "stdlib-lstm", "gru": "stdlib-gru", "rnn": "stdlib-rnn"}
 
 
