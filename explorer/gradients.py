@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import torch
 
-from explorer.cells import Cell
+from explorer.cells import Cell, Stack
 
 __all__ = ["Sensitivities", "Reach", "sensitivities", "input_sensitivity", "with_spectral_radius",
            "spectral_radius", "carry_product", "gate_product", "rnn_bound", "reach", "by_distance",
@@ -151,8 +151,13 @@ def _sweep(cell: Cell, x: torch.Tensor) -> Sensitivities:
                          cell_log10=cell_log10, state_log10=state_log10)
 
 
-def input_sensitivity(cell: Cell, x: torch.Tensor) -> torch.Tensor:
-    """(T,) float64: s[t] = ‖∂h_T/∂x_t‖_F, h_T the last hidden state; +inf past float64's range."""
+def input_sensitivity(cell: Cell | Stack, x: torch.Tensor) -> torch.Tensor:
+    """(T,) float64: s[t] = ‖∂h_T/∂x_t‖_F, h_T the last hidden state; +inf past float64's range.
+
+    For a Stack, h_T is its output y_T at the last step (all directions, as torch's): Stack.input_sensitivity.
+    """
+    if isinstance(cell, Stack):
+        return cell.input_sensitivity(x)
     return sensitivities(cell, x).input
 
 

@@ -21,8 +21,4 @@ SPECS: dict[str, ArchSpec] = {arch: cls.spec for arch, cls in CELLS.items()}
 ARCHS: tuple[str, ...] = tuple(CELLS)  # the order in which pages list them
 
 
-def __getattr__(name):  # Stack imports the cells above; load it on first use
-    if name == "Stack":
-        from explorer.cells.stack import Stack
-        return Stack
-    raise AttributeError(f"module 'explorer.cells' has no attribute {name!r}")
+from explorer.cells.stack import Stack  # noqa: E402  (last: it builds on the cells above)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.colors
 
-from explorer.diagram import aux_arrays
+from explorer.cells import SPECS
 from explorer.figures.heatmaps import panels
 from explorer.figures.style import plot_text
 from explorer.model import CharModel, TextTrace
@@ -67,9 +67,11 @@ def payload(runs: list[Run], *, t: int = 1, unit: int = 0, k: int = 5, offset: i
         out_runs.append({
             "id": run.id, "title": run.title, "note": run.note, "arch": tr.arch,
             "hidden": tr.hidden_size,
+            "spec": SPECS[tr.arch].to_json(),  # wire labels, kinds and formulas, and the live equations
             "panels": [{"name": p.name, "title": p.title, "caption": p.caption, "kind": p.kind, "zmin": p.zmin,
-                        "zmax": p.zmax, "colorscale": p.colorscale, "b64": _b64(p.values)} for p in panels(tr)],
-            "aux": {name: _b64(v.detach().double().numpy()) for name, v in aux_arrays(run.model.cell, tr).items()},
+                        "zmax": p.zmax, "colorscale": p.colorscale, "hover": SPECS[tr.arch].quantity(p.name).title.rsplit(" ", 1)[0],  # "forget gate"
+                        "b64": _b64(p.values)} for p in panels(tr)],
+            "aux": {name: _b64(v.detach().double().numpy()) for name, v in run.model.cell.aux_arrays(tr).items()},
             "h0": tr.h0.tolist(), "c0": None if tr.c0 is None else tr.c0.tolist(),
             "topk": {"chars": chars, "probs": np.round(top.probs.double().numpy(), 4).tolist()},
         })

@@ -51,20 +51,7 @@ function colour(lut, v, lo, hi) {
   return lut[Math.round(x * (lut.length - 1))];
 }
 
-// wire kinds decide the colour scale; 'c' wires use the cell-state panel's printed range
-const WIRE_KIND = {
-  f: "gate", i: "gate", o: "gate", r: "gate", z: "gate", one_minus_z: "gate",
-  g: "tanh", h: "tanh", h_prev: "tanh", tanh_c: "tanh", n: "tanh", nz: "tanh", z_h: "tanh", r_b: "wide",
-  c: "wide", c_prev: "wide", f_c: "wide", i_g: "tanh", a_n: "wide", b_n: "wide", a: "wide",
-};
 
-const WIRE_LABEL = {
-  c_prev: "c_{t−1}", f: "f", f_c: "f·c_{t−1}", i: "i", g: "g", i_g: "i·g", c: "c_t", tanh_c: "tanh c",
-  o: "o", h: "h_t", h_prev: "h_{t−1}", r: "r", z: "z", one_minus_z: "1−z", a_n: "W_in x+b", b_n: "W_hn h+b",
-  r_b: "r·(W_hn h+b)", n: "n", z_h: "z·h_{t−1}", nz: "(1−z)·n", a: "W_ih x+W_hh h+b",
-};
-
-// ------------------------------------------------------------------------------------------------
 // diagrams: [wire, path, label x, label y]; nodes: [kind, x, y, text]
 const DIAGRAMS = {
   lstm: {
@@ -115,29 +102,6 @@ const DIAGRAMS = {
   },
 };
 
-// equations: strings (static, trusted) and {w: wire} slots filled with numbers
-const EQUATIONS = {
-  lstm: [
-    ["i_t = σ(W_ii x_t + b_ii + W_hi h_{t−1} + b_hi) = ", { w: "i" }],
-    ["f_t = σ(W_if x_t + b_if + W_hf h_{t−1} + b_hf) = ", { w: "f" }],
-    ["g_t = tanh(W_ig x_t + b_ig + W_hg h_{t−1} + b_hg) = ", { w: "g" }],
-    ["o_t = σ(W_io x_t + b_io + W_ho h_{t−1} + b_ho) = ", { w: "o" }],
-    ["c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t = ", { w: "f" }, " × ", { w: "c_prev", p: 1 }, " + ", { w: "i" }, " × ",
-     { w: "g", p: 1 }, " = ", { w: "c" }],
-    ["h_t = o_t ⊙ tanh(c_t) = ", { w: "o" }, " × tanh(", { w: "c" }, ") = ", { w: "h" }],
-  ],
-  gru: [
-    ["r_t = σ(W_ir x_t + b_ir + W_hr h_{t−1} + b_hr) = ", { w: "r" }],
-    ["z_t = σ(W_iz x_t + b_iz + W_hz h_{t−1} + b_hz) = ", { w: "z" }, "   (share of h_{t−1} kept)"],
-    ["n_t = tanh(W_in x_t + b_in + r_t ⊙ (W_hn h_{t−1} + b_hn)) = tanh(", { w: "a_n" }, " + ", { w: "r" }, " × ",
-     { w: "b_n", p: 1 }, ") = ", { w: "n" }],
-    ["h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1} = ", { w: "one_minus_z" }, " × ", { w: "n", p: 1 }, " + ", { w: "z" },
-     " × ", { w: "h_prev", p: 1 }, " = ", { w: "h" }],
-  ],
-  rnn: [
-    ["h_t = tanh(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh) = tanh(", { w: "a" }, ") = ", { w: "h" }],
-  ],
-};
 
 // subscripts in the static strings (x_t, h_{t−1}): split into plain and subscript runs, then drawn as
 // <sub> in HTML or as shifted <tspan>s in SVG
@@ -168,64 +132,59 @@ function svgMath(parent, s) {
 }
 
 // ------------------------------------------------------------------------------------------------
-function buildRun(view, run, data) {
-  const T = data.T, H = run.hidden;
-  const arrays = {};
-  for (const p of run.panels) arrays[p.name] = decode(p.b64);
-  for (const [k, v] of Object.entries(run.aux)) arrays[k] = decode(v);
-  const cRange = (run.panels.find((p) => p.name === "c") || { zmax: 1 }).zmax;
-  const at = (name, t, u) => arrays[name][u * T + (t - 1)];
+// ------------------------------------------------------------------------------------------------
+// The only reader of plotly's internals: where the plot area of a drawn heatmap lies, in pixels.
+// (plotly has no public API for it; `_fullLayout.xaxis._offset/_length` are stable since plotly.js 1.x)
+function axisGeometry(gd) {
+  const full = gd._fullLayout;
+  if (!full || !full.xaxis || !full.yaxis) return null;
+  return { x0: full.xaxis._offset, w: full.xaxis._length, y0: full.yaxis._offset, h: full.yaxis._length };
+}
 
-  // every wire at step t (1-based), unit u: the same formulas as explorer/diagram.py
-  function wires(t, u) {
-    const hp = t > 1 ? at("h", t - 1, u) : run.h0[u];
-    const hv = at("h", t, u);
-    if (run.arch === "lstm") {
-      const cp = t > 1 ? at("c", t - 1, u) : run.c0[u];
-      const i = at("i", t, u), f = at("f", t, u), g = at("g", t, u), o = at("o", t, u), c = at("c", t, u);
-      return { c_prev: cp, f, f_c: f * cp, i, g, i_g: i * g, c, tanh_c: Math.tanh(c), o, h: hv, h_prev: hp };
-    }
-    if (run.arch === "gru") {
-      const r = at("r", t, u), z = at("z", t, u), n = at("n", t, u), a_n = at("a_n", t, u), b_n = at("b_n", t, u);
-      return { h_prev: hp, r, z, one_minus_z: 1 - z, a_n, b_n, r_b: r * b_n, n, z_h: z * hp, nz: (1 - z) * n, h: hv };
-    }
-    return { h_prev: hp, a: at("a", t, u), h: hv };
+// Every wire at step t (1-based), unit u, from the architecture's formulas (explorer/cells/<arch>.py, sent
+// in run.spec): the same tuples explorer/diagram.py evaluates in Python.
+function wireValues(spec, at, start, t, u) {
+  const w = {};
+  for (const { name, formula } of spec.wires) {
+    const [op, a, b] = formula;
+    if (op === "at") w[name] = at(a, t, u);
+    else if (op === "prev") w[name] = t > 1 ? at(a, t - 1, u) : start[a][u];
+    else if (op === "mul") w[name] = w[a] * w[b];
+    else if (op === "one_minus") w[name] = 1 - w[a];
+    else if (op === "tanh") w[name] = Math.tanh(w[a]);
   }
+  return w;
+}
 
-  const sec = el("section", "cv-run");
-  sec.dataset.run = run.id;
-  const head = el("div", "cv-run-head");
-  head.appendChild(el("h3", null, run.title));
-  if (run.note) head.appendChild(el("p", "cv-note", run.note));
-  sec.appendChild(head);
-  const body = el("div", "cv-run-body");
-  sec.appendChild(body);
-  const side = el("div", "cv-side");
-  const maps = el("div", "cv-maps");
-  body.appendChild(side);
-  body.appendChild(maps);
+function wireColour(data, kind, v, cRange) {
+  const lut = kind === "gate" ? data.luts.Cividis : data.luts.RdBu_r;
+  const lo = kind === "gate" ? 0 : kind === "wide" ? -cRange : -1;
+  const hi = kind === "gate" ? 1 : kind === "wide" ? cRange : 1;
+  return colour(lut, v, lo, hi);
+}
 
-  // --- diagram
+// the cell diagram: geometry from DIAGRAMS, labels and colour kinds from the spec
+function buildDiagram(run, parent) {
   const dia = el("div", "cv-dia");
-  const info = el("div", "cv-info");
-  side.append(dia, info);
-  const dtitle = el("div", "cv-sub");
-  dia.appendChild(dtitle);
-  const spec = DIAGRAMS[run.arch];
+  parent.appendChild(dia);
+  const title = el("div", "cv-sub");
+  dia.appendChild(title);
+  const geom = DIAGRAMS[run.arch];
   const box = svg("svg", { viewBox: "0 0 720 340", class: "cv-diagram", role: "img",
-                           "aria-label": run.arch.toUpperCase() + " cell diagram with live values" });
+                           "aria-label": run.spec.label + " cell diagram with live values" });
   dia.appendChild(box);
-  const wireEls = {};
-  for (const [name, d, lx, ly, anchor] of spec.wires) {
+  const byName = Object.fromEntries(run.spec.wires.map((w) => [w.name, w]));
+  const els = {};
+  for (const [name, d, lx, ly, anchor] of geom.wires) {
     const g = svg("g", { class: "cv-wire", "data-wire": name }, box);
     svg("path", { d, class: "cv-wire-under" }, g);
     const path = svg("path", { d, class: "cv-wire-top" }, g);
     const label = svg("text", { x: lx, y: ly, class: "cv-wire-label", "text-anchor": anchor }, g);
-    svgMath(label, WIRE_LABEL[name] + " = ");
+    svgMath(label, byName[name].label + " = ");
     const value = svg("tspan", { class: "cv-wire-value" }, label);
-    wireEls[name] = { g, path, label, value };
+    els[name] = { path, value, kind: byName[name].kind };
   }
-  for (const [kind, x, y, text] of spec.nodes) {
+  for (const [kind, x, y, text] of geom.nodes) {
     if (kind === "op") {
       svg("circle", { cx: x, cy: y, r: 18, class: "cv-op" }, box);
     } else if (kind === "fn") {
@@ -236,14 +195,26 @@ function buildRun(view, run, data) {
     }
     svgMath(svg("text", { x, y: y + 6, class: kind === "gate" ? "cv-gate-text" : "cv-op-text" }, box), text);
   }
-  for (const [x, y, text] of spec.texts) svgMath(svg("text", { x, y, class: "cv-diagram-caption" }, box), text);
+  for (const [x, y, text] of geom.texts) svgMath(svg("text", { x, y, class: "cv-diagram-caption" }, box), text);
+  return {
+    update(data, w, t, u, cRange) {
+      title.textContent = `The cell at t = ${t}, unit ${u} (hover a wire to find its term)`;
+      for (const [name, { path, value, kind }] of Object.entries(els)) {
+        path.setAttribute("stroke", wireColour(data, kind, w[name], cRange));
+        value.textContent = FMT(w[name]);
+        value.setAttribute("data-value", String(w[name]));
+      }
+    },
+  };
+}
 
-  // --- equations
-  info.appendChild(el("div", "cv-sub", "The equations at this step, for the selected unit"));
+// the equations, static strings from the spec with {w: wire} slots filled with numbers
+function buildEquations(run, parent) {
+  parent.appendChild(el("div", "cv-sub", "The equations at this step, for the selected unit"));
   const eqs = el("div", "cv-eqs");
-  info.appendChild(eqs);
+  parent.appendChild(eqs);
   const slots = [];
-  for (const line of EQUATIONS[run.arch]) {
+  for (const line of run.spec.equations) {
     const row = el("div", "cv-eq");
     for (const part of line) {
       if (typeof part === "string") { mathText(row, part); continue; }
@@ -254,24 +225,17 @@ function buildRun(view, run, data) {
     }
     eqs.appendChild(row);
   }
+  return { update(w) { for (const [s, name, p] of slots) s.textContent = p ? PAREN(w[name]) : FMT(w[name]); } };
+}
 
-  // hover a wire or a number: highlight both
-  const highlight = (name, on) => {
-    sec.querySelectorAll(`[data-wire="${name}"]`).forEach((e) => e.classList.toggle("cv-hl", on));
-  };
-  sec.querySelectorAll("[data-wire]").forEach((e) => {
-    e.addEventListener("mouseenter", () => highlight(e.dataset.wire, true));
-    e.addEventListener("mouseleave", () => highlight(e.dataset.wire, false));
-  });
-
-  // --- top-k
-  const ktitle = el("div", "cv-sub");
-  info.appendChild(ktitle);
-  const topk = el("div", "cv-topk");
-  info.appendChild(topk);
-  const K = run.topk.chars[0].length;
-  const krows = [];
-  for (let j = 0; j < K; j++) {
+// the next-character bars
+function buildTopK(run, parent) {
+  const title = el("div", "cv-sub");
+  parent.appendChild(title);
+  const box = el("div", "cv-topk");
+  parent.appendChild(box);
+  const rows = [];
+  for (let j = 0; j < run.topk.chars[0].length; j++) {
     const row = el("div", "cv-k");
     const ch = el("span", "cv-k-char");
     const bar = el("span", "cv-k-bar");
@@ -279,11 +243,28 @@ function buildRun(view, run, data) {
     bar.appendChild(fill);
     const pct = el("span", "cv-k-pct");
     row.append(ch, bar, pct);
-    topk.appendChild(row);
-    krows.push({ row, ch, fill, pct });
+    box.appendChild(row);
+    rows.push({ row, ch, fill, pct });
   }
+  return {
+    update(data, t) {
+      const next = t < data.T ? data.labels[t] : null;
+      title.textContent = `After reading ${data.labels[t - 1] === undefined ? "?" : "'" + data.labels[t - 1] + "'"} (t = ${t}), the model predicts` +
+        (next !== null ? ` — the text continues with '${next}'` : "");
+      const chars = run.topk.chars[t - 1], probs = run.topk.probs[t - 1];
+      rows.forEach((r, j) => {
+        r.ch.textContent = chars[j];
+        r.fill.style.width = (100 * probs[j]).toFixed(1) + "%";
+        r.pct.textContent = (100 * probs[j]).toFixed(1) + "%";
+        r.row.classList.toggle("cv-k-true", next !== null && chars[j] === next);
+      });
+    },
+  };
+}
 
-  // --- heatmaps
+// the heatmaps: drawn once; the cursor and the selected unit are CSS overlays moved on every step
+function buildHeatmaps(view, run, data, arrays, parent) {
+  const T = data.T, H = run.hidden;
   const plots = [];
   for (const p of run.panels) {
     const fig = el("figure", "cv-map");
@@ -300,25 +281,20 @@ function buildRun(view, run, data) {
     const row = el("div", "cv-unit");
     holder.append(div, col, row);
     fig.appendChild(holder);
-    maps.appendChild(fig);
+    parent.appendChild(fig);
     plots.push({ p, div, col, row, geom: null });
-  }
-
-  function place(pl) {
-    const gd = pl.div;
-    if (!gd._fullLayout || !gd._fullLayout.xaxis) return;
-    const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
-    pl.geom = { x0: xa._offset, dx: xa._length / T, y0: ya._offset, dy: ya._length / H, w: xa._length, h: ya._length };
-    move(pl);
   }
   function move(pl) {
     const g = pl.geom;
     if (!g) return;
-    const t = view.t, u = view.unit;
-    pl.col.style.cssText = `left:${g.x0 + (t - 1) * g.dx}px;top:${g.y0}px;width:${Math.max(g.dx, 2)}px;height:${g.h}px`;
-    pl.row.style.cssText = `left:${g.x0}px;top:${g.y0 + u * g.dy}px;width:${g.w}px;height:${Math.max(g.dy, 2)}px`;
+    const dx = g.w / T, dy = g.h / H;
+    pl.col.style.cssText = `left:${g.x0 + (view.t - 1) * dx}px;top:${g.y0}px;width:${Math.max(dx, 2)}px;height:${g.h}px`;
+    pl.row.style.cssText = `left:${g.x0}px;top:${g.y0 + view.unit * dy}px;width:${g.w}px;height:${Math.max(dy, 3)}px`;
   }
-
+  function place(pl) {
+    pl.geom = axisGeometry(pl.div);
+    move(pl);
+  }
   function draw(Plotly) {
     const xs = Array.from({ length: T }, (_, k) => k + 1);
     const ys = Array.from({ length: H }, (_, u) => u);
@@ -334,13 +310,13 @@ function buildRun(view, run, data) {
       const trace = {
         type: "heatmap", z, x: xs, y: ys, zmin: pl.p.zmin, zmax: pl.p.zmax, colorscale: pl.p.colorscale,
         customdata: custom, colorbar: { thickness: 10, len: 0.95, outlinewidth: 0 },
-        hovertemplate: `t=%{customdata[0]} '%{customdata[1]}' · unit %{y} · ${pl.p.name}=%{z:.2f}<extra></extra>`,
+        hovertemplate: `t=%{customdata[0]} '%{customdata[1]}' · unit %{y} · ${pl.p.name}=%{z:.2f} (${pl.p.hover})<extra></extra>`,
       };
       const layout = {
         height, margin: { l: 44, r: 8, t: 4, b: 34 }, paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)",
         font: { size: data.presenter ? 16 : 12, color: view.textColor },
         xaxis: { tickvals, ticktext, range: [0.5, T + 0.5], fixedrange: true, tickangle: 0, automargin: true },
-        yaxis: { autorange: "reversed", fixedrange: true, title: { text: "unit", standoff: 4 } },
+        yaxis: { autorange: "reversed", fixedrange: true, automargin: true, title: { text: "unit", standoff: 8 } },
       };
       const config = { displaylogo: false, responsive: true,
                        modeBarButtonsToRemove: ["zoom2d", "pan2d", "select2d", "lasso2d", "zoomIn2d", "zoomOut2d", "autoScale2d", "resetScale2d"],
@@ -353,36 +329,59 @@ function buildRun(view, run, data) {
       });
     }
   }
+  return { plots, draw, moveAll: () => plots.forEach(move) };
+}
+
+// ------------------------------------------------------------------------------------------------
+// one run: its diagram, equations and top-k beside its heatmaps
+function buildRun(view, run, data) {
+  const T = data.T;
+  const arrays = {};
+  for (const p of run.panels) arrays[p.name] = decode(p.b64);
+  for (const [k, v] of Object.entries(run.aux)) arrays[k] = decode(v);
+  const cRange = (run.panels.find((p) => p.name === "c") || { zmax: 1 }).zmax;
+  const at = (name, t, u) => arrays[name][u * T + (t - 1)];
+  const start = { h: run.h0, c: run.c0 };
+  const wires = (t, u) => wireValues(run.spec, at, start, t, u);
+
+  const sec = el("section", "cv-run");
+  sec.dataset.run = run.id;
+  const head = el("div", "cv-run-head");
+  head.appendChild(el("h3", null, run.title));
+  if (run.note) head.appendChild(el("p", "cv-note", run.note));
+  sec.appendChild(head);
+  const body = el("div", "cv-run-body");
+  sec.appendChild(body);
+  const side = el("div", "cv-side");
+  const maps = el("div", "cv-maps");
+  body.append(side, maps);
+
+  const diagram = buildDiagram(run, side);
+  const info = el("div", "cv-info");
+  side.appendChild(info);
+  const equations = buildEquations(run, info);
+  const topk = buildTopK(run, info);
+  const heatmaps = buildHeatmaps(view, run, data, arrays, maps);
+
+  // hover a wire or a number: highlight both
+  const highlight = (name, on) => {
+    sec.querySelectorAll(`[data-wire="${name}"]`).forEach((e) => e.classList.toggle("cv-hl", on));
+  };
+  sec.querySelectorAll("[data-wire]").forEach((e) => {
+    e.addEventListener("mouseenter", () => highlight(e.dataset.wire, true));
+    e.addEventListener("mouseleave", () => highlight(e.dataset.wire, false));
+  });
 
   function update() {
     const t = view.t, u = view.unit;
     const w = wires(t, u);
-    dtitle.textContent = `The cell at t = ${t}, unit ${u} (hover a wire to find its term)`;
-    for (const [name, { path, value }] of Object.entries(wireEls)) {
-      const v = w[name];
-      const kind = WIRE_KIND[name];
-      const lut = kind === "gate" ? data.luts.Cividis : data.luts.RdBu_r;
-      const lo = kind === "gate" ? 0 : kind === "wide" ? -cRange : -1;
-      const hi = kind === "gate" ? 1 : kind === "wide" ? cRange : 1;
-      path.setAttribute("stroke", colour(lut, v, lo, hi));
-      value.textContent = FMT(v);
-      value.setAttribute("data-value", String(v));
-    }
-    for (const [s, name, p] of slots) s.textContent = p ? PAREN(w[name]) : FMT(w[name]);
-    const next = t < T ? data.labels[t] : null;
-    ktitle.textContent = `After reading ${data.labels[t - 1] === undefined ? "?" : "'" + data.labels[t - 1] + "'"} (t = ${t}), the model predicts` +
-      (next !== null ? ` — the text continues with '${next}'` : "");
-    const chars = run.topk.chars[t - 1], probs = run.topk.probs[t - 1];
-    krows.forEach((r, j) => {
-      r.ch.textContent = chars[j];
-      r.fill.style.width = (100 * probs[j]).toFixed(1) + "%";
-      r.pct.textContent = (100 * probs[j]).toFixed(1) + "%";
-      r.row.classList.toggle("cv-k-true", next !== null && chars[j] === next);
-    });
-    for (const pl of plots) move(pl);
+    diagram.update(data, w, t, u, cRange);
+    equations.update(w);
+    topk.update(data, t);
+    heatmaps.moveAll();
   }
 
-  return { sec, draw, update, wires, plots };
+  return { sec, draw: heatmaps.draw, update, wires, plots: heatmaps.plots };
 }
 
 // ------------------------------------------------------------------------------------------------

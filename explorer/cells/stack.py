@@ -1,0 +1,264 @@
+r"""Stack: any torch.nn.RNN / LSTM / GRU (stacked, bidirectional, batch_first, no bias, LSTM projections).
+
+Shapes: T time steps, B batch, I input size (of layer 0; layer l > 0 reads D·P), H hidden size,
+P output size of a direction (proj_size for a projected LSTM, else H), L layers, D directions
+(1, or 2 if bidirectional), G gates (LSTM 4, GRU 3, RNN 1).
+
+A Stack holds exactly the parameters of the torch module under torch's names and layout, for layer l
+and direction d (suffix `_l{l}`, plus `_reverse` for d = 1):
+
+    weight_ih_l{l}: (G*H, I or D*P)   weight_hh_l{l}: (G*H, P)   bias_ih_l{l}, bias_hh_l{l}: (G*H,) (if bias)
+    weight_hr_l{l}: (P, H)            LSTM with proj_size only: h_t = W_hr (o_t ⊙ tanh(c_t))
+
+`trace(x)` runs the fused torch kernel one layer at a time (both directions in one call), then
+recovers every gate of every step at once from (layer input, previous hidden states): one matmul per
+layer and direction, and for the LSTM the cell state by `linear_scan`. No Python loop runs over time.
+The reverse direction is reported in the input's time order: its step t reads h_{t+1} (zero at t = T),
+so `Trace.h_prev` (which assumes a forward run) does not apply to it. Dropout between layers is a
+training-time device: traces and sensitivities use eval semantics (no dropout).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from explorer.cells.base import Cell
+from explorer.cells.gru import recover as gru_recover
+from explorer.cells.scan import linear_scan
+from explorer.trace import Trace
+
+__all__ = ["Stack", "StackTrace"]
+
+_GATES = {"lstm": 4, "gru": 3, "rnn": 1}
+_MODES = {"LSTM": ("lstm", "tanh"), "GRU": ("gru", "tanh"), "RNN_TANH": ("rnn", "tanh"), "RNN_RELU": ("rnn", "relu")}
+_TORCH_MODULES = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
+_TORCH_CELLS = {nn.LSTMCell: "lstm", nn.GRUCell: "gru", nn.RNNCell: "rnn"}
+_KERNELS = {("gru", "tanh"): torch.gru, ("rnn", "tanh"): torch.rnn_tanh, ("rnn", "relu"): torch.rnn_relu}
+
+
+@dataclass(frozen=True)
+class StackTrace:
+    """One run of a Stack.
+
+    Attributes:
+        output: the torch module's output: (T, D*P), or (B, T, D*P) / (T, B, D*P) as the module lays out batches.
+        layers: layers[l][d] the Trace of layer l, direction d (0 forward, 1 reverse), in the input's time
+                order; arrays (T, ·), or (B, T, ·) for a batch; x is the layer's input.
+    """
+
+    output: torch.Tensor
+    layers: tuple[tuple[Trace, ...], ...]
+
+
+class Stack(nn.Module):
+    """The parameters of a torch RNN/LSTM/GRU module, traced layer by layer; see the module docstring."""
+
+    def __init__(self, arch: str, input_size: int, hidden_size: int, num_layers: int = 1, *,
+                 nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
+                 bidirectional: bool = False, proj_size: int = 0, dropout: float = 0.0, seed: int = 0,
+                 dtype: torch.dtype = torch.float32):
+        super().__init__()
+        if arch not in _GATES:
+            raise ValueError(f"arch must be one of {tuple(_GATES)}, got {arch!r}")
+        if nonlinearity not in ("tanh", "relu") or (nonlinearity == "relu" and arch != "rnn"):
+            raise ValueError(f"nonlinearity must be 'tanh' (or 'relu' for the rnn), got {nonlinearity!r} for {arch}")
+        if min(input_size, hidden_size, num_layers) < 1:
+            raise ValueError(f"input_size, hidden_size and num_layers must be >= 1, "
+                             f"got {input_size}, {hidden_size}, {num_layers}")
+        if proj_size and (arch != "lstm" or not 0 < proj_size < hidden_size):
+            raise ValueError(f"proj_size needs an lstm and 0 < proj_size < hidden_size={hidden_size}, "
+                             f"got proj_size={proj_size} for {arch}")
+        self.arch, self.nonlinearity = arch, nonlinearity
+        self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
+        self.bias, self.batch_first, self.bidirectional = bias, batch_first, bidirectional
+        self.proj_size, self.dropout = proj_size, float(dropout)
+        self.num_directions = 2 if bidirectional else 1
+        # PyTorch's default init U(-1/sqrt(H), 1/sqrt(H)) from a private generator: the global RNG is untouched
+        gen, k = torch.Generator().manual_seed(seed), 1.0 / math.sqrt(hidden_size)
+        for name, shape in self._shapes():
+            w = (torch.rand(*shape, generator=gen, dtype=torch.float64) * 2 - 1).mul_(k).to(dtype)
+            self.register_parameter(name, nn.Parameter(w))
+
+    @property
+    def out_size(self) -> int:
+        """P: the size of one direction's h_t (proj_size if set, else hidden_size)."""
+        return self.proj_size or self.hidden_size
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return self.weight_ih_l0.dtype
+
+    def _names(self, layer: int, d: int) -> list[str]:
+        """Layer `layer`, direction d's parameter names in torch's flat-weights order."""
+        sfx = f"_l{layer}" + ("_reverse" if d else "")
+        names = ["weight_ih", "weight_hh"] + (["bias_ih", "bias_hh"] if self.bias else [])
+        return [n + sfx for n in names + (["weight_hr"] if self.proj_size else [])]
+
+    def _shapes(self):
+        GH, P = _GATES[self.arch] * self.hidden_size, self.out_size
+        sizes = {"weight_hh": (GH, P), "bias_ih": (GH,), "bias_hh": (GH,), "weight_hr": (P, self.hidden_size)}
+        for layer in range(self.num_layers):
+            sizes["weight_ih"] = (GH, self.input_size if layer == 0 else self.num_directions * P)
+            for d in range(self.num_directions):
+                for name in self._names(layer, d):
+                    yield name, sizes[name.split("_l")[0]]
+
+    def _flat(self, layers: range | None = None, dtype: torch.dtype | None = None) -> list[torch.Tensor]:
+        """The parameters of `layers` (default all) in the order the fused kernels take them."""
+        names = [n for layer in (layers or range(self.num_layers)) for d in range(self.num_directions)
+                 for n in self._names(layer, d)]
+        return [getattr(self, n) if dtype is None else getattr(self, n).detach().to(dtype) for n in names]
+
+    # ----------------------------------------------------------------------------------- conversion
+    @classmethod
+    def from_torch(cls, module: nn.Module) -> "Stack":
+        """Copy nn.RNN / LSTM / GRU (any options), nn.RNNCell / LSTMCell / GRUCell, or an explorer cell."""
+        kw: dict = {}
+        if isinstance(module, Cell):
+            arch, nonlin, sfx, kw["bias"] = module.arch, "tanh", "_l0", True
+        elif type(module) in _TORCH_CELLS:
+            arch, nonlin, sfx, kw["bias"] = _TORCH_CELLS[type(module)], getattr(module, "nonlinearity", "tanh"), "_l0", module.bias
+        elif isinstance(module, nn.RNNBase) and getattr(module, "mode", None) in _MODES:
+            (arch, nonlin), sfx = _MODES[module.mode], ""
+            kw = {k: getattr(module, k) for k in ("num_layers", "bias", "batch_first", "bidirectional", "dropout")}
+            kw["proj_size"] = getattr(module, "proj_size", 0)
+        else:
+            raise TypeError(f"Stack.from_torch expects torch.nn.RNN, LSTM or GRU (or RNNCell, LSTMCell, GRUCell, "
+                            f"or an explorer cell), got {type(module).__name__}")
+        params = {k + sfx: v.detach() for k, v in module.named_parameters()}
+        dtype = next(iter(params.values())).dtype
+        stack = cls(arch, module.input_size, module.hidden_size, nonlinearity=nonlin, dtype=dtype, **kw)
+        stack.load_state_dict(params)  # strict: every torch name must match one of ours
+        return stack
+
+    def to_torch(self) -> nn.Module:
+        """The equivalent torch.nn.LSTM / GRU / RNN in eval mode (built on 'meta': no RNG is consumed)."""
+        kw = {"nonlinearity": self.nonlinearity} if self.arch == "rnn" else {}
+        if self.proj_size:
+            kw["proj_size"] = self.proj_size
+        module = _TORCH_MODULES[self.arch](self.input_size, self.hidden_size, self.num_layers, bias=self.bias,
+                                           batch_first=self.batch_first, dropout=self.dropout,
+                                           bidirectional=self.bidirectional, device="meta", dtype=self.dtype, **kw)
+        module = module.to_empty(device="cpu")
+        module.load_state_dict({k: v.detach().clone() for k, v in self.state_dict().items()})
+        return module.eval()
+
+    # ----------------------------------------------------------------------------------- running
+    def _time_major(self, x: torch.Tensor, dtype: torch.dtype | None) -> tuple[torch.Tensor, bool]:
+        """x as the module takes it -> ((T, B, I) view, unbatched)."""
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(f"Expected x to be a torch.Tensor, got {type(x).__name__}")
+        batch = "(B, T, I)" if self.batch_first else "(T, B, I)"
+        if x.dim() not in (2, 3) or min(x.shape) < 1:
+            raise ValueError(f"Expected x of shape (T, I) or {batch} with I = {self.input_size}, got {tuple(x.shape)}")
+        if x.shape[-1] != self.input_size:
+            raise ValueError(f"Expected input size {self.input_size}, got {x.shape[-1]} (x of shape {tuple(x.shape)})")
+        if dtype is not None and x.dtype != dtype:
+            raise TypeError(f"Expected x of dtype {dtype}, got {x.dtype}")
+        if x.dim() == 2:
+            return x.unsqueeze(1), True  # (T, 1, I)
+        return (x.transpose(0, 1) if self.batch_first else x), False  # (T, B, I)
+
+    def _run(self, x: torch.Tensor, params: list[torch.Tensor], num_layers: int):
+        """The fused kernel, no dropout: x (T, B, I) -> (outputs (T, B, D*P), final state)."""
+        B, n = x.shape[1], num_layers * self.num_directions
+        h0 = x.new_zeros(n, B, self.out_size)  # (L*D, B, P)
+        args = (params, self.bias, num_layers, 0.0, False, self.bidirectional, False)
+        if self.arch == "lstm":
+            out, h_n, c_n = torch.lstm(x, (h0, x.new_zeros(n, B, self.hidden_size)), *args)
+            return out, (h_n, c_n)
+        return _KERNELS[self.arch, self.nonlinearity](x, h0, *args)
+
+    def forward(self, x: torch.Tensor):
+        """Fused forward, differentiable, eval semantics: like the torch module, (output, final state)."""
+        x3, unbatched = self._time_major(x, self.dtype)
+        out, final = self._run(x3, self._flat(), self.num_layers)  # (T, B, D*P)
+        if unbatched:
+            return out.squeeze(1), (tuple(s.squeeze(1) for s in final) if isinstance(final, tuple) else final.squeeze(1))
+        return (out.transpose(0, 1) if self.batch_first else out), final
+
+    @torch.no_grad()
+    def trace(self, x: torch.Tensor) -> StackTrace:
+        """Run over x ((T, I), or batched as the module takes it) from zero states; every per-step value."""
+        x3, unbatched = self._time_major(x.detach().clone(), self.dtype)  # (T, B, I), our own copy
+        P, layers, inp = self.out_size, [], x3
+        for layer in range(self.num_layers):
+            out, _ = self._run(inp, self._flat(range(layer, layer + 1)), 1)  # (T, B, D*P), both directions
+            layers.append(tuple(self._recover(layer, d, inp, out[..., d * P:(d + 1) * P], unbatched)
+                                for d in range(self.num_directions)))
+            inp = out
+        if unbatched:
+            output = out.squeeze(1)  # (T, D*P)
+        else:
+            output = out.transpose(0, 1) if self.batch_first else out  # as the module lays out batches
+        return StackTrace(output=output, layers=tuple(layers))
+
+    def _recover(self, layer: int, d: int, x: torch.Tensor, h: torch.Tensor, unbatched: bool) -> Trace:
+        """Layer `layer`, direction d's Trace from its input x (T, B, I) and its outputs h (T, B, P)."""
+        T, B, P, H = h.shape[0], h.shape[1], self.out_size, self.hidden_size
+        sfx = f"_l{layer}" + ("_reverse" if d else "")
+        w_ih, w_hh = getattr(self, "weight_ih" + sfx), getattr(self, "weight_hh" + sfx)  # (G*H, I), (G*H, P)
+        zero = torch.zeros(w_ih.shape[0], dtype=w_ih.dtype)  # (G*H,): bias=False
+        b_ih, b_hh = getattr(self, "bias_ih" + sfx, zero), getattr(self, "bias_hh" + sfx, zero)
+        h0, c0 = h.new_zeros(B, P), h.new_zeros(B, H)  # (B, P), (B, H): zero initial states
+        h_prev = torch.cat([h0[None], h[:-1]] if d == 0 else [h[1:], h0[None]])  # (T, B, P); reverse reads h_{t+1}
+        gates, c = {}, None
+        if self.arch == "gru":
+            flat = gru_recover(w_ih, w_hh, b_ih, b_hh, x.reshape(T * B, -1), h_prev.view(T * B, P))  # each (T*B, H)
+            gates = {k: v.unflatten(0, (T, B)) for k, v in flat.items()}  # each (T, B, H)
+        elif self.arch == "lstm":
+            gates, c = _lstm_recover(w_ih, w_hh, b_ih + b_hh, x, h_prev, c0, reverse=d == 1)
+
+        def layout(a: torch.Tensor) -> torch.Tensor:  # (T, B, ·) -> (T, ·) unbatched, else (B, T, ·)
+            return a.squeeze(1) if unbatched else a.transpose(0, 1).contiguous()
+
+        def state(a: torch.Tensor) -> torch.Tensor:  # (B, ·) -> (·,) unbatched
+            return a[0] if unbatched else a
+
+        return Trace(arch=self.arch, x=layout(x), h=layout(h), c=None if c is None else layout(c),
+                     gates={k: layout(v) for k, v in gates.items()}, h0=state(h0),
+                     c0=state(c0) if self.arch == "lstm" else None)
+
+    # ----------------------------------------------------------------------------------- gradients
+    def input_sensitivity(self, x: torch.Tensor) -> torch.Tensor:
+        """(T,) float64 s[t] = ‖∂y_T/∂x_t‖_F, y_T (D*P,) the output at the last step, for one sequence x (T, I).
+
+        Exact: autograd in float64 (on float64 copies of the weights), the D*P rows of the Jacobian by one
+        batched backward pass. The reverse direction's y_T reads only x_T. Eval semantics (no dropout).
+        """
+        x3, unbatched = self._time_major(x, None)
+        if not unbatched:
+            raise ValueError(f"input_sensitivity expects one sequence of shape (T, {self.input_size}), "
+                             f"got {tuple(x.shape)}")
+        params = self._flat(dtype=torch.float64)
+        xd = x3.detach().to(torch.float64).requires_grad_(True)  # (T, 1, I)
+        with torch.enable_grad():
+            y = self._run(xd, params, self.num_layers)[0][-1, 0]  # (D*P,): y_T
+            eye = torch.eye(y.numel(), dtype=torch.float64)  # (D*P, D*P): one backward pass per row
+            (jac,) = torch.autograd.grad(y, xd, eye, is_grads_batched=True)  # (D*P, T, 1, I)
+        return jac.square().sum(dim=(0, 2, 3)).sqrt()  # (T,)
+
+    def extra_repr(self) -> str:
+        opts = [f"{k}={getattr(self, k)}" for k in ("num_layers", "bias", "batch_first", "bidirectional", "proj_size")]
+        nl = f", nonlinearity={self.nonlinearity!r}" if self.arch == "rnn" else ""
+        return f"{self.arch!r}, {self.input_size}, {self.hidden_size}{nl}, " + ", ".join(opts)
+
+
+def _lstm_recover(w_ih, w_hh, bias, x, h_prev, c0, reverse: bool):
+    """{i, f, g, o} and c, each (T, B, H), from x (T, B, I), h_prev (T, B, P) and c0 (B, H), all at once.
+
+    `explorer.cells.lstm.recover` for a batch: that one scans c over its rows, so it cannot take the
+    batch folded into them. Here one matmul sees all T*B rows and the scan runs over time with the batch
+    in the unit axis; for the reverse direction c_t = f_t ⊙ c_{t+1} + i_t ⊙ g_t, scanned from t = T.
+    """
+    T, B, H = x.shape[0], x.shape[1], w_ih.shape[0] // 4
+    W = torch.cat([w_hh, w_ih], dim=1)  # (4H, P + I)
+    pre = torch.addmm(bias, torch.cat([h_prev, x], dim=2).view(T * B, -1), W.T).view(T, B, 4 * H)  # (T, B, 4H)
+    i, f, o = (torch.sigmoid(pre[..., k * H:(k + 1) * H]) for k in (0, 1, 3))  # each (T, B, H)
+    g = torch.tanh(pre[..., 2 * H:3 * H])  # (T, B, H)
+    ig = i * g  # (T, B, H)
+    c = linear_scan(f.flip(0), ig.flip(0), c0).flip(0) if reverse else linear_scan(f, ig, c0)  # (T, B, H)
+    return {"i": i, "f": f, "g": g, "o": o}, c
