@@ -103,3 +103,23 @@ def test_the_cursor_reaches_the_url_once_stepping_pauses(page, app_url):
     while "t=3" not in page.url and time.time() < deadline:
         page.wait_for_timeout(200)
     assert re.search(r"[?&]t=3\b", page.url), page.url
+
+
+@pytest.mark.parametrize("delay_ms", [100, 600, 900])
+def test_a_control_change_keeps_the_cursor_and_no_click_is_lost(page, app_url, delay_ms):
+    """Next twice, then GRU after a delay that straddles the cursor's sync (issue 11: 5 of 5 lost at 0.6 s)."""
+    step = open_explorer(page, app_url, "?text=hello%20world&src=untrained&hidden=8")
+    page.locator("h1").click()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    assert step.inner_text() == "t = 3"
+    page.wait_for_timeout(delay_ms)
+    page.get_by_role("button", name="GRU").click()
+    gru = page.locator(".cv-run[data-run='gru']")
+    gru.wait_for(timeout=30_000)
+    settle(page)
+    page.wait_for_timeout(1200)  # past the sync delay: a late echo must not move it either
+    settle(page)
+    assert page.locator(".cv-run[data-run='gru']").count() == 1
+    assert page.get_by_test_id("cv-step").inner_text() == "t = 3"
+    assert_no_errors(page)

@@ -108,7 +108,7 @@ class Stack(nn.Module):
 
     def _flat(self, layers: range | None = None, dtype: torch.dtype | None = None) -> list[torch.Tensor]:
         """The parameters of `layers` (default all) in the order the fused kernels take them."""
-        names = [n for layer in (layers or range(self.num_layers)) for d in range(self.num_directions)
+        names = [n for layer in (range(self.num_layers) if layers is None else layers) for d in range(self.num_directions)
                  for n in self._names(layer, d)]
         return [getattr(self, n) if dtype is None else getattr(self, n).detach().to(dtype) for n in names]
 
@@ -183,12 +183,27 @@ class Stack(nn.Module):
     @torch.no_grad()
     def trace(self, x: torch.Tensor) -> StackTrace:
         """Run over x ((T, I), or batched as the module takes it) from zero states; every per-step value."""
-        x3, unbatched = self._time_major(x.detach().clone(), self.dtype)  # (T, B, I), our own copy
-        P, layers, inp = self.out_size, [], x3
+        x3, unbatched = self._time_major(x, self.dtype)  # (T, B, I)
+        x3 = x3.detach().clone()  # our own copy: the layer-0 traces hold it
+        T, B, _ = x3.shape
+        P, H, layers, inp = self.out_size, self.hidden_size, [], x3
+
+        def layout(a: torch.Tensor) -> torch.Tensor:  # (T, B, ·) -> (T, ·) unbatched, else (B, T, ·)
+            return a.squeeze(1) if unbatched else a.transpose(0, 1).contiguous()
+
+        def zeros(n: int) -> torch.Tensor:  # a zero initial state: (n,) unbatched, else (B, n)
+            return x3.new_zeros(n) if unbatched else x3.new_zeros(B, n)
+
         for layer in range(self.num_layers):
             out, _ = self._run(inp, self._flat(range(layer, layer + 1)), 1)  # (T, B, D*P), both directions
-            layers.append(tuple(self._recover(layer, d, inp, out[..., d * P:(d + 1) * P], unbatched)
-                                for d in range(self.num_directions)))
+            x_l, traces = layout(inp), []
+            for d in range(self.num_directions):
+                h = out[..., d * P:(d + 1) * P]  # (T, B, P)
+                gates, c = self._recover(layer, d, inp, h)
+                traces.append(Trace(arch=self.arch, x=x_l, h=layout(h), c=None if c is None else layout(c),
+                                    gates={k: layout(v) for k, v in gates.items()}, h0=zeros(P),
+                                    c0=zeros(H) if self.arch == "lstm" else None))
+            layers.append(tuple(traces))
             inp = out
         if unbatched:
             output = out.squeeze(1)  # (T, D*P)
@@ -196,31 +211,21 @@ class Stack(nn.Module):
             output = out.transpose(0, 1) if self.batch_first else out  # as the module lays out batches
         return StackTrace(output=output, layers=tuple(layers))
 
-    def _recover(self, layer: int, d: int, x: torch.Tensor, h: torch.Tensor, unbatched: bool) -> Trace:
-        """Layer `layer`, direction d's Trace from its input x (T, B, I) and its outputs h (T, B, P)."""
-        T, B, P, H = h.shape[0], h.shape[1], self.out_size, self.hidden_size
+    def _recover(self, layer: int, d: int, x: torch.Tensor, h: torch.Tensor):
+        """Layer `layer`, direction d's gates (each (T, B, H)) and c (LSTM) from its input x (T, B, I) and outputs h (T, B, P)."""
+        T, B, P = h.shape
         sfx = f"_l{layer}" + ("_reverse" if d else "")
         w_ih, w_hh = getattr(self, "weight_ih" + sfx), getattr(self, "weight_hh" + sfx)  # (G*H, I), (G*H, P)
+        if self.arch == "rnn":
+            return {}, None
         zero = torch.zeros(w_ih.shape[0], dtype=w_ih.dtype)  # (G*H,): bias=False
         b_ih, b_hh = getattr(self, "bias_ih" + sfx, zero), getattr(self, "bias_hh" + sfx, zero)
-        h0, c0 = h.new_zeros(B, P), h.new_zeros(B, H)  # (B, P), (B, H): zero initial states
-        h_prev = torch.cat([h0[None], h[:-1]] if d == 0 else [h[1:], h0[None]])  # (T, B, P); reverse reads h_{t+1}
-        gates, c = {}, None
+        h0 = h.new_zeros(1, B, P)  # (1, B, P): the zero initial state
+        h_prev = torch.cat([h0, h[:-1]] if d == 0 else [h[1:], h0])  # (T, B, P); the reverse step t reads h_{t+1}
         if self.arch == "gru":
             flat = gru_recover(w_ih, w_hh, b_ih, b_hh, x.reshape(T * B, -1), h_prev.view(T * B, P))  # each (T*B, H)
-            gates = {k: v.unflatten(0, (T, B)) for k, v in flat.items()}  # each (T, B, H)
-        elif self.arch == "lstm":
-            gates, c = _lstm_recover(w_ih, w_hh, b_ih + b_hh, x, h_prev, c0, reverse=d == 1)
-
-        def layout(a: torch.Tensor) -> torch.Tensor:  # (T, B, ·) -> (T, ·) unbatched, else (B, T, ·)
-            return a.squeeze(1) if unbatched else a.transpose(0, 1).contiguous()
-
-        def state(a: torch.Tensor) -> torch.Tensor:  # (B, ·) -> (·,) unbatched
-            return a[0] if unbatched else a
-
-        return Trace(arch=self.arch, x=layout(x), h=layout(h), c=None if c is None else layout(c),
-                     gates={k: layout(v) for k, v in gates.items()}, h0=state(h0),
-                     c0=state(c0) if self.arch == "lstm" else None)
+            return {k: v.unflatten(0, (T, B)) for k, v in flat.items()}, None  # each (T, B, H)
+        return _lstm_recover(w_ih, w_hh, b_ih + b_hh, x, h_prev, h.new_zeros(B, self.hidden_size), reverse=d == 1)
 
     # ----------------------------------------------------------------------------------- gradients
     def input_sensitivity(self, x: torch.Tensor) -> torch.Tensor:
@@ -253,12 +258,16 @@ def _lstm_recover(w_ih, w_hh, bias, x, h_prev, c0, reverse: bool):
     `explorer.cells.lstm.recover` for a batch: that one scans c over its rows, so it cannot take the
     batch folded into them. Here one matmul sees all T*B rows and the scan runs over time with the batch
     in the unit axis; for the reverse direction c_t = f_t ⊙ c_{t+1} + i_t ⊙ g_t, scanned from t = T.
+    As there, g = tanh(a) is computed as 2σ(2a) − 1 so that one in-place sigmoid covers all four gates.
     """
     T, B, H = x.shape[0], x.shape[1], w_ih.shape[0] // 4
-    W = torch.cat([w_hh, w_ih], dim=1)  # (4H, P + I)
-    pre = torch.addmm(bias, torch.cat([h_prev, x], dim=2).view(T * B, -1), W.T).view(T, B, 4 * H)  # (T, B, 4H)
-    i, f, o = (torch.sigmoid(pre[..., k * H:(k + 1) * H]) for k in (0, 1, 3))  # each (T, B, H)
-    g = torch.tanh(pre[..., 2 * H:3 * H])  # (T, B, H)
+    scale = torch.ones(4 * H, 1, dtype=x.dtype)  # (4H, 1): the candidate's rows doubled (exact)
+    scale[2 * H:3 * H] = 2.0
+    W = torch.cat([w_hh, w_ih], dim=1) * scale  # (4H, P + I)
+    hx = torch.cat([h_prev, x], dim=2).view(T * B, -1)  # (T*B, P + I): [h_{t-1}; x_t] for every step
+    pre = torch.addmm(bias * scale[:, 0], hx, W.T).sigmoid_().view(T, B, 4 * H)  # (T, B, 4H): i, f, σ(2a_g), o
+    i, f, o = pre[..., :H], pre[..., H:2 * H], pre[..., 3 * H:]  # views, each (T, B, H)
+    g = pre[..., 2 * H:3 * H].mul_(2.0).sub_(1.0)  # (T, B, H): 2σ(2a) − 1 = tanh(a)
     ig = i * g  # (T, B, H)
     c = linear_scan(f.flip(0), ig.flip(0), c0).flip(0) if reverse else linear_scan(f, ig, c0)  # (T, B, H)
     return {"i": i, "f": f, "g": g, "o": o}, c

@@ -30,13 +30,18 @@ PAGES = [
 
 def run_router() -> None:
     # a presenter link opens with the sidebar folded away: the projector shows the page, not its controls
+    from explorer.ui.session import ACTIVE_PAGE, PAGE_CHANGED
     from explorer.ui.state import presenting
 
     st.set_page_config(page_title="LSTM & GRU Explorer", page_icon=FAVICON, layout="wide",
                        initial_sidebar_state="collapsed" if presenting() else "auto")
     pages = [st.Page(path, title=title, icon=icon, url_path=url, default=(url == ""))
              for path, title, icon, url in PAGES]
-    st.navigation(pages).run()
+    page = st.navigation(pages)
+    # explorer.ui.state reads the URL only when a run arrives from another page (or cold): see there
+    PAGE_CHANGED.set(ACTIVE_PAGE.get() != page.url_path)
+    ACTIVE_PAGE.set(page.url_path)
+    page.run()
 
 
 def ensure_router() -> None:

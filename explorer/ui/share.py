@@ -40,17 +40,25 @@ def _origin_prefix(url_path: str) -> str:
 
 
 def scene_tools(P: PageState, url_path: str) -> bool:
-    """Draw the presenter toggle and the copyable link in the sidebar; returns whether presenter mode is on.
+    """Draw the presenter toggle, the link that reopens this scene and 'Reset this page' in the sidebar;
+    returns whether presenter mode is on.
 
     P must declare Param("presenter", False). Call it after P.restore() and before the page's figures.
     """
     with st.sidebar:
         st.toggle("Presenter mode", key=P.key("presenter"),
                   help="Large type and fewer controls, for a projector. Kept in the link.")
-        st.caption("Link to this view (it reopens exactly this scene):")
+        st.caption("Link to this scene (copy it with the button at its right; it reopens exactly this view):")
         slot = st.empty()
-    # filled by P.publish() at the end of the run, so the link includes what the run changed (the cursor)
-    P.on_publish = lambda: slot.code(_origin_prefix(url_path) + P.link(url_path), language=None, wrap_lines=True)
+        st.button("Reset this page", key=f"{P.page}._reset", on_click=P.reset, icon=":material/restart_alt:",
+                  help="Every control of this page back to its default. Other pages keep their state.")
+
+    def show_link() -> None:
+        # one line with a copy button: long texts make long links, and a wrapped one fills the sidebar
+        slot.code(_origin_prefix(url_path) + P.link(url_path), language=None, wrap_lines=False)
+
+    show_link()  # at once, so the link never blanks while the page runs ...
+    P.on_publish = show_link  # ... and again when the run has settled the URL (the cursor, for one)
     presenter = bool(P.get("presenter"))
     if presenter:
         st.html(PRESENTER_CSS)

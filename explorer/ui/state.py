@@ -1,22 +1,33 @@
-"""Every view's state in the URL: a scene opens cold, from its link, exactly as it was left.
+"""A page's scene config: kept per session outside widget state, written to the URL, reopened from it.
 
 A page declares its parameters once:
 
-    P = PageState("ce", [Param("text", "hello", max_len=MAX_TEXT_CHARS), Param("arch", "lstm", choices=("lstm", "gru", "rnn")),
-                         Param("hidden", 16, lo=1, hi=256)])
-    P.restore()                                  # URL -> st.session_state, validated, once per session and page
-    st.text_area("Text", key=P.key("text"))     # widgets read their value from session_state by key
+    P = PageState("ce", [Param("text", "hello", max_len=MAX_TEXT_CHARS), Param("hidden", 16, lo=1, hi=256)])
+    P.restore()                                  # the page's values -> widget keys (from the URL when it is a link)
+    st.text_area("Text", key=P.key("text"))     # widgets read and write their value by key
     ...
-    P.publish()                                  # session_state -> URL (only values that differ from defaults)
+    P.publish()                                  # widget keys -> the page's values -> the URL (non-defaults only)
 
-Bad values from a URL are clamped or ignored, and `P.notices()` says which, so the page can show them.
+Where the values live, and why:
+  * The page's values are one dict per page in session state under a key no widget owns
+    (`_scene.<page>`). Streamlit deletes a widget's state when a run does not draw it (every page switch)
+    and clears the query string on navigation; this dict survives both, so a page comes back as it was left.
+  * The URL is read only when it is a link: on the session's first run of the page (a cold link), or when
+    the run arrived from another page with a query string (a Home scene, the browser's back button). On a
+    rerun of the same page the URL is never read back: the query string a click carries may be older than
+    the one the server just wrote, and reading it would undo the click (a dropped cell, a reset cursor).
+Bad values from a link are clamped or ignored, and `P.notices()` says which, so the page can show them.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
+import copy
+
 import streamlit as st
+
+from explorer.ui.session import PAGE_CHANGED, page_key
 
 TRUE_WORDS = ("1", "true", "yes", "on")  # how a link may spell a switched-on boolean
 FALSE_WORDS = ("0", "false", "no", "off")
@@ -89,69 +100,104 @@ class Param:
 
 
 class PageState:
-    """The URL-backed parameters of one page; widget keys are '<page>.<name>'."""
+    """The scene config of one page; widget keys are '<page>.<name>'."""
 
     def __init__(self, page: str, params: list[Param]):
         self.page = page
         self.params = {p.name: p for p in params}
         self.on_publish = None  # set by explorer.ui.share.scene_tools: draws the link once the URL is final
+        self._scene = page_key("scene", page)
+        self._seen = page_key("seen", page)
+        self._notices = page_key("notices", page)
 
     def key(self, name: str) -> str:
         return f"{self.page}.{name}"
 
+    def defaults(self) -> dict:
+        return {n: list(p.default) if isinstance(p.default, tuple) else p.default for n, p in self.params.items()}
+
+    def _from_link(self, query: dict) -> dict:
+        values, notices = self.defaults(), []
+        for name, p in self.params.items():
+            if name in query:
+                values[name], note = p.parse(query[name])
+                if note:
+                    notices.append(note)
+        self._notices.set(notices)
+        return values
+
     def restore(self) -> None:
-        """Seed session_state from the URL when the page opens and whenever its query string changes
-        from the outside (a preset link, the browser's back button); the page's own publish() does not count."""
-        seen = f"_seen.{self.page}"
-        current = dict(st.query_params)
-        if st.session_state.get(seen) != current:
-            notices: list[str] = []
-            for name, p in self.params.items():
-                if name in current:
-                    value, note = p.parse(current[name])
-                    if note:
-                        notices.append(note)
+        """Put the page's values into its widget keys; take them from the URL only when it is a link."""
+        query = dict(st.query_params)
+        scene = self._scene.get()
+        if scene is None or (PAGE_CHANGED.get(True) and query and query != self._seen.get()):
+            scene = self._from_link(query)
+            for name, value in scene.items():
+                st.session_state[self.key(name)] = copy.copy(value)
+            self._seen.set(query)
+        else:
+            if PAGE_CHANGED.get(True):
+                self._notices.set([])
+            for name in self.params:
+                k = self.key(name)
+                if k in st.session_state:
+                    scene[name] = st.session_state[k]  # the widget's latest value
                 else:
-                    value = list(p.default) if isinstance(p.default, tuple) else p.default
-                st.session_state[self.key(name)] = value
-            st.session_state[seen] = current
-            st.session_state[f"_notices.{self.page}"] = notices
-        for name, p in self.params.items():  # a widget removed from the page drops its key: put it back
-            st.session_state.setdefault(self.key(name), list(p.default) if isinstance(p.default, tuple) else p.default)
+                    st.session_state[k] = copy.copy(scene[name])  # a widget Streamlit dropped: put it back
+        self._scene.set(scene)
+
+    def reset(self) -> None:
+        """Every value back to its default (a button's on_click: it runs before the page draws)."""
+        scene = self.defaults()
+        for name, value in scene.items():
+            st.session_state[self.key(name)] = copy.copy(value)
+        self._scene.set(scene)
+        self._notices.set([])
 
     def notices(self) -> list[str]:
-        return st.session_state.get(f"_notices.{self.page}", [])
+        return self._notices.get([])
 
     def show_notices(self) -> None:
         for n in self.notices():
             st.warning(n, icon="🔗")
 
     def get(self, name: str) -> Any:
-        return st.session_state.get(self.key(name), self.params[name].default)
+        if self.key(name) in st.session_state:
+            return st.session_state[self.key(name)]
+        return (self._scene.get() or self.defaults())[name]
 
-    def publish(self) -> None:
-        """Write the current values to the URL; defaults are left out to keep links short."""
-        wanted = {}
+    def set(self, name: str, value: Any) -> None:
+        """Change a value that no widget of this run has drawn yet (e.g. the cursor the browser reported)."""
+        st.session_state[self.key(name)] = value
+        (self._scene.get() or {})[name] = value
+
+    def values(self) -> dict:
+        return {name: self.get(name) for name in self.params}
+
+    def _query(self) -> dict:
+        q = {}
         for name, p in self.params.items():
-            value = st.session_state.get(self.key(name), p.default)
+            value = self.get(name)
             if isinstance(value, list):
                 value = tuple(value)
             if value != p.default:
                 text = p.format(value)
-                wanted[name] = text[: p.max_len] if p.max_len is not None else text
+                q[name] = text[: p.max_len] if p.max_len is not None else text
+        return q
+
+    def publish(self) -> None:
+        """Store the current values as the page's scene and write them to the URL (defaults left out)."""
+        self._scene.set(self.values())
+        wanted = self._query()
         if dict(st.query_params) != wanted:
             st.query_params.from_dict(wanted)
-        st.session_state[f"_seen.{self.page}"] = wanted
+        self._seen.set(wanted)
         if self.on_publish is not None:
             self.on_publish()
 
     def link(self, base_path: str) -> str:
-        """A relative link to this page in its current state (for 'copy link' and presets)."""
+        """A relative link to this page in its current state (for 'copy link' and decks)."""
         from urllib.parse import urlencode
 
-        def norm(v):
-            return tuple(v) if isinstance(v, list) else v
-
-        q = {n: p.format(st.session_state.get(self.key(n), p.default)) for n, p in self.params.items()
-             if norm(st.session_state.get(self.key(n), p.default)) != p.default}
+        q = self._query()
         return base_path + ("?" + urlencode(q) if q else "")

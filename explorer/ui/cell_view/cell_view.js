@@ -390,12 +390,22 @@ export default function (component) {
   if (!data) return;
   const host = parentElement;
   if (host.__cv && host.__cv.key === data.key) return; // same data: keep the view (and its cursor) as is
+  // New data (another cell, a what-if, a new text): the cursor the user left stays where it was, unless the
+  // server moved it itself (a link, a preset). The server's copy of the cursor can lag behind the browser's
+  // by the sync delay below, so an unchanged server value says nothing about where the user is.
+  const prev = host.__cv ? { t: host.__cv.view.t + host.__cv.offset, unit: host.__cv.view.unit,
+                             known: host.__cv.known } : null;
   if (host.__cv) host.__cv.destroy();
 
   const T = data.T;
   const root = el("div", "cv-root" + (data.presenter ? " cv-presenter" : ""));
   host.appendChild(root);
-  const view = { t: data.t, unit: data.unit, playing: null, textColor: getComputedStyle(host).color || "#222" };
+  // the cursor values the server may hold without having moved it itself: its last one, and every one
+  // this browser reported since (a report can arrive before or after the run that rebuilt the view)
+  const serverCursor = `${data.t + data.offset}:${data.unit}`;
+  const keep = !!prev && prev.known.includes(serverCursor);
+  const view = { t: keep ? prev.t - data.offset : data.t, unit: keep ? prev.unit : data.unit, playing: null,
+                 textColor: getComputedStyle(host).color || "#222" };
 
   // --- toolbar
   const bar = el("div", "cv-bar");
@@ -463,10 +473,14 @@ export default function (component) {
 
   // --- the cursor
   let syncTimer = null;
+  const report = () => {
+    setStateValue("cursor", { t: view.t, unit: view.unit });
+    if (host.__cv) host.__cv.known = [...host.__cv.known.slice(-8), `${view.t + data.offset}:${view.unit}`];
+  };
   const sync = () => {
     clearTimeout(syncTimer);
     // tell the server where the cursor is (for the URL), once stepping pauses: never on the hot path
-    syncTimer = setTimeout(() => { if (!view.playing) setStateValue("cursor", { t: view.t, unit: view.unit }); }, 800);
+    syncTimer = setTimeout(() => { if (!view.playing) report(); }, 800);
   };
   let lastBox = null;
   view.set = (t, unit) => {
@@ -537,7 +551,8 @@ export default function (component) {
   });
 
   host.__cv = {
-    key: data.key, view, runs, ready,
+    key: data.key, view, runs, ready, offset: data.offset,
+    known: [...(keep ? prev.known.slice(-8) : []), serverCursor],
     destroy: () => {
       stop();
       clearTimeout(syncTimer);
@@ -548,5 +563,6 @@ export default function (component) {
       host.__cv = null;
     },
   };
+  if (keep && `${view.t + data.offset}:${view.unit}` !== serverCursor) report();  // the server is behind
   return () => { if (host.__cv && host.__cv.key === data.key) host.__cv.destroy(); };
 }

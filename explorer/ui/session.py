@@ -1,0 +1,71 @@
+"""Every st.session_state key the app uses outside widgets, declared once, and the one memo helper.
+
+Widget keys are '<page>.<param>' (explorer.ui.state.PageState.key); everything else is a `Key` here,
+so no page spells a session key as a string. Session state is per user: nothing here is shared.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Generic, TypeVar
+
+import streamlit as st
+
+__all__ = ["Key", "memo", "page_key", "ACTIVE_PAGE", "PAGE_CHANGED", "TRAINED", "PENDING_TRAINING",
+           "TRAIN_STOP", "TRAIN_CUT_NOTICE", "TRAIN_LOADED_UPLOAD", "CE_PAYLOAD", "CE_WEIGHTS", "GL_TRAINED",
+           "GL_RACE", "RACE_FRAME", "RACE_PENDING", "RACE_RESULT", "RACE_REACH", "RACE_SWEEP", "RACE_CELLS",
+           "UF_SAMPLE_MATCHED"]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Key(Generic[T]):
+    name: str
+    doc: str  # what the value is
+
+    def get(self, default: Any = None) -> T | Any:
+        return st.session_state.get(self.name, default)
+
+    def set(self, value: T) -> None:
+        st.session_state[self.name] = value
+
+    def pop(self, default: Any = None) -> T | Any:
+        return st.session_state.pop(self.name, default)
+
+
+def page_key(kind: str, page: str) -> Key:
+    """Per-page keys of explorer.ui.state: 'scene' (the page's values), 'seen' (the URL last read or
+    written), 'notices' (what was wrong with a link)."""
+    return Key(f"_{kind}.{page}", f"the {kind} of page {page!r}")
+
+
+ACTIVE_PAGE: Key[str] = Key("_nav.active", "url path of the page this session's last run showed")
+PAGE_CHANGED: Key[bool] = Key("_nav.changed", "whether this run arrived from another page (a navigation)")
+TRAINED: Key[dict] = Key("_session_models.trained", "arch -> TrainedModel, this user's models")
+PENDING_TRAINING: Key = Key("_session_models.pending", "a training run that a rerun may cut short")
+TRAIN_STOP: Key[bool] = Key("_train.stop_requested", "the user pressed Stop during training")
+TRAIN_CUT_NOTICE: Key[str] = Key("_train.cut_notice", "the notice for a training text that was cut")
+TRAIN_LOADED_UPLOAD: Key[str] = Key("_train.loaded_upload", "file id of the model file last loaded")
+CE_PAYLOAD: Key[tuple] = Key("_ce.payload", "(fingerprint, stepping payload) for session models")
+CE_WEIGHTS: Key[tuple] = Key("_ce.weights", "(fingerprint, weight figure) for session models")
+GL_TRAINED: Key[tuple] = Key("_gl.trained", "(fingerprint, curves) of this session's trained models")
+GL_RACE: Key[tuple] = Key("_gl.race", "(fingerprint, curves) of this session's race models")
+RACE_FRAME: Key[int] = Key("_race.frame", "counter that gives each live race chart a fresh key")
+RACE_PENDING: Key[str] = Key("_race.pending", "'race' or 'sweep' while one runs")
+RACE_RESULT: Key = Key("_race.result", "the last RaceResult")
+RACE_REACH: Key = Key("_race.reach", "gradient reach of the last race's contestants")
+RACE_SWEEP: Key = Key("_race.sweep", "the last SweepResult")
+RACE_CELLS: Key[dict] = Key("_race.cells", "label -> (Cell, one (T, I) task input) for the Gradient Lab")
+UF_SAMPLE_MATCHED: Key[bool] = Key("_uf.sample_matched", "the sample text was set to match the model")
+
+
+def memo(key: Key, fingerprint: Any, compute: Callable[[], T]) -> T:
+    """One value per session under `key`, recomputed only when `fingerprint` changes.
+
+    For anything built from this user's own models: shared caches (st.cache_*) must never hold them.
+    """
+    held = key.get()
+    if held is None or held[0] != fingerprint:
+        held = (fingerprint, compute())
+        key.set(held)
+    return held[1]
