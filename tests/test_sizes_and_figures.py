@@ -89,3 +89,25 @@ def test_readable_writes_the_figure_font_into_axes_and_legend_but_keeps_chosen_s
     assert fig.layout.yaxis2.tickfont.size == 9
     plain = readable(base_layout(go.Figure(go.Scatter(y=[1])), title="t"))
     assert plain.layout.xaxis.tickfont.size == 13
+
+
+def test_a_what_if_and_its_original_share_one_colour_scale_and_mark_pinned_gates():
+    """Issue 11: the frozen memory looked *more* intense on its own, narrower scale."""
+    from explorer.reference import Clamp
+    from explorer.whatif import clamped_text_trace
+
+    m = CharModel(Vocab.printable(), ModelConfig("lstm", 8, seed=1))
+    text = "hello, world, hello"
+    clamps = (Clamp("f", 1.0, 4), Clamp("i", 0.0, 4))
+    runs = [Run("lstm", "LSTM", m, m.trace_text(text)),
+            Run("lstm-whatif", "what-if", m, clamped_text_trace(m, text, clamps), clamps=clamps)]
+    data = payload(runs)
+    c = [next(p for p in r["panels"] if p["name"] == "c") for r in data["runs"]]
+    assert c[0]["zmax"] == c[1]["zmax"] and "shared" in c[0]["title"]
+    true_max = max(float(r.traced.trace.c.abs().max()) for r in runs)
+    assert c[0]["zmax"] == pytest.approx(true_max)
+    assert data["runs"][0]["pinned"] == [] and {p["gate"] for p in data["runs"][1]["pinned"]} == {"f", "i"}
+    robust = payload(runs, robust=True)
+    rc = next(p for p in robust["runs"][0]["panels"] if p["name"] == "c")
+    allc = np.concatenate([r.traced.trace.c.abs().flatten().numpy() for r in runs])
+    assert rc["zmax"] == pytest.approx(float(np.quantile(allc, 0.99))) and "beyond it" in rc["title"]

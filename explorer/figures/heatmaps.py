@@ -15,7 +15,7 @@ from explorer.cells import SPECS
 from explorer.figures.style import GATE_SCALE, TANH_SCALE, UNBOUNDED_SCALE, base_layout, plot_text
 from explorer.trace import Trace
 
-__all__ = ["Panel", "panels", "heatmap", "weight_blocks", "plot_text"]
+__all__ = ["Panel", "panels", "shared_range", "heatmap", "weight_blocks", "plot_text"]
 
 @dataclass(frozen=True)
 class Panel:
@@ -29,8 +29,12 @@ class Panel:
     colorscale: str
 
 
-def panels(trace: Trace) -> list[Panel]:
-    """Every gate and state of the trace as a Panel, in the order of the cell's equations."""
+def panels(trace: Trace, unbounded: tuple[float, str] | None = None) -> list[Panel]:
+    """Every gate and state of the trace as a Panel, in the order of the cell's equations.
+
+    unbounded: (m, how) to draw unbounded quantities (c_t) on ±m with `how` printed in the title, so that
+    compared panels share one scale; by default ±max|value| of this trace.
+    """
     out = []
     for name, tensor in trace.states().items():
         q = SPECS[trace.arch].quantity(name)
@@ -41,12 +45,32 @@ def panels(trace: Trace) -> list[Panel]:
         elif kind == "tanh":
             lo, hi, scale = -1.0, 1.0, TANH_SCALE
         else:
-            m = float(np.abs(v).max()) if v.size else 1.0
-            m = max(m, 1e-6)
+            if unbounded is None:
+                m = max(float(np.abs(v).max()) if v.size else 1.0, 1e-6)
+                title = f"{title}  (range ±{m:.2f})"
+            else:
+                m, how = unbounded
+                title = f"{title}  (colour range ±{m:.2f}, {how})"
             lo, hi, scale = -m, m, UNBOUNDED_SCALE
-            title = f"{title}  (range ±{m:.2f})"
         out.append(Panel(name, title, caption, kind, v, lo, hi, scale))
     return out
+
+
+def shared_range(traces: list[Trace], robust: bool = False) -> tuple[float, str] | None:
+    """One colour range for the unbounded panels (c_t) of traces drawn side by side.
+
+    robust: the 99th percentile of |c| instead of its maximum, so one large unit cannot wash out the
+    rest; the title then says how many values lie beyond the range (they are drawn at its ends).
+    """
+    values = [t.c.detach().double().abs().flatten() for t in traces if t.c is not None]
+    if not values:
+        return None
+    allv = np.concatenate([v.numpy() for v in values])
+    if not robust:
+        return max(float(allv.max()), 1e-6), ("max |c|, shared by every run shown" if len(values) > 1 else "max |c|")
+    m = max(float(np.quantile(allv, 0.99)), 1e-6)
+    beyond = int((allv > m).sum())
+    return m, f"99th percentile of |c|; {beyond:,} of {allv.size:,} values beyond it are drawn at the ends"
 
 
 def heatmap(trace: Trace, name: str, labels: list[str] | tuple[str, ...], step: int | None = None,

@@ -12,7 +12,7 @@ import numpy as np
 import plotly.colors
 
 from explorer.cells import SPECS
-from explorer.figures.heatmaps import panels
+from explorer.figures.heatmaps import panels, shared_range
 from explorer.figures.style import plot_text
 from explorer.model import CharModel, TextTrace
 from explorer.figures.style import GATE_SCALE, TANH_SCALE
@@ -33,6 +33,7 @@ class Run:
     model: CharModel
     traced: TextTrace
     note: str = ""  # one line under the title (e.g. which gates are clamped)
+    clamps: tuple = ()  # the Clamps of a what-if run
 
 
 def _b64(a: np.ndarray) -> str:
@@ -47,7 +48,7 @@ def _lut(name: str, n: int = 64) -> list[str]:
 
 
 def payload(runs: list[Run], *, t: int = 1, unit: int = 0, k: int = 5, offset: int = 0,
-            presenter: bool = False) -> dict:
+            presenter: bool = False, robust: bool = False) -> dict:
     """JSON-ready description of the runs (all traced on the same text) for the stepping component.
 
     offset: index of the first character of the traced window in the full text (for labels only).
@@ -57,6 +58,7 @@ def payload(runs: list[Run], *, t: int = 1, unit: int = 0, k: int = 5, offset: i
     first = runs[0].traced
     T, H = first.trace.h.shape
     labels = list(first.labels)
+    c_range = shared_range([r.traced.trace for r in runs], robust)  # compared panels share one scale
     out_runs = []
     for run in runs:
         tr = run.traced.trace
@@ -70,8 +72,11 @@ def payload(runs: list[Run], *, t: int = 1, unit: int = 0, k: int = 5, offset: i
             "spec": SPECS[tr.arch].to_json(),  # wire labels, kinds and formulas, and the live equations
             "panels": [{"name": p.name, "title": p.title, "caption": p.caption, "kind": p.kind, "zmin": p.zmin,
                         "zmax": p.zmax, "colorscale": p.colorscale, "hover": SPECS[tr.arch].quantity(p.name).title.rsplit(" ", 1)[0],  # "forget gate"
-                        "b64": _b64(p.values)} for p in panels(tr)],
+                        "b64": _b64(p.values)} for p in panels(tr, c_range)],
             "aux": {name: _b64(v.detach().double().numpy()) for name, v in run.model.cell.aux_arrays(tr).items()},
+            # pinned gates: the what-if's clamps, so the view marks their values as pinned, never as computed
+            "pinned": [{"gate": c.gate, "from": c.from_step, "value": c.value,
+                        "units": None if c.units is None else list(c.units)} for c in run.clamps],
             "h0": tr.h0.tolist(), "c0": None if tr.c0 is None else tr.c0.tolist(),
             "topk": {"chars": chars, "probs": np.round(top.probs.double().numpy(), 4).tolist()},
         })

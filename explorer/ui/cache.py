@@ -20,6 +20,7 @@ from explorer.scenes.payload import Run, payload
 from explorer.reference import Clamp
 from explorer.text import Vocab
 from explorer.whatif import clamped_text_trace
+from explorer.ui.session import CE_PAYLOAD, CE_WEIGHTS, memo
 from explorer.ui.session_models import trained_models
 from explorer.ui.shipped_cache import shipped_model
 
@@ -52,27 +53,28 @@ def _trace(ref: tuple, text: str, clamps: tuple[Clamp, ...]) -> TextTrace:
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
-def _shared_payload(run_specs: tuple, text: str, offset: int, presenter: bool) -> dict:
-    runs = [Run(id=rid, title=title, note=note, model=resolve(ref), traced=_trace(ref, text, cl))
+def _shared_payload(run_specs: tuple, text: str, offset: int, presenter: bool, robust: bool) -> dict:
+    runs = [Run(id=rid, title=title, note=note, model=resolve(ref), traced=_trace(ref, text, cl), clamps=cl)
             for rid, title, note, ref, cl in run_specs]
-    return payload(runs, offset=offset, presenter=presenter)
+    return payload(runs, offset=offset, presenter=presenter, robust=robust)
 
 
-def view_payload(run_specs: tuple, text: str, offset: int, presenter: bool) -> dict:
+def view_payload(run_specs: tuple, text: str, offset: int, presenter: bool, robust: bool = False) -> dict:
     """The stepping component's data for runs given as (id, title, note, model reference, clamps).
 
     Computed once per (runs, text): moving the cursor never comes back here.
     """
     if not any(spec[3][0] == "session" for spec in run_specs):
-        return _shared_payload(run_specs, text, offset, presenter)
-    key = ("_ce_payload", run_specs, text, offset, presenter, tuple(id(resolve(s[3])) for s in run_specs))
-    memo = st.session_state.get("_ce_payload")
-    if memo is None or memo[0] != key:
-        runs = [Run(id=rid, title=title, note=note, model=resolve(ref), traced=_trace(ref, text, cl))
+        return _shared_payload(run_specs, text, offset, presenter, robust)
+
+    def build() -> dict:
+        runs = [Run(id=rid, title=title, note=note, model=resolve(ref), traced=_trace(ref, text, cl), clamps=cl)
                 for rid, title, note, ref, cl in run_specs]
-        memo = (key, payload(runs, offset=offset, presenter=presenter))
-        st.session_state["_ce_payload"] = memo  # one per session: the scene on screen
-    return memo[1]
+        return payload(runs, offset=offset, presenter=presenter, robust=robust)
+
+    # one per session (the scene on screen), keyed by the models' identities too
+    return memo(CE_PAYLOAD, (run_specs, text, offset, presenter, robust, tuple(id(resolve(s[3])) for s in run_specs)),
+                build)
 
 
 def _weight_figure(model: CharModel) -> dict:
@@ -94,8 +96,4 @@ def weight_figure(ref: tuple) -> go.Figure:
     if ref[0] != "session":
         return go.Figure(_shared_weight_figure(ref))
     model = resolve(ref)
-    memo = st.session_state.get("_ce_weights")
-    if memo is None or memo[0] != (ref, id(model)):
-        memo = ((ref, id(model)), _weight_figure(model))
-        st.session_state["_ce_weights"] = memo  # one per session, like the payload
-    return go.Figure(memo[1])
+    return go.Figure(memo(CE_WEIGHTS, (ref, id(model)), lambda: _weight_figure(model)))  # one per session

@@ -156,6 +156,14 @@ function wireValues(spec, at, start, t, u) {
   return w;
 }
 
+// the value a what-if pinned at step t for unit u (null when the gate was computed)
+function pinnedValue(run, gate, t, u) {
+  for (const p of run.pinned || []) {
+    if (p.gate === gate && t >= p.from && (p.units === null || p.units.includes(u))) return p.value;
+  }
+  return null;
+}
+
 function wireColour(data, kind, v, cRange) {
   const lut = kind === "gate" ? data.luts.Cividis : data.luts.RdBu_r;
   const lo = kind === "gate" ? 0 : kind === "wide" ? -cRange : -1;
@@ -200,8 +208,10 @@ function buildDiagram(run, parent) {
     update(data, w, t, u, cRange) {
       title.textContent = `The cell at t = ${t}, unit ${u} (hover a wire to find its term)`;
       for (const [name, { path, value, kind }] of Object.entries(els)) {
+        const pinned = pinnedValue(run, name, t, u) !== null;
         path.setAttribute("stroke", wireColour(data, kind, w[name], cRange));
-        value.textContent = FMT(w[name]);
+        path.classList.toggle("cv-pinned", pinned);
+        value.textContent = FMT(w[name]) + (pinned ? " ⊣ pinned" : "");
         value.setAttribute("data-value", String(w[name]));
       }
     },
@@ -225,7 +235,15 @@ function buildEquations(run, parent) {
     }
     eqs.appendChild(row);
   }
-  return { update(w) { for (const [s, name, p] of slots) s.textContent = p ? PAREN(w[name]) : FMT(w[name]); } };
+  return {
+    update(w, t, u) {
+      for (const [s, name, p] of slots) {
+        const pinned = pinnedValue(run, name, t, u) !== null;
+        s.textContent = (p ? PAREN(w[name]) : FMT(w[name])) + (pinned ? " ⊣ pinned" : "");
+        s.classList.toggle("cv-pinned", pinned);
+      }
+    },
+  };
 }
 
 // the next-character bars
@@ -376,7 +394,7 @@ function buildRun(view, run, data) {
     const t = view.t, u = view.unit;
     const w = wires(t, u);
     diagram.update(data, w, t, u, cRange);
-    equations.update(w);
+    equations.update(w, t, u);
     topk.update(data, t);
     heatmaps.moveAll();
   }

@@ -1,0 +1,206 @@
+"""The Cell Explorer's scene: which runs to show on which text, and every message the page prints.
+
+Built from a frozen config (the page's URL parameters) and a `resolve` function that turns a model
+reference into a model (the page passes its caches; a notebook can pass its own), without Streamlit.
+
+Model references:
+    ("untrained", arch, hidden, seed, carry)   PyTorch's default init over printable ASCII
+    ("shipped", name)                          a model shipped with the app (trained on real text)
+    ("session", arch)                          trained by this user on the Train & Predict page
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from explorer.cells import ARCHS, SPECS, Clamp
+from explorer.limits import MAX_TEXT_CHARS, MAX_VIEW_CELLS
+from explorer.model import CharModel
+from explorer.text import prepare_text
+from explorer.whatif import describe
+from explorer.zoo.shipped import DEFAULT_MODELS
+
+__all__ = ["WHATIFS", "SOURCES", "CellExplorerConfig", "RunSpec", "Message", "CellExplorerScene",
+           "cell_explorer_scene", "parse_units"]
+
+# scenario: (label, gates pinned); "custom" pins the gate and value the config names
+WHATIFS: dict[str, tuple[str, tuple[tuple[str, float], ...]]] = {
+    "none": ("No clamp", ()),
+    "freeze": ("LSTM: f = 1 and i = 0 — freeze the memory", (("f", 1.0), ("i", 0.0))),
+    "forget": ("LSTM: f = 0 — forget at every step", (("f", 0.0),)),
+    "nowrite": ("LSTM: i = 0 — write nothing new", (("i", 0.0),)),
+    "expose": ("LSTM: o = 1 — expose the whole cell", (("o", 1.0),)),
+    "gru_keep": ("GRU: z = 1 — keep the old state", (("z", 1.0),)),
+    "gru_overwrite": ("GRU: z = 0 — overwrite with the candidate", (("z", 0.0),)),
+    "custom": ("Custom: one gate to a value", ()),
+}
+SOURCES = {"shipped": "trained on Python source", "untrained": "untrained (random init)",
+           "session": "trained on your text"}
+ABOUT_SOURCE = {"untrained": "untrained (PyTorch's default init)",
+                "shipped": "trained on Python's standard-library source (shipped with the app)",
+                "session": "trained on your text in this session"}
+CLAMP_GATES = tuple(dict.fromkeys(g for spec in SPECS.values() for g in spec.clampable))  # f, i, ... once each
+
+
+@dataclass(frozen=True)
+class CellExplorerConfig:
+    text: str = "hello"  # what the cells read
+    cells: tuple[str, ...] = ("lstm",)  # which architectures, one column each
+    src: str = "shipped"  # "shipped", "untrained" or "session" weights
+    hidden: int = 16  # H of untrained cells
+    seed: int = 0  # seed of untrained cells
+    t: int = 1  # the time cursor, 1-based, in the whole text
+    unit: int = 0  # the selected unit
+    start: int = 1  # first character of the window, for long texts
+    whatif: str = "none"  # a key of WHATIFS
+    cgate: str = "f"  # custom what-if: the gate ...
+    cval: float = 1.0  # ... its value ...
+    cfrom: int = 1  # ... from this step ...
+    cunits: str = "all"  # ... for these units ('all' or '0, 3, 7')
+    crange: str = "max"  # colour range of c_t: "max" |c| or "robust" (its 99th percentile)
+    presenter: bool = False
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    id: str  # "lstm", or "lstm-whatif" for its clamped twin
+    title: str
+    note: str
+    ref: tuple  # the model reference
+    clamps: tuple[Clamp, ...] = ()
+
+
+@dataclass(frozen=True)
+class Message:
+    level: str  # "info", "warning" or "error"
+    text: str
+    icon: str | None = None
+
+
+@dataclass(frozen=True)
+class CellExplorerScene:
+    config: CellExplorerConfig
+    text: str  # the text as traced (capped)
+    runs: tuple[RunSpec, ...]
+    window: int  # steps the stepping view holds at this size
+    offset: int  # index of the window's first character in `text`
+    view_text: str  # text[offset: offset + window]
+    t: int  # cursor within the window, 1-based
+    unit: int
+    max_units: int  # units of the smallest shown model (the unit selector's range)
+    messages: tuple[Message, ...] = field(default_factory=tuple)
+    stop: bool = False  # nothing to draw: the messages say why
+
+    @property
+    def windowed(self) -> bool:
+        return len(self.text) > self.window
+
+    @property
+    def refs(self) -> dict[str, tuple]:
+        """arch -> model reference, for the runs that are not what-ifs."""
+        return {r.id: r.ref for r in self.runs if not r.clamps}
+
+
+def parse_units(raw: str, count: int) -> tuple[int, ...] | None:
+    """'all' (None) or unit numbers '0, 3, 7' within 0..count-1; ValueError with a readable message."""
+    raw = str(raw).strip().lower()
+    if raw in ("", "all"):
+        return None
+    try:
+        units = tuple(sorted({int(u) for u in raw.replace(" ", "").split(",") if u}))
+    except ValueError:
+        units = (-1,)
+    if not units or any(u < 0 or u >= count for u in units):
+        raise ValueError(f"Units must be 'all' or numbers from 0 to {count - 1} separated by commas "
+                         f"(got '{raw[:40]}'); clamping all units.")
+    return units
+
+
+def model_ref(config: CellExplorerConfig, arch: str, shipped: set[str], session: set[str]) -> tuple:
+    if config.src == "shipped" and DEFAULT_MODELS.get(arch) in shipped:
+        return ("shipped", DEFAULT_MODELS[arch])
+    if config.src == "session" and arch in session:
+        return ("session", arch)
+    return ("untrained", arch, int(config.hidden), int(config.seed), 0.0)
+
+
+def cell_explorer_scene(config: CellExplorerConfig, resolve: Callable[[tuple], CharModel], *,
+                        shipped: set[str], session: set[str]) -> CellExplorerScene:
+    """Everything the page shows, from its config. `shipped`/`session`: the models that exist."""
+    msgs: list[Message] = []
+
+    def empty(*more: Message) -> CellExplorerScene:
+        return CellExplorerScene(config, "", (), 1, 0, "", 1, 0, 1, tuple(msgs) + more, stop=True)
+
+    chosen = tuple(a for a in ARCHS if a in config.cells)
+    if not chosen:
+        return empty(Message("info", "Choose at least one cell to show."))
+    try:
+        prepared = prepare_text(config.text, cap=MAX_TEXT_CHARS)
+    except ValueError as err:
+        return empty(Message("error", str(err)))
+    if prepared.notice:
+        msgs.append(Message("warning", prepared.notice, "✂️"))
+    text = prepared.text
+    if text.strip() == "":
+        msgs.append(Message("info", "The text is only whitespace: the cell still reads it (␣ is a space, ↵ a newline)."))
+
+    refs = {arch: model_ref(config, arch, shipped, session) for arch in chosen}
+    missing = [SPECS[a].label for a, r in refs.items() if r[0] == "untrained" and config.src != "untrained"]
+    if missing:
+        where = ("no shipped model" if config.src == "shipped" else
+                 "no model trained in this session (train one on the Train & Predict page)")
+        msgs.append(Message("info", f"{', '.join(missing)}: {where}, so an untrained one (H = {config.hidden}, "
+                                    f"seed {config.seed}) is shown instead."))
+    models = {arch: resolve(ref) for arch, ref in refs.items()}
+    unknown = sorted({ch for m in models.values() for ch in m.vocab.unknown(text)})
+    if unknown:
+        msgs.append(Message("info", f"{len(unknown)} distinct character(s) are outside the models' vocabulary and "
+                                    "are read as the unknown token ⟨unk⟩."))
+
+    # what-if: the clamps, on the cells that have those gates
+    clamps: tuple[Clamp, ...] = ()
+    max_units = min(m.config.hidden_size for m in models.values())
+    if config.whatif != "none":
+        try:
+            units = parse_units(config.cunits, max_units)
+        except ValueError as err:
+            msgs.append(Message("error", str(err)))
+            units = None
+        pins = WHATIFS[config.whatif][1] if config.whatif != "custom" else ((config.cgate, float(config.cval)),)
+        start = int(min(max(config.cfrom, 1), len(text)))
+        clamps = tuple(Clamp(g, v, start, units) for g, v in pins)
+
+    runs: list[RunSpec] = []
+    for arch in chosen:
+        m = models[arch]
+        about = ABOUT_SOURCE[refs[arch][0]] + (f", seed {config.seed}" if refs[arch][0] == "untrained" else "")
+        runs.append(RunSpec(arch, f"{SPECS[arch].label} · H = {m.config.hidden_size} · "
+                                  f"{m.cell.num_parameters():,} cell parameters", about, refs[arch]))
+        mine = tuple(c for c in clamps if c.gate in SPECS[arch].clampable)
+        if mine and len(mine) == len(clamps):
+            runs.append(RunSpec(arch + "-whatif", f"{SPECS[arch].label} what-if: {describe(mine)}",
+                                "the same weights, run through the reference equations with these gates pinned "
+                                "(marked ⊣ pinned below)", refs[arch], mine))
+    if clamps and not any(r.clamps for r in runs):
+        msgs.append(Message("info", f"The scenario pins {', '.join(c.gate for c in clamps)}, which none of the "
+                                    "chosen cells has: choose an LSTM (f, i, o, g) or a GRU (z, r)."))
+
+    # a window of the text when T × H × panels would make stepping slow
+    def arrays_per_step(arch: str) -> int:  # what the payload sends per step: every quantity and aux term
+        return (len(SPECS[arch].quantities) + len(SPECS[arch].aux)) * models[arch].config.hidden_size
+
+    cells_per_step = sum(arrays_per_step(r.id.split("-")[0]) for r in runs)
+    window = max(1, MAX_VIEW_CELLS // cells_per_step)
+    offset = 0
+    if len(text) > window:
+        offset = int(min(max(config.start, 1), len(text) - window + 1)) - 1
+        msgs.append(Message("info", f"The view holds {window:,} steps at a time at this size (T × H × panels ≤ "
+                                    f"{MAX_VIEW_CELLS:,} keeps stepping instant); choose which part of the "
+                                    f"{len(text):,} characters to show."))
+    view_text = text[offset: offset + window]
+    t = min(max(int(config.t) - offset, 1), len(view_text))
+    return CellExplorerScene(config=config, text=text, runs=tuple(runs), window=window, offset=offset,
+                             view_text=view_text, t=t,
+                             unit=min(max(int(config.unit), 0), models[chosen[0]].config.hidden_size - 1),
+                             max_units=max_units, messages=tuple(msgs))

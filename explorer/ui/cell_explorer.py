@@ -1,0 +1,131 @@
+"""The Cell Explorer's widgets and secondary sections; the page composes them around its scene."""
+from __future__ import annotations
+
+import streamlit as st
+
+from explorer.cells import ARCHS, SPECS
+from explorer.limits import MAX_TEXT_CHARS
+from explorer.scenes.cell_explorer import CLAMP_GATES, SOURCES, WHATIFS, CellExplorerScene
+from explorer.sizes import cell_size
+from explorer.ui.cache import resolve, weight_figure
+from explorer.ui.share import plot
+from explorer.ui.state import PageState
+from explorer.whatif import clamped_text_trace
+from explorer.zoo.export import traces_csv, traces_npz
+
+__all__ = ["controls", "whatif_controls", "show_messages", "downloads", "note_section", "sizes_table"]
+
+
+def controls(P: PageState, presenter: bool) -> None:
+    """Text, cells and weights; in presenter mode folded into one closed expander."""
+    box = st.expander("Text, cells and weights", expanded=False) if presenter else st.container()
+    left, right = box.columns([3, 2])
+    with left:
+        st.text_area("Text the cell reads", key=P.key("text"), height=90,
+                     help=f"Up to {MAX_TEXT_CHARS:,} characters. Untrained models read printable ASCII; anything "
+                          "else is shown as ⟨unk⟩.")
+    with right:
+        st.segmented_control("Cells (one cursor for all)", ARCHS, selection_mode="multi", key=P.key("cells"),
+                             format_func=lambda a: SPECS[a].label)
+        st.radio("Weights", tuple(SOURCES), key=P.key("src"), horizontal=True, format_func=SOURCES.get,
+                 help="Shipped models learned from Python's standard library; untrained ones are PyTorch's "
+                      "default init; 'your text' uses the models you trained on the Train & Predict page.")
+        if "lstm" in (P.get("cells") or []):
+            st.radio("Cell-state colours", ("max", "robust"), key=P.key("crange"), horizontal=True,
+                     format_func={"max": "full range (max |c|)", "robust": "robust (99th percentile)"}.get,
+                     help="One large unit can wash out the c_t heatmap; the robust range clips at the 99th "
+                          "percentile of |c| and says how many values lie beyond it.")
+        if P.get("src") == "untrained":  # trained models keep their own sizes: the knobs would not apply
+            c1, c2 = st.columns(2)
+            c1.number_input("Hidden size H", 1, 256, step=1, key=P.key("hidden"),
+                            help="Units per cell (1 to 256).")
+            c2.number_input("Seed", 0, 1_000_000, step=1, key=P.key("seed"),
+                            help="The same seed and sizes give the same weights and the same pictures.")
+
+
+def whatif_controls(P: PageState, text_length: int) -> None:
+    with st.expander("What if… a gate is clamped?", expanded=P.get("whatif") != "none"):
+        st.selectbox("Scenario", tuple(WHATIFS), key=P.key("whatif"), format_func=lambda k: WHATIFS[k][0],
+                     help="The clamped run is computed by the reference equations and shown beside the original.")
+        w1, w2, w3, w4 = st.columns(4)
+        if P.get("whatif") == "custom":
+            w1.selectbox("Gate", CLAMP_GATES, key=P.key("cgate"),
+                         help="LSTM: f (forget), i (input), o (output), g (candidate). GRU: z (update: share of h "
+                              "kept), r (reset), n (candidate).")
+            w2.select_slider("Value", [0.0, 0.25, 0.5, 0.75, 1.0], key=P.key("cval"))
+        w3.number_input("From step t", 1, max(text_length, 1), key=P.key("cfrom"))
+        w4.text_input("Units", key=P.key("cunits"), help="'all', or unit numbers separated by commas, e.g. 0, 3, 7")
+        st.caption("f = 1 with i = 0 freezes the LSTM's memory: c_t stays constant while h_t still follows the "
+                   "output gate. f = 0 makes it forget at every step. For the GRU, z = 1 keeps h_{t−1} unchanged. "
+                   "Original and what-if share one colour scale; pinned values are marked ⊣ pinned.")
+
+
+def show_messages(scene: CellExplorerScene) -> None:
+    for m in scene.messages:
+        getattr(st, m.level)(m.text, icon=m.icon)
+
+
+def downloads(scene: CellExplorerScene) -> None:
+    # built on click, from models resolved here (the callable runs off the script thread)
+    resolved = [(r.id, resolve(r.ref), r.clamps) for r in scene.runs]
+    text = scene.view_text
+
+    def traces():
+        return {rid: clamped_text_trace(m, text, cl) if cl else m.trace_text(text) for rid, m, cl in resolved}
+
+    d1, d2, _ = st.columns([1, 1, 2])
+    d1.download_button("Download the trace (.npz)", lambda: traces_npz(traces()), file_name="trace.npz",
+                       mime="application/octet-stream", on_click="ignore", key="ce.dl_npz",
+                       help="Every gate, state and next-character distribution of every run shown, as arrays.")
+    d2.download_button("Download the heatmaps (.csv)", lambda: traces_csv(traces()), file_name="trace.csv",
+                       mime="text/csv", on_click="ignore", key="ce.dl_csv",
+                       help="One row per run, quantity, step and unit; characters as code points.")
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _shared_size(ref: tuple, steps: int):
+    return cell_size(resolve(ref).cell, steps)
+
+
+def sizes_table(scene: CellExplorerScene) -> list[dict]:
+    """One row per model shown, each with its own sizes; autograd's memory measured on this text's length."""
+    rows = []
+    for arch, ref in scene.refs.items():
+        s = cell_size(resolve(ref).cell, len(scene.text)) if ref[0] == "session" else _shared_size(ref, len(scene.text))
+        rows.append({"cell": SPECS[arch].label, "gate blocks G": s.blocks,
+                     "weight_ih": f"({s.blocks * s.hidden_size}, {s.input_size})",
+                     "weight_hh": f"({s.blocks * s.hidden_size}, {s.hidden_size})", "parameters": s.parameters,
+                     "state carried per step (numbers)": s.state_per_step,
+                     f"autograd keeps for backprop over {len(scene.text)} steps (float32, measured)":
+                         f"{s.saved_bytes / 1024:,.1f} KiB"})
+    return rows
+
+
+def note_section(scene: CellExplorerScene, presenter: bool) -> None:
+    """The note's claims in numbers: sizes, the single matrix W, the equations (folded in presenter mode)."""
+    note = st.expander("What the note says, in numbers", expanded=False) if presenter else st.container()
+    note.header("What the note says, in numbers")
+    note.caption("“The note” is the lecture note this app grew from (LSTM and GRU, 2021): each of its claims is "
+                 "shown here on the models above.")
+    note.subheader("Parameters and memory")
+    note.dataframe(sizes_table(scene), hide_index=True, width="stretch")
+    note.caption("Each row is the model shown above, with its own sizes. 'State carried' counts what passes from "
+                 "one step to the next (h, and c for the LSTM); 'autograd keeps' is measured: the tensors torch.nn "
+                 "saves for the backward pass during one forward over this text. The GRU has 3 gate blocks to the "
+                 "LSTM's 4 and one state instead of two: the note's 'GRU uses less memory'.")
+    note.subheader("One matrix or two: W = [W_hh | W_ih]")
+    arch, ref = next(iter(scene.refs.items()))
+    plot(note, weight_figure(ref), key="ce.weights")
+    note.caption(f"The note writes one W of shape ({SPECS[arch].gate_count}H, H + I) acting on [h_{{t−1}}; x_t] — "
+                 "(4h, 2h) only when the input and hidden sizes agree; PyTorch stores the same numbers as weight_hh "
+                 "(left of the dashed line) and weight_ih (right). Rows come in gate blocks in PyTorch's order.")
+    note.subheader("The equations")
+    for col, arch in zip(note.columns(len(scene.refs)), scene.refs):
+        with col:
+            st.markdown(f"**{SPECS[arch].label}**")
+            st.latex(SPECS[arch].latex)
+    if "gru" in scene.refs:
+        note.info("GRU conventions: in PyTorch (and here) z is the share of the old state **kept**: "
+                  "h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}. The lecture note and Cho et al. (2014) write it the other way "
+                  "round (their z is our 1 − z). PyTorch also applies r *after* the matrix product, "
+                  "r ⊙ (W_hn h + b_hn), where Cho applies it before: W_hn (r ⊙ h).", icon="ℹ️")
