@@ -117,9 +117,16 @@ class Entry:
     def verdict(self) -> str:
         if self.solved_step is not None:
             return f"solved at step {self.solved_step:,} ({self.solved_seconds:.1f} s)"
+        if self.skill < -0.1:  # below what always guessing the same would score: not "at the baseline"
+            return f"below the baseline ({self.skill:.0%} of the way from baseline to perfect): learned nothing usable"
         if self.skill < 0.1:
             return "stayed at the baseline"
         return f"partly learned ({self.skill:.0%} of the way from baseline to perfect)"
+
+    @property
+    def won(self) -> bool:
+        """Solved the task, or got clearly past the baseline: something a 'why it won' can explain."""
+        return self.solved_step is not None or self.skill >= 0.5
 
 
 @dataclass(frozen=True)

@@ -210,3 +210,30 @@ def test_figures_escape_text_and_show_explosion():
     strip = saliency_figure(sc.labels, sc.curves["lstm"])
     cells = [c for row in strip.data[0].text for c in row]
     assert "&lt;" in cells and "<" not in cells and "▫" in cells  # no raw tags reach plotly's text renderer
+
+
+def test_a_chaotic_rnn_is_flagged_and_its_growth_never_ranked_as_reach():
+    """Issue 13.4: radius 3, random inputs, T = 1000, H = 64: two float64 evaluations part after ~80 steps."""
+    from explorer.scenes.gradient_lab import LabConfig, lab_cell, lab_input, lab_scene
+    from explorer.scenes.gradient_summary import growth_messages, reach_rows
+
+    config = LabConfig(source="random", length=1000, hidden_size=64, rnn_radius=3.0)
+    sc = lab_scene(config)
+    rnn = sc.curves["rnn"]
+    assert rnn.explodes and rnn.diverges_at is not None and 20 < rnn.diverges_at < 500
+    # independently: torch.nn.RNN (fused) against a hand-written float64 recurrence
+    cell = lab_cell(config, "rnn", 16)
+    x = lab_input(config).x
+    module = cell.to_torch().double()
+    fused, _ = module(x)
+    h, parted = torch.zeros(64, dtype=torch.float64), None
+    for t in range(x.shape[0]):
+        h = torch.tanh(module.weight_ih_l0 @ x[t] + module.bias_ih_l0 + module.weight_hh_l0 @ h + module.bias_hh_l0)
+        if parted is None and float((h - fused[t].detach()).abs().max()) > 1e-6:
+            parted = t + 1
+    assert parted is not None and abs(parted - rnn.diverges_at) < 60
+    row = next(r for r in reach_rows(sc) if r.cell == "RNN")
+    assert row.reach == ("grows", "grows") and "grows to 10^" in row.note
+    assert any("not reproducible digits" in m for m in growth_messages(sc))
+    calm = lab_scene(LabConfig(rnn_radius=0.9)).curves["rnn"]
+    assert not calm.explodes and calm.diverges_at is None

@@ -34,12 +34,11 @@ def test_tiny_race_shows_results_and_keeps_models_in_this_session_only():
     table = at.dataframe[0].value
     assert list(table["contestant"]) == ["LSTM, forget bias 3"]
     assert any("Result:" in h.value for h in at.subheader)
-    trained = at.session_state["trained_cells"]
-    assert len(trained) == 1 and all(k.startswith("Memory Race") for k in trained)
-    (cell, x), = trained.values()
-    assert cell.arch == "lstm" and x.shape == (10, 8)
+    racers = at.session_state["_race.cells"]  # explorer.ui.session.RACE_CELLS
+    assert [r.contestant for r in racers] == ["LSTM, forget bias 3"] and racers[0].task.endswith("T = 10")
+    assert racers[0].cell.arch == "lstm" and racers[0].x.shape == (10, 8)
     other = open_page()  # a second visitor sees nothing of the first one's race
-    assert "trained_cells" not in other.session_state and len(other.dataframe) == 0
+    assert "_race.cells" not in other.session_state and len(other.dataframe) == 0
 
 
 def test_an_interrupted_race_leaves_no_results():

@@ -45,7 +45,8 @@ def reference_run(module, x):
         dirs = []
         for d in range(2 if module.bidirectional else 1):
             sfx = f"_l{layer}" + ("_reverse" if d else "")
-            w = {k: getattr(module, k + sfx, None) for k in ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr")}
+            names = ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr")
+            w = {k: getattr(module, k + sfx, None) for k in names}
             kw = {"bias": module.bias, "dtype": dt}
             if module.mode == "LSTM":
                 cell = None if module.proj_size else empty_cell(nn.LSTMCell, inp.shape[-1], H, **kw)
@@ -62,7 +63,8 @@ def reference_run(module, x):
                 gi, gh = F.linear(x_t, w["weight_ih"], w["bias_ih"]), F.linear(h, w["weight_hh"], w["bias_hh"])
                 if module.mode == "LSTM":
                     a_i, a_f, a_g, a_o = (gi + gh).chunk(4, dim=-1)
-                    vals = {"i": torch.sigmoid(a_i), "f": torch.sigmoid(a_f), "g": torch.tanh(a_g), "o": torch.sigmoid(a_o)}
+                    vals = {"i": torch.sigmoid(a_i), "f": torch.sigmoid(a_f), "g": torch.tanh(a_g),
+                            "o": torch.sigmoid(a_o)}
                     if module.proj_size:
                         c = vals["f"] * c + vals["i"] * vals["g"]
                         h = F.linear(vals["o"] * torch.tanh(c), w["weight_hr"])
@@ -110,7 +112,7 @@ def check_against_reference(stack, module, x):
                 torch.testing.assert_close(to_tbx(got), want[k], rtol=tol, atol=tol, msg=f"l{layer} d{d} {k}")
             if module.mode == "LSTM":
                 torch.testing.assert_close(to_tbx(tr.c), want["c"], rtol=tol, atol=tol, msg=f"l{layer} d{d} c")
-                assert not tr.c0.any() and tr.c0.shape == ((module.hidden_size,) if x.dim() == 2 else (B, module.hidden_size))
+                assert not tr.c0.any() and tr.c0.shape == ((B,) if x.dim() == 3 else ()) + (module.hidden_size,)
             else:
                 assert tr.c is None and tr.c0 is None
             assert not tr.h0.any() and tr.h0.shape == tr.h.shape[:-2] + tr.h.shape[-1:]

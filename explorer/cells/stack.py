@@ -11,8 +11,9 @@ and direction d (suffix `_l{l}`, plus `_reverse` for d = 1):
     weight_hr_l{l}: (P, H)            LSTM with proj_size only: h_t = W_hr (o_t ⊙ tanh(c_t))
 
 `trace(x)` runs the fused torch kernel one layer at a time (both directions in one call), then
-recovers every gate of every step at once from (layer input, previous hidden states): one matmul per
-layer and direction, and for the LSTM the cell state by `linear_scan`. No Python loop runs over time.
+recovers every gate of every step at once from (layer input, previous hidden states): per layer and
+direction one matmul over all T*B rows (the LSTM splits it in two, inputs and hidden states, to avoid
+a shifted copy of h), and for the LSTM the cell state by `linear_scan`. No Python loop runs over time.
 The reverse direction is reported in the input's time order: its step t reads h_{t+1} (zero at t = T),
 so `Trace.h_prev` (which assumes a forward run) does not apply to it. Dropout between layers is a
 training-time device: traces and sensitivities use eval semantics (no dropout).
@@ -54,7 +55,11 @@ class StackTrace:
 
 
 class Stack(nn.Module):
-    """The parameters of a torch RNN/LSTM/GRU module, traced layer by layer; see the module docstring."""
+    """The parameters of a torch RNN/LSTM/GRU module, traced layer by layer; see the module docstring.
+
+    Build one with `Stack.from_torch(module)` (or directly, with PyTorch's default init drawn from a
+    private generator). Treat it as read-only: `trace` reads the parameters each call, nothing is cached.
+    """
 
     def __init__(self, arch: str, input_size: int, hidden_size: int, num_layers: int = 1, *,
                  nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
@@ -108,8 +113,8 @@ class Stack(nn.Module):
 
     def _flat(self, layers: range | None = None, dtype: torch.dtype | None = None) -> list[torch.Tensor]:
         """The parameters of `layers` (default all) in the order the fused kernels take them."""
-        names = [n for layer in (range(self.num_layers) if layers is None else layers) for d in range(self.num_directions)
-                 for n in self._names(layer, d)]
+        layers = range(self.num_layers) if layers is None else layers
+        names = [n for layer in layers for d in range(self.num_directions) for n in self._names(layer, d)]
         return [getattr(self, n) if dtype is None else getattr(self, n).detach().to(dtype) for n in names]
 
     # ----------------------------------------------------------------------------------- conversion
@@ -120,7 +125,8 @@ class Stack(nn.Module):
         if isinstance(module, Cell):
             arch, nonlin, sfx, kw["bias"] = module.arch, "tanh", "_l0", True
         elif type(module) in _TORCH_CELLS:
-            arch, nonlin, sfx, kw["bias"] = _TORCH_CELLS[type(module)], getattr(module, "nonlinearity", "tanh"), "_l0", module.bias
+            arch, sfx, kw["bias"] = _TORCH_CELLS[type(module)], "_l0", module.bias
+            nonlin = getattr(module, "nonlinearity", "tanh")
         elif isinstance(module, nn.RNNBase) and getattr(module, "mode", None) in _MODES:
             (arch, nonlin), sfx = _MODES[module.mode], ""
             kw = {k: getattr(module, k) for k in ("num_layers", "bias", "batch_first", "bidirectional", "dropout")}
@@ -177,12 +183,13 @@ class Stack(nn.Module):
         x3, unbatched = self._time_major(x, self.dtype)
         out, final = self._run(x3, self._flat(), self.num_layers)  # (T, B, D*P)
         if unbatched:
-            return out.squeeze(1), (tuple(s.squeeze(1) for s in final) if isinstance(final, tuple) else final.squeeze(1))
+            final = tuple(s.squeeze(1) for s in final) if isinstance(final, tuple) else final.squeeze(1)
+            return out.squeeze(1), final
         return (out.transpose(0, 1) if self.batch_first else out), final
 
     @torch.no_grad()
     def trace(self, x: torch.Tensor) -> StackTrace:
-        """Run over x ((T, I), or batched as the module takes it) from zero states; every per-step value."""
+        """Run over x ((T, I), or batched as the module takes it) from zero states: output and every Trace."""
         x3, unbatched = self._time_major(x, self.dtype)  # (T, B, I)
         x3 = x3.detach().clone()  # our own copy: the layer-0 traces hold it
         T, B, _ = x3.shape
@@ -212,7 +219,8 @@ class Stack(nn.Module):
         return StackTrace(output=output, layers=tuple(layers))
 
     def _recover(self, layer: int, d: int, x: torch.Tensor, h: torch.Tensor):
-        """Layer `layer`, direction d's gates (each (T, B, H)) and c (LSTM) from its input x (T, B, I) and outputs h (T, B, P)."""
+        """Layer `layer`, direction d's gates (each (T, B, H)) and c (LSTM, else None) from its input x
+        (T, B, I) and its outputs h (T, B, P)."""
         T, B, P = h.shape
         sfx = f"_l{layer}" + ("_reverse" if d else "")
         w_ih, w_hh = getattr(self, "weight_ih" + sfx), getattr(self, "weight_hh" + sfx)  # (G*H, I), (G*H, P)
@@ -220,12 +228,12 @@ class Stack(nn.Module):
             return {}, None
         zero = torch.zeros(w_ih.shape[0], dtype=w_ih.dtype)  # (G*H,): bias=False
         b_ih, b_hh = getattr(self, "bias_ih" + sfx, zero), getattr(self, "bias_hh" + sfx, zero)
+        if self.arch == "lstm":
+            return _lstm_recover(w_ih, w_hh, b_ih + b_hh, x, h, reverse=d == 1)
         h0 = h.new_zeros(1, B, P)  # (1, B, P): the zero initial state
         h_prev = torch.cat([h0, h[:-1]] if d == 0 else [h[1:], h0])  # (T, B, P); the reverse step t reads h_{t+1}
-        if self.arch == "gru":
-            flat = gru_recover(w_ih, w_hh, b_ih, b_hh, x.reshape(T * B, -1), h_prev.view(T * B, P))  # each (T*B, H)
-            return {k: v.unflatten(0, (T, B)) for k, v in flat.items()}, None  # each (T, B, H)
-        return _lstm_recover(w_ih, w_hh, b_ih + b_hh, x, h_prev, h.new_zeros(B, self.hidden_size), reverse=d == 1)
+        flat = gru_recover(w_ih, w_hh, b_ih, b_hh, x.reshape(T * B, -1), h_prev.view(T * B, P))  # each (T*B, H)
+        return {k: v.unflatten(0, (T, B)) for k, v in flat.items()}, None  # each (T, B, H)
 
     # ----------------------------------------------------------------------------------- gradients
     def input_sensitivity(self, x: torch.Tensor) -> torch.Tensor:
@@ -233,6 +241,7 @@ class Stack(nn.Module):
 
         Exact: autograd in float64 (on float64 copies of the weights), the D*P rows of the Jacobian by one
         batched backward pass. The reverse direction's y_T reads only x_T. Eval semantics (no dropout).
+        Unlike the single-cell sweep there is no rescaling: a norm below float64's range is 0.
         """
         x3, unbatched = self._time_major(x, None)
         if not unbatched:
@@ -252,22 +261,27 @@ class Stack(nn.Module):
         return f"{self.arch!r}, {self.input_size}, {self.hidden_size}{nl}, " + ", ".join(opts)
 
 
-def _lstm_recover(w_ih, w_hh, bias, x, h_prev, c0, reverse: bool):
-    """{i, f, g, o} and c, each (T, B, H), from x (T, B, I), h_prev (T, B, P) and c0 (B, H), all at once.
+def _lstm_recover(w_ih, w_hh, bias, x, h, reverse: bool):
+    """{i, f, g, o} and c, each (T, B, H), from x (T, B, I) and h (T, B, P) of a run from zero states, at once.
 
     `explorer.cells.lstm.recover` for a batch: that one scans c over its rows, so it cannot take the
-    batch folded into them. Here one matmul sees all T*B rows and the scan runs over time with the batch
-    in the unit axis; for the reverse direction c_t = f_t ⊙ c_{t+1} + i_t ⊙ g_t, scanned from t = T.
-    As there, g = tanh(a) is computed as 2σ(2a) − 1 so that one in-place sigmoid covers all four gates.
+    batch folded into them. Here two matmuls see all T*B rows and the scan runs over time with the batch
+    in the unit axis. Step t reads h_{t-1} (reverse: h_{t+1}); the step that reads the zero initial
+    state gets no W_hh term, so no shifted copy of h is made. The reverse cell state
+    c_t = f_t ⊙ c_{t+1} + i_t ⊙ g_t is scanned from t = T. As in lstm.recover, g = tanh(a) is computed
+    as 2σ(2a) − 1 so that one in-place sigmoid covers all four gates.
     """
     T, B, H = x.shape[0], x.shape[1], w_ih.shape[0] // 4
-    scale = torch.ones(4 * H, 1, dtype=x.dtype)  # (4H, 1): the candidate's rows doubled (exact)
-    scale[2 * H:3 * H] = 2.0
-    W = torch.cat([w_hh, w_ih], dim=1) * scale  # (4H, P + I)
-    hx = torch.cat([h_prev, x], dim=2).view(T * B, -1)  # (T*B, P + I): [h_{t-1}; x_t] for every step
-    pre = torch.addmm(bias * scale[:, 0], hx, W.T).sigmoid_().view(T, B, 4 * H)  # (T, B, 4H): i, f, σ(2a_g), o
+    pre = torch.addmm(bias, x.reshape(T * B, -1), w_ih.T)  # (T*B, 4H): W_i· x_t + b_i· + b_h·
+    if T > 1:
+        reads, rows = (h[1:], pre[:-B]) if reverse else (h[:-1], pre[B:])  # (T-1, B, P), ((T-1)*B, 4H)
+        rows.addmm_(reads.reshape((T - 1) * B, -1), w_hh.T)  # + W_h· h_{t∓1}, in place
+    pre = pre.view(T, B, 4 * H)  # (T, B, 4H)
+    pre[..., 2 * H:3 * H].mul_(2.0)  # the candidate's pre-activation doubled (exact)
+    pre.sigmoid_()  # i, f, σ(2a_g), o
     i, f, o = pre[..., :H], pre[..., H:2 * H], pre[..., 3 * H:]  # views, each (T, B, H)
     g = pre[..., 2 * H:3 * H].mul_(2.0).sub_(1.0)  # (T, B, H): 2σ(2a) − 1 = tanh(a)
     ig = i * g  # (T, B, H)
+    c0 = x.new_zeros(B, H)  # (B, H)
     c = linear_scan(f.flip(0), ig.flip(0), c0).flip(0) if reverse else linear_scan(f, ig, c0)  # (T, B, H)
     return {"i": i, "f": f, "g": g, "o": o}, c

@@ -11,8 +11,8 @@ from typing import Mapping
 import torch
 
 from explorer.cells import CELLS, Cell
-from explorer.gradients import (Reach, Sensitivities, gate_product, reach, rnn_bound,
-                                sensitivities, with_spectral_radius)
+from explorer.gradients import (Reach, Sensitivities, gate_product, reach, rnn_bound, sensitivities,
+                                spectral_radius, with_spectral_radius)
 from explorer.model import CharModel, carry_bias
 from explorer.text import Vocab, char_label, prepare_text
 from explorer.limits import MAX_LAB_STEPS
@@ -63,12 +63,32 @@ class ArchCurves:
     carry: torch.Tensor | None  # (T,) log10 RMS ∏ f (LSTM) / ∏ z (GRU) by distance; None for the RNN
     bound: torch.Tensor | None  # (T,) log10 σ_max(W_hh)^d (RNN); None otherwise
     carry_mean: float | None  # mean of f (LSTM) / z (GRU) over steps and units: the carry gate's level
-    sigma_max: float | None  # σ_max(W_hh) (RNN)
+    sigma_max: float | None  # σ_max(W_hh) (RNN): the largest singular value, which bounds the gradient
+    carry_units_high: int | None = None  # units whose mean carry gate is above 0.9 (LSTM / GRU)
+    hidden_size: int = 0  # H
+    spectral_radius: float | None = None  # max |eigenvalue| of W_hh (RNN): what the radius knob sets
+    diverges_at: int | None = None  # RNN: first step at which two valid float64 evaluations part (chaos)
 
     @property
     def peak_log10(self) -> float:
         """The largest input sensitivity relative to its d = 0 value, log10: > 0 means the gradient grows."""
         return float((self.sens.input_log10 - self.sens.input_log10[-1]).max())
+
+    @property
+    def explodes(self) -> bool:
+        """The sensitivity grows more than tenfold somewhere: growth, not memory (never ranked as reach)."""
+        return self.peak_log10 > 1
+
+    @property
+    def peak_distance(self) -> int:
+        """The distance d = T - t at which the input sensitivity is largest relative to d = 0."""
+        rel = (self.sens.input_log10 - self.sens.input_log10[-1]).flip(0)  # by distance
+        return int(rel.argmax())
+
+    @property
+    def reproducible_distance(self) -> int | None:
+        """For a chaotic RNN: distances beyond this one are not reproducible digits (None: all are)."""
+        return None if self.diverges_at is None else self.sens.steps - self.diverges_at
 
     @property
     def overflows(self) -> bool:
@@ -127,21 +147,44 @@ def relevant(config: LabConfig, arch: str) -> LabConfig:
 
 
 @torch.no_grad()
+def divergence_step(cell: Cell, x: torch.Tensor, tol: float = 1e-6) -> int | None:
+    """First step t at which the fused kernel and a step-by-step torch.nn.RNNCell run, both valid float64
+    evaluations, differ by more than `tol` relative: in a chaotic regime rounding is amplified step by
+    step and the far digits are not reproducible. None when they agree throughout."""
+    cell = cell.double() if cell.weight_ih.dtype != torch.float64 else cell
+    x = x.to(torch.float64)
+    fused = cell.trace(x).h  # (T, H)
+    step = torch.nn.RNNCell(cell.input_size, cell.hidden_size, device="meta").to_empty(device="cpu").double()
+    step.load_state_dict(cell.state_dict())
+    h = torch.zeros(1, cell.hidden_size, dtype=torch.float64)
+    for t in range(x.shape[0]):
+        h = step(x[t:t + 1], h)  # (1, H)
+        if float((h[0] - fused[t]).abs().max()) > tol * max(1.0, float(fused[t].abs().max())):
+            return t + 1
+    return None
+
+
+@torch.no_grad()
 def measure(cells: Mapping[str, tuple[Cell, torch.Tensor]]) -> dict[str, ArchCurves]:
     """Every curve for each (cell, x) pair: any Cell, trained or untrained, each with its own (T, I) input."""
     out: dict[str, ArchCurves] = {}
     for name, (cell, x) in cells.items():
         s = sensitivities(cell, x)
-        carry, carry_mean, bound, sigma = None, None, None, None
-        if cell.arch in ("lstm", "gru"):
-            gate = cell.trace(x.to(cell.weight_ih.dtype)).gates["f" if cell.arch == "lstm" else "z"]  # (T, H)
+        carry, carry_mean, bound, sigma, high, radius, diverges = None, None, None, None, None, None, None
+        if cell.spec.carry_gate is not None:
+            gate = cell.trace(x.to(cell.weight_ih.dtype)).gates[cell.spec.carry_gate]  # (T, H)
             carry, carry_mean = gate_product(gate), float(gate.mean())
+            high = int((gate.mean(dim=0) > 0.9).sum())
         else:
             bound = rnn_bound(cell, x.shape[0])
             sigma = float(10 ** bound[1]) if x.shape[0] > 1 else None
+            radius = spectral_radius(cell)
+            if float((s.input_log10 - s.input_log10[-1]).max()) > 1:  # growing: check the digits are real
+                diverges = divergence_step(cell, x)
         out[name] = ArchCurves(arch=cell.arch, sens=s, input_reach=reach(s.input_log10),
                                state_reach=reach(s.state_log10), carry=carry, bound=bound,
-                               carry_mean=carry_mean, sigma_max=sigma)
+                               carry_mean=carry_mean, sigma_max=sigma, carry_units_high=high,
+                               hidden_size=cell.hidden_size, spectral_radius=radius, diverges_at=diverges)
     return out
 
 

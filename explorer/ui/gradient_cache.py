@@ -2,21 +2,36 @@
 
 Keying each cell on `relevant(config, arch)` means moving the forget-bias slider recomputes the LSTM
 alone, the update bias the GRU alone, the radius the RNN alone. st.cache_data hands every caller its
-own (unpickled) copy, so no session can change another's numbers.
+own (unpickled) copy, so no session can change another's numbers. This session's own models (trained,
+raced) are memoised in its session state, never in a shared cache.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import streamlit as st
+import torch
 
+from explorer.cells import Cell
 from explorer.scenes.gradient_lab import (ARCH_ORDER, ArchCurves, LabConfig, LabScene, lab_curves, lab_input, measure,
-                                   model_scene, relevant)
+                                          model_scene, relevant)
+from explorer.ui.session import GL_RACE, GL_TRAINED, RACE_CELLS, memo
+from explorer.ui.session_models import trained_models
+from explorer.ui.shipped_cache import shipped_model, shipped_names, shipped_untrained
 from explorer.zoo.shipped import DEFAULT_MODELS
-from explorer.ui.shipped_cache import shipped_model, shipped_names
-from explorer.model import CharModel
 
-__all__ = ["scene", "trained_scene", "shipped_scene", "race_scene"]
+__all__ = ["RaceCell", "scene", "trained_scene", "shipped_scene", "race_scene", "lab_scene_for",
+           "untrained_twin_high"]
 
-_TRAINED_MEMO = "_gradient_lab.trained"  # session_state: this session's models are never shared
+
+@dataclass(frozen=True)
+class RaceCell:
+    """A Memory Race contestant as the Gradient Lab measures it: the cell and one input of its task."""
+
+    contestant: str  # e.g. "LSTM, forget bias 3"
+    task: str  # e.g. "Remember the first symbol, T = 50"
+    cell: Cell
+    x: torch.Tensor  # (T, I)
 
 
 @st.cache_data(max_entries=96, show_spinner=False)
@@ -31,17 +46,10 @@ def scene(config: LabConfig) -> LabScene:
     return LabScene(config=config, labels=inp.labels, curves=curves, notice=inp.notice)
 
 
-def trained_scene(models: dict[str, CharModel], text: str) -> LabScene:
-    """The curves of this session's trained models on `text`, memoised in the session (one entry).
-
-    Not st.cache_data: the models belong to one session and are not hashable by value.
-    """
-    key = (tuple((arch, id(m)) for arch, m in models.items()), text)
-    memo = st.session_state.get(_TRAINED_MEMO)
-    if memo is None or memo[0] != key:
-        memo = (key, model_scene(models, text))
-        st.session_state[_TRAINED_MEMO] = memo
-    return memo[1]
+def trained_scene(text: str) -> LabScene:
+    """The curves of this session's trained models on `text` (one memo per session)."""
+    models = trained_models()
+    return memo(GL_TRAINED, (tuple((a, id(m)) for a, m in models.items()), text), lambda: model_scene(models, text))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -51,15 +59,39 @@ def shipped_scene(text: str) -> LabScene:
     return model_scene(models, text)
 
 
-def race_scene(racers: dict) -> LabScene:
+@st.cache_data(max_entries=16, show_spinner=False)
+def untrained_twin_high(text: str) -> dict[str, int]:
+    """Units with mean carry gate > 0.9 of each shipped model's untrained twin (same init) on `text`."""
+    models = {arch: shipped_untrained(name) for arch, name in DEFAULT_MODELS.items() if name in shipped_names()}
+    sc = model_scene(models, text)
+    return {arch: c.carry_units_high for arch, c in sc.curves.items() if c.carry_units_high is not None}
+
+
+def race_scene(racers: tuple[RaceCell, ...]) -> LabScene:
     """This session's Memory Race contestants, named by contestant, each on its own task input."""
-    key = tuple((name, id(cell)) for name, (cell, _) in racers.items())
-    memo = st.session_state.get("_gradient_lab.race")
-    if memo is None or memo[0] != key:
-        # "Memory Race · LSTM, forget bias 3 · Remember the first symbol, T = 50" -> "LSTM, forget bias 3"
-        cells = {name.split(" · ")[1] if " · " in name else name: pair for name, pair in racers.items()}
-        T = next(iter(cells.values()))[1].shape[0]
-        memo = (key, LabScene(config=LabConfig(), labels=tuple(str(t) for t in range(1, T + 1)),
-                              curves=measure(cells)))
-        st.session_state["_gradient_lab.race"] = memo
-    return memo[1]
+    def build() -> LabScene:
+        T = racers[0].x.shape[0]
+        return LabScene(config=LabConfig(), labels=tuple(str(t) for t in range(1, T + 1)),
+                        curves=measure({r.contestant: (r.cell, r.x) for r in racers}))
+    return memo(GL_RACE, tuple((r.contestant, id(r.cell)) for r in racers), build)
+
+
+def lab_scene_for(cells: str, config: LabConfig, text: str) -> tuple[LabScene, tuple[str, str] | None]:
+    """The scene for the chosen cells, and a note (level, text): what is shown, or what instead and why."""
+    if cells == "trained":
+        if trained_models():
+            return trained_scene(text), ("caption", "Trained models, each reading the typed text one-hot in its own vocabulary "
+                                         "(unknown characters become ⟨unk⟩).")
+        return scene(config), ("info", "No trained models in this session yet: train some on the **Train & Predict** page, "
+                               "then come back. Showing the untrained cells meanwhile.")
+    if cells == "race":
+        racers = RACE_CELLS.get(())
+        if racers:
+            return race_scene(racers), ("caption", f"The contestants of this session's last Memory Race ({racers[0].task}), "
+                                        "each reading one input of its task: why the winner won.")
+        return scene(config), ("info", "No Memory Race has been run in this session yet: race on the **Memory Race** page, "
+                               "then come back. Showing the untrained cells meanwhile.")
+    if cells == "shipped":
+        return shipped_scene(text), ("caption", "The models shipped with the app, trained on Python's standard "
+                                               "library, reading the typed text.")
+    return scene(config), None

@@ -12,7 +12,7 @@ import streamlit as st
 
 __all__ = ["Key", "memo", "page_key", "ACTIVE_PAGE", "PAGE_CHANGED", "TRAINED", "PENDING_TRAINING",
            "TRAIN_STOP", "TRAIN_CUT_NOTICE", "TRAIN_LOADED_UPLOAD", "CE_PAYLOAD", "CE_WEIGHTS", "GL_TRAINED",
-           "GL_RACE", "RACE_FRAME", "RACE_PENDING", "RACE_RESULT", "RACE_REACH", "RACE_SWEEP", "RACE_CELLS",
+           "GL_RACE", "GL_LAST_PRESET", "RACE_FRAME", "RACE_PENDING", "RACE_RESULT", "RACE_REACH", "RACE_SWEEP", "RACE_CELLS",
            "UF_SAMPLE_MATCHED"]
 
 T = TypeVar("T")
@@ -49,6 +49,7 @@ TRAIN_LOADED_UPLOAD: Key[str] = Key("_train.loaded_upload", "file id of the mode
 CE_PAYLOAD: Key[tuple] = Key("_ce.payload", "(fingerprint, stepping payload) for session models")
 CE_WEIGHTS: Key[tuple] = Key("_ce.weights", "(fingerprint, weight figure) for session models")
 GL_TRAINED: Key[tuple] = Key("_gl.trained", "(fingerprint, curves) of this session's trained models")
+GL_LAST_PRESET: Key[str] = Key("_gl.last_preset", "the Gradient Lab preset last pressed")
 GL_RACE: Key[tuple] = Key("_gl.race", "(fingerprint, curves) of this session's race models")
 RACE_FRAME: Key[int] = Key("_race.frame", "counter that gives each live race chart a fresh key")
 RACE_PENDING: Key[str] = Key("_race.pending", "'race' or 'sweep' while one runs")

@@ -1,0 +1,158 @@
+"""The Memory Race's widgets and the race itself: controls, the live view while it trains, the results."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import streamlit as st
+import torch
+
+from explorer.data.tasks import TASKS, TaskSpec, make_batch
+from explorer.figures.race import reach_figure, race_curves_figure, scoreboard_figure, sweep_figure
+from explorer.figures.style import readable
+from explorer.limits import MAX_COPY_LAG, MAX_RACE_HIDDEN, MAX_RACE_LAG, MAX_RACE_SECONDS
+from explorer.race import CONTESTANTS, RaceConfig, RaceProgress, gradient_reach, run_race, sweep_lag
+from explorer.ui.gradient_cache import RaceCell
+from explorer.ui.session import RACE_CELLS, RACE_FRAME, RACE_PENDING, RACE_REACH, RACE_RESULT, RACE_SWEEP
+from explorer.ui.share import plot, section
+from explorer.ui.state import PageState
+
+__all__ = ["SWEEP_LAGS", "controls", "race", "sweep", "results", "sweep_results"]
+
+SWEEP_LAGS = (10, 20, 50, 100, 200)
+TASK_BLURB = {
+    "first_symbol": "One of 4 classes at t = 1, then T − 1 distractors from 4 other symbols; name the class at the end.",
+    "adding": "Values in U[0, 1] on one channel, exactly two of them marked on the other; output their sum.",
+    "copy": "10 symbols, T − 1 blanks, a delimiter; then write the 10 symbols back in order.",
+    "brackets": "A random string of ( and ), nesting at most 8 deep; after each bracket, output the depth (Dyck-1). "
+                "With the depth capped this is a finite-state task, and plain RNNs can learn it; the LSTM's counting "
+                "advantage (Weiss et al. 2018) shows on deeper nesting than seen in training, not tested here.",
+}
+
+
+def controls(P: PageState) -> tuple[RaceConfig | None, list[str]]:
+    """The race set-up from the widgets; (None, messages) when it cannot run."""
+    task_col, lag_col, budget_col, hidden_col, seed_col = st.columns([2.2, 1.1, 1.1, 1, 0.8])
+    task_col.selectbox("Task", list(TASKS), format_func=TASKS.get, key=P.key("task"))
+    kind = P.get("task")
+    lag_col.number_input("Lag T", 2, MAX_RACE_LAG, step=10, key=P.key("T"),
+                         help=f"How many steps back the answer lies. At most {MAX_RACE_LAG} ({MAX_COPY_LAG} for the copy task).")
+    budget_col.number_input("Time budget, shared (s)", 2, MAX_RACE_SECONDS, step=5, key=P.key("budget"),
+                            help=f"At most {MAX_RACE_SECONDS} s for all contestants together. The one with the least "
+                                 "training time so far always goes next, and a contestant that solves the task "
+                                 "leaves its time to the rest.")
+    hidden_col.number_input("Hidden units H", 4, MAX_RACE_HIDDEN, step=8, key=P.key("hidden"),
+                            help=f"At most {MAX_RACE_HIDDEN}.")
+    seed_col.number_input("Seed", 0, 9999, key=P.key("seed"))
+    for col, (key, c) in zip(st.columns(len(CONTESTANTS)), CONTESTANTS.items()):
+        col.checkbox(c.label, key=P.key(key))
+    messages = []
+    lag = P.get("T")
+    if kind == "copy" and lag > MAX_COPY_LAG:
+        messages.append(f"The copy task is capped at T = {MAX_COPY_LAG} (its sequences are T + 20 long); using {MAX_COPY_LAG}.")
+        lag = MAX_COPY_LAG
+    task = TaskSpec(kind, lag)
+    st.caption(f"**{task.label}.** {TASK_BLURB[kind]}  \n**Baseline:** {task.baseline_note}")
+    chosen = tuple(k for k in CONTESTANTS if P.get(k))
+    if not chosen:
+        messages.append("Choose at least one contestant.")
+        return None, messages
+    return RaceConfig(task=task, contestants=chosen, hidden_size=P.get("hidden"), seed=P.get("seed"),
+                      time_budget=float(P.get("budget")), report_every=0.5), messages
+
+
+def show_progress(P: PageState, bar, chart, status, config: RaceConfig, p: RaceProgress, prefix: str = "") -> None:
+    text = (f"{prefix}testing on {config.test_size} fresh sequences…" if p.phase == "testing"
+            else f"{prefix}{p.elapsed:.1f} s of {config.time_budget:.0f} s")
+    bar.progress(p.fraction, text=text)
+    x_max = max((c.seconds[-1] for c in p.curves.values() if c.seconds), default=1.0)
+    n = RACE_FRAME.get(0) + 1  # a fresh key per frame
+    RACE_FRAME.set(n)
+    live = race_curves_figure(config.task, p.curves, x_max=x_max * 1.05, presenter=P.get("presenter"))
+    chart.plotly_chart(readable(live), key=f"mr.live.{n}")
+    status.caption(" · ".join(f"{CONTESTANTS[k].label}: step {n:,}{'' if k in p.running else ' ✓ done'}"
+                              for k, n in p.steps.items()))
+
+
+def race(P: PageState, config: RaceConfig) -> None:
+    RACE_RESULT.pop()  # nothing half-finished survives an interrupted race
+    RACE_PENDING.set("race")
+    bar, status, chart = st.progress(0.0, text="starting…"), st.empty(), st.empty()
+    RACE_REACH.pop()
+    x = make_batch(config.task, 1, torch.Generator().manual_seed(config.seed)).x[:, 0]  # (L, I): one sequence
+    result = run_race(config, on_progress=lambda p: show_progress(P, bar, chart, status, config, p))
+    reach = gradient_reach(result, x)
+    RACE_RESULT.set(result)
+    RACE_REACH.set(reach)
+    RACE_PENDING.pop()
+    task = f"{config.task.label}, T = {config.task.lag}"  # this session's own models; never shared between users
+    RACE_CELLS.set(tuple(RaceCell(e.contestant.label, task, e.model.cell, x) for e in result.entries))
+    for placeholder in (bar, status, chart):  # the live view gives way to the results
+        placeholder.empty()
+
+
+def sweep(P: PageState, config: RaceConfig, total: int) -> None:
+    lags = tuple(t for t in SWEEP_LAGS if config.task.kind != "copy" or t <= MAX_COPY_LAG)
+    per_lag = total / len(lags)
+    config = replace(config, time_budget=per_lag)
+    RACE_SWEEP.pop()
+    RACE_PENDING.set("sweep")
+    bar, status, chart = st.progress(0.0, text="starting…"), st.empty(), st.empty()
+
+    def progress(i: int, p: RaceProgress) -> None:
+        cfg = replace(config, task=replace(config.task, lag=lags[i]))
+        return show_progress(P, bar, chart, status, cfg, replace(p, fraction=(i + p.fraction) / len(lags)),
+                      prefix=f"T = {lags[i]} ({i + 1} of {len(lags)}): ")
+
+    RACE_SWEEP.set(sweep_lag(config, lags, on_progress=progress))
+    RACE_PENDING.pop()
+    for placeholder in (bar, status, chart):  # the live view gives way to the results
+        placeholder.empty()
+
+
+def results(P: PageState) -> None:
+    result = RACE_RESULT.get()
+    if result is None:
+        return
+    cfg = result.config
+    st.subheader(f"Result: {cfg.task.label}, T = {cfg.task.lag}, {cfg.time_budget:.0f} s shared")
+    a, b = st.columns([3, 2])
+    x_max = max((e.curve.seconds[-1] for e in result.entries if e.curve.seconds), default=1.0)
+    presenter = P.get("presenter")
+    plot(a, race_curves_figure(cfg.task, {e.contestant.key: e.curve for e in result.entries},
+                                      x_max=x_max * 1.05, presenter=presenter), key="mr.curves")
+    a.caption("Each line is one contestant's accuracy (or MSE) on a fixed batch of 256 sequences, against its own "
+              "training time; the grey dotted line is what the trivial strategy scores. A line that never leaves it "
+              "has learned nothing that needs memory.")
+    plot(b, scoreboard_figure(result, presenter=presenter), key="mr.scores")
+    b.caption(f"Scored once more at the end, on {cfg.test_size} sequences none of them saw. "
+              "Hatched bars: carry gate near 1.")
+    winners = [e for e in result.entries if e.won]
+    why = "The numbers, and why the winner won" if winners else "The numbers: nobody learned this task"
+    with section(why, presenter, heading=False):
+        fmt = (lambda v: f"{v:.1%}") if cfg.task.metric == "accuracy" else (lambda v: f"{v:.4f}")
+        st.dataframe([{"contestant": e.contestant.label, cfg.task.metric: fmt(e.final_metric),
+                       "baseline": fmt(cfg.task.baseline), "verdict": e.verdict, "steps": e.steps,
+                       "training time (s)": round(e.seconds, 1),
+                       "ms per step": round(1000 * e.seconds / max(e.steps, 1), 1),
+                       "parameters": sum(p.numel() for p in e.model.parameters())} for e in result.entries],
+                     hide_index=True, width="stretch")
+        reach = RACE_REACH.get()
+        if reach is not None:
+            plot(st, reach_figure(cfg.task, reach, presenter=presenter), key="mr.reach")
+            st.caption(("Why the winner won: " if winners else "Why nobody learned it: ") +
+                       "the gradient of the last output with respect to each earlier input, "
+                       "measured on one sequence in the trained cells (float64, as in the Gradient Lab). Where a curve "
+                       "has fallen to 1e-10 by the dotted line, no training signal reaches the step that holds the "
+                       "answer.")
+    st.page_link("pages/gradient-lab.py", label="Gradient Lab: how far back can each cell carry a gradient?",
+                 icon=":material/trending_down:")
+
+
+def sweep_results(P: PageState) -> None:
+    sw = RACE_SWEEP.get()
+    if sw is None:
+        return
+    task = sw.races[0].config.task
+    plot(st, sweep_figure(sw, task, presenter=P.get("presenter")), key="mr.sweepfig")
+    st.caption(f"One race per lag, {sw.races[0].config.time_budget:.0f} s each. Where a line falls onto the "
+               "grey baseline, that cell could no longer bridge the lag in its share of the time.")
