@@ -10,7 +10,9 @@ from explorer.model import CharModel, ModelConfig
 from explorer.text import Vocab
 from explorer.ui.session_models import PendingRun
 
-PENDING, TRAINED = "_session_models.pending", "_session_models.trained"
+from explorer.ui.session import PENDING_TRAINING, TRAIN_STOP, TRAINED as TRAINED_KEY
+
+PENDING, TRAINED = PENDING_TRAINING.name, TRAINED_KEY.name
 
 
 @pytest.fixture(autouse=True)
@@ -104,7 +106,7 @@ def test_a_run_cut_short_by_a_rerun_is_discarded_not_shown_as_finished():
 def test_a_run_stopped_by_the_user_keeps_the_partial_model_marked_as_stopped():
     at = open_page()
     at.session_state[PENDING] = _pending_run()
-    at.session_state["tr._stop_requested"] = True  # what the Stop button's on_click leaves behind
+    at.session_state[TRAIN_STOP.name] = True  # what the Stop button's on_click leaves behind
     at.run()
     assert not at.exception and any("Stopped" in s.value for s in at.success)
     entry = at.session_state[TRAINED]["lstm"]

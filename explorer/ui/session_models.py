@@ -21,12 +21,13 @@ import streamlit as st
 
 from explorer.model import CharModel
 from explorer.training import History
+from explorer.ui.session import PENDING_TRAINING, TRAINED
 
 __all__ = ["TrainedModel", "trained_models", "trained_entries", "put_trained", "clear_trained",
            "begin_training", "pending_run", "finish_training", "settle_pending"]
 
-_TRAINED = "_session_models.trained"
-_PENDING = "_session_models.pending"
+_TRAINED = TRAINED.name
+_PENDING = PENDING_TRAINING.name
 
 
 @dataclass(frozen=True)
