@@ -107,3 +107,38 @@ def test_catastrophic_pattern_is_stopped_in_time():
     with pytest.raises(ValueError, match="longer than"):
         regex_feature("a" * 60 + "!", "(a+)+b", timeout=1.0)
     assert time.perf_counter() - t0 < 5
+
+
+@pytest.mark.parametrize("name", ["textwrap.py", "pprint.py", "json/decoder.py", "argparse.py"])
+def test_the_scanner_agrees_with_pythons_tokenize_on_real_files(name):
+    """Bracket depth, strings and comments against the standard library's own tokenizer (issue 13)."""
+    import io
+    import sysconfig
+    import tokenize
+    from pathlib import Path
+
+    text = (Path(sysconfig.get_paths()["stdlib"]) / name).read_text(encoding="utf-8")
+    f = text_features(text)
+    starts = np.cumsum([0] + [len(line) for line in text.splitlines(keepends=True)])  # offset of each row
+
+    def offset(pos):
+        return int(starts[pos[0] - 1] + pos[1])
+
+    depth_steps = np.zeros(len(text) + 1, dtype=np.int64)
+    in_string = np.zeros(len(text), dtype=bool)
+    in_comment = np.zeros(len(text), dtype=bool)
+    for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+        a, b = offset(tok.start), offset(tok.end)
+        if tok.type == tokenize.OP and tok.string in "([{":
+            depth_steps[a] += 1
+        elif tok.type == tokenize.OP and tok.string in ")]}":
+            depth_steps[a] -= 1
+        elif tok.type == tokenize.STRING:
+            q = min(i for i in (tok.string.find("'"), tok.string.find('"')) if i >= 0)  # after a prefix (r, f, b)
+            in_string[a + q: b - 1] = True  # the scanner counts the closing quote as outside
+        elif tok.type == tokenize.COMMENT:
+            in_comment[a:b] = True
+    depth = np.cumsum(depth_steps)[:-1]  # depth after reading each character
+    assert (f["bracket_depth"] == depth).all()
+    assert (f["in_string"].astype(bool) == in_string).all()
+    assert (f["in_comment"].astype(bool) == in_comment).all()

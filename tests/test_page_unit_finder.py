@@ -1,4 +1,7 @@
 """The Unit Finder page headless (AppTest) and in Debian's Chromium."""
+import numpy as np
+import pytest
+import torch
 from streamlit.testing.v1 import AppTest
 
 from conftest import assert_no_errors, settle, open_app_page
@@ -9,14 +12,65 @@ def _run(query: dict | None = None) -> AppTest:
     return open_app_page("pages/unit-finder.py", query)
 
 
+def _found(at) -> tuple[int, float, float]:
+    msg = next(s.value for s in at.success if s.value.startswith("Found automatically"))
+    unit = int(msg.split("unit **")[1].split("**")[0])
+    r = float(msg.split("r = **")[1].split("**")[0])
+    untrained = float(msg.split("reaches only |r| = ")[1].rstrip("."))
+    return unit, r, untrained
+
+
+def _torch_cell_states(model, text: str) -> np.ndarray:
+    """c_t of every step with torch.nn.LSTMCell on the model's weights (not explorer's trace)."""
+    cell = torch.nn.LSTMCell(model.cell.input_size, model.cell.hidden_size)
+    cell.load_state_dict(model.cell.state_dict())
+    x = model.one_hot(model.vocab.encode(text))
+    h = c = torch.zeros(1, model.cell.hidden_size)
+    out = []
+    with torch.no_grad():
+        for t in range(x.shape[0]):
+            h, c = cell(x[t:t + 1], (h, c))
+            out.append(c[0].numpy().copy())
+    return np.array(out)  # (T, H)
+
+
 def test_opens_on_the_shipped_lstm_and_finds_the_bracket_unit_alone():
+    from explorer.data.corpus import PYTHON_SAMPLE
+    from explorer.data.features import text_features
+    from explorer.zoo.shipped import load_model
+
     at = _run()
-    found = [s.value for s in at.success if s.value.startswith("Found automatically")]
-    assert found and "bracket depth" in found[0]
-    r = float(found[0].split("r = **")[1].split("**")[0])
-    assert abs(r) >= 0.7
+    unit, r, untrained = _found(at)
+    model = load_model("stdlib-lstm")[0]
+    depth = text_features(PYTHON_SAMPLE)["bracket_depth"]  # the scanner is checked against tokenize
+    c = _torch_cell_states(model, PYTHON_SAMPLE)
+    rs = np.array([np.corrcoef(c[:, j], depth)[0, 1] for j in range(c.shape[1])])
+    assert unit == int(np.abs(rs).argmax()) and r == pytest.approx(rs[unit], abs=0.006)  # the page rounds to 2
+    assert abs(r) - untrained > 0.3  # far beyond the best untrained unit (measured 0.87 against 0.44)
     assert not at.error
     assert len(at.get("plotly_chart")) >= 5
+
+
+def test_every_default_finds_something_and_every_input_shows_what_is_used():
+    at = _run()
+    assert any("units** keep h" in m.value for m in at.markdown)  # the default span finds units at 0.3
+    at = _run({"text": "hello"})
+    assert not at.exception
+    assert at.number_input(key="uf.start").value <= 4 and at.number_input(key="uf.end").value <= 5
+    assert any("moved to t =" in i.value for i in at.info)
+    assert at.number_input(key="uf.t").value == 4  # the cursor box shows the step used
+    at = _run({"text": "hello", "feature": "column"})
+    assert any("Degenerate here" in w.value for w in at.warning)  # column = position on one line
+    at = _run({"regex": "zzz_no_match", "feature": "regex"})
+    assert any("matches nothing" in w.value for w in at.warning)
+
+
+def test_a_span_without_units_says_what_to_try():
+    at = _run({"start": "305", "end": "320", "thr": "0.3"})
+    hint = next(i.value for i in at.info if i.value.startswith("No unit's h stays"))
+    best = float(hint.split("holds over this span is ")[1].split(" ")[0])
+    at.button(key="uf.use_thr").click().run()
+    assert at.number_input(key="uf.thr").value <= best and any("units** keep h" in m.value for m in at.markdown)
 
 
 def test_bad_and_catastrophic_regex_get_a_clear_message():

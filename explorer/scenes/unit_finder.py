@@ -1,0 +1,55 @@
+"""The Unit Finder's decisions, computed without Streamlit: the span actually used, why a feature says
+nothing, and what to try when a selection finds no unit."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from explorer.data.features import FEATURE_LABELS
+from explorer.units import TextAnalysis
+
+__all__ = ["DEFAULT_SPAN", "Span", "clamp_span", "feature_warning", "threshold_hint"]
+
+# a span of corpus.PYTHON_SAMPLE (the closing brackets of a nested call, ')))])\n') over which three units
+# of the shipped LSTM keep h >= 0.3; tests/test_page_unit_finder.py holds the default to finding them
+DEFAULT_SPAN = (1089, 1097)
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int  # 0-based, inclusive
+    end: int  # exclusive
+    changed: bool  # the requested span did not fit the text and was moved
+
+
+def clamp_span(T: int, start: int, end: int) -> Span:
+    """The span [start, end) made to fit a text of T characters (at least one character long)."""
+    s = min(max(int(start), 0), T - 1)
+    e = max(min(int(end), T), s + 1)
+    return Span(s, e, (s, e) != (int(start), int(end)))
+
+
+def feature_warning(A: TextAnalysis, feature: str) -> str | None:
+    """Why a feature's correlations say nothing on this text, or None when they can."""
+    values = A.features[feature]
+    label = FEATURE_LABELS[feature]
+    if np.unique(values).size < 2:
+        what = "your regex matches nothing in this text" if feature == "regex" and values.max() == 0 else \
+            "your regex matches the whole text" if feature == "regex" else f"{label} never changes in this text"
+        return f"{what[0].upper()}{what[1:]}: a constant has no correlation with any unit, so no unit can be found."
+    _, r_tr = A.ranking.best(feature)
+    _, r_un = A.ranking_untrained.best(feature)
+    if abs(r_un) > 0.95:
+        return (f"Degenerate here: the untrained model matches {label} too (best |r| = {abs(r_un):.2f}, trained "
+                f"{abs(r_tr):.2f}). On this text the feature follows the position almost exactly (one line, or few "
+                "characters), and any slowly drifting unit correlates with it: this is not evidence of learning. "
+                "Try a longer text with several lines.")
+    return None
+
+
+def threshold_hint(h: np.ndarray, span: Span) -> tuple[float, int]:
+    """The highest threshold some unit's h holds over the whole span, and that unit."""
+    lows = h[span.start:span.end].min(axis=0)  # (H,) each unit's lowest h over the span
+    j = int(lows.argmax())
+    return float(lows[j]), j

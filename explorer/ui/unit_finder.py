@@ -1,0 +1,210 @@
+"""The Unit Finder's widgets and sections; the page composes them around one TextAnalysis."""
+from __future__ import annotations
+
+import streamlit as st
+
+from explorer.data.corpus import sample_text
+from explorer.data.features import FEATURE_LABELS, FEATURES
+from explorer.figures.style import ARCH_LABELS
+from explorer.figures.units import ranking_bars, saturation_scatter, text_colored, topk_bars, unit_over_time
+from explorer.limits import MAX_PATTERN_LEN, MAX_TEXT_CHARS
+from explorer.scenes.unit_finder import Span, clamp_span, feature_warning, threshold_hint
+from explorer.text import char_label
+from explorer.ui.session import UF_SAMPLE_MATCHED
+from explorer.ui.share import plot, section
+from explorer.ui.shipped_cache import analysis, heldout_text
+from explorer.ui.state import PageState
+from explorer.units import CARRY_GATE, SIGNAL_LABELS, SIGNALS, TextAnalysis, find_matches, gate_saturation, select_units
+
+__all__ = ["SAT_GATES", "match_sample_once", "controls", "text_box", "found_banner", "unit_view", "rankings",
+           "selection", "saturation"]
+
+SAT_GATES = {"lstm": ("f", "i", "o"), "gru": ("z", "r")}
+NO_BAR = {"displayModeBar": False}
+
+
+def _fit_choice(P: PageState, name: str, options: tuple) -> None:
+    """A value valid for another model (e.g. signal 'c' after switching to a GRU) falls back to the first."""
+    if P.get(name) not in options:
+        P.set(name, options[0])
+
+
+def _load_sample(P: PageState, corpus: str) -> None:
+    P.set("text", sample_text(corpus))
+
+
+def _match_sample(P: PageState) -> None:
+    """Show a model its own kind of text: swap one built-in sample for the other (typed text stays)."""
+    corpus = P.get("model").split("-")[0]
+    if P.get("text") in (sample_text("stdlib"), sample_text("synthetic")):
+        _load_sample(P, corpus)
+
+
+def match_sample_once(P: PageState) -> None:
+    if not UF_SAMPLE_MATCHED.get():  # a link to a toy-language model opens on toy text
+        UF_SAMPLE_MATCHED.set(True)
+        _match_sample(P)
+
+
+def controls(P: PageState, names: tuple[str, ...], arch: str) -> None:
+    _fit_choice(P, "signal", SIGNALS[arch])
+    if arch in SAT_GATES:
+        _fit_choice(P, "gate", SAT_GATES[arch])
+    c1, c2, c3 = st.columns(3)
+    c1.selectbox("Model", names, key=P.key("model"), on_change=_match_sample, args=(P,),
+                 format_func=lambda n: f"{ARCH_LABELS[n.split('-')[1]]} · "
+                                       f"{'Python source' if n.startswith('stdlib') else 'toy language'}",
+                 help="Python source: the standard library's own files. Toy language: a seeded text of nested "
+                      "brackets, strings and comments whose ground truth is known exactly.")
+    c2.selectbox("Unit activation", SIGNALS[arch], key=P.key("signal"), format_func=SIGNAL_LABELS.get)
+    c3.selectbox("Feature", FEATURES + ("regex",), key=P.key("feature"), format_func=FEATURE_LABELS.get)
+
+
+def text_box(P: PageState) -> None:
+    with st.expander("Text the model reads", expanded=False):
+        st.text_area("Text", key=P.key("text"), height=220, label_visibility="collapsed")
+        b1, b2, _ = st.columns([1, 1, 3])
+        b1.button("Python sample", on_click=_load_sample, args=(P, "stdlib"), key="uf.sample_py")
+        b2.button("Toy-language sample", on_click=_load_sample, args=(P, "synthetic"), key="uf.sample_syn")
+        st.text_input(f"Your feature: a regular expression (at most {MAX_PATTERN_LEN} characters)",
+                      key=P.key("regex"), help="Characters inside a match count as 1, others as 0. Runs with a "
+                                               "time limit.")
+
+
+def found_banner(A: TextAnalysis) -> None:
+    bu, br = A.ranking.best("bracket_depth")
+    _, bru = A.ranking_untrained.best("bracket_depth")
+    if A.features["bracket_depth"].min() == A.features["bracket_depth"].max():
+        st.info("This text has no brackets outside strings and comments, so no unit can be found that counts them.")
+    else:
+        st.success(f"Found automatically: unit **{bu}** of the {SIGNAL_LABELS[A.signal]} tracks bracket depth, "
+                   f"r = **{br:+.2f}** on this text (Pearson r: +1 rises and falls with the depth, −1 mirrors it, 0 "
+                   f"unrelated). The best unit of the untrained model reaches only |r| = {abs(bru):.2f}.")
+
+
+def unit_view(P: PageState, A: TextAnalysis, feature: str, hidden: int, span: Span, matches, presenter: bool) -> int:
+    """The coloured text, the top-k bars at the cursor and the unit against the ground truth; returns the unit."""
+    T, labels, sig = len(A.text), A.trained.labels, A.signal
+    problem = feature_warning(A, feature)
+    if problem:
+        st.warning(problem)
+    best_unit, _ = A.ranking.best(feature)
+    u1, u2, u3 = st.columns([2, 2, 3])
+    u1.toggle("Auto: best unit", key=P.key("auto"), help="Pick the unit with the largest |r| for the feature.")
+    if P.get("auto"):  # the greyed-out box shows the unit the page picked, not a stale number
+        P.set("unit", best_unit)
+    u2.number_input("Unit", min_value=0, max_value=hidden - 1, key=P.key("unit"), disabled=P.get("auto"))
+    unit = best_unit if P.get("auto") else min(P.get("unit"), hidden - 1)
+    if P.get("t") > T - 1:
+        P.set("t", T - 1)  # the box shows the cursor that is used
+    u3.number_input("Cursor t (top-k next characters)", min_value=0, max_value=max(T - 1, 0), key=P.key("t"))
+    cursor = min(P.get("t"), T - 1)
+    r_unit = float(A.ranking.r[A.features.names.index(feature), unit])
+    top = A.trained.top_k(3)
+    next_chars = ["next: " + " · ".join(f"'{char_label(A.trained.vocab.chars[int(i)])}' {float(p):.0%}"
+                                        for i, p in zip(top.ids[t], top.probs[t])) for t in range(T)]
+    kind = "gate" if sig in ("f", "i", "o", "z", "r") else "tanh" if sig in ("h", "g", "n") else "unbounded"
+    left, right = st.columns([4, 1])
+    with left:
+        plot(st, text_colored(labels, A.acts[:, unit], title=f"The text coloured by unit {unit} ({SIGNAL_LABELS[sig]})",
+                              kind=kind, value_name=sig, unit=unit, next_chars=next_chars, cursor=cursor,
+                              selection=(span.start, span.end), matches=matches[:3], presenter=presenter),
+             key="uf.text_fig", config=NO_BAR)
+        direction = "red where it is high" if r_unit >= 0 else "blue where it is high, since r < 0"
+        st.caption(f"Each character is coloured by unit {unit}'s {SIGNAL_LABELS[sig]} after reading it (r = "
+                   f"{r_unit:+.2f} with {FEATURE_LABELS[feature]}: {direction}). Hover for values and the "
+                   "next-character guess; black box: cursor; orange: your selection; dotted green: the top 3 other "
+                   f"places where the units on there (h ≥ {float(P.get('thr')):g}) are on together.")
+    with right:
+        k = A.trained.top_k(5)
+        plot(st, topk_bars([char_label(A.trained.vocab.chars[int(i)]) for i in k.ids[cursor]],
+                           [float(p) for p in k.probs[cursor]], after=f"'{labels[cursor]}'", presenter=presenter),
+             key="uf.topk_fig", config=NO_BAR)
+    with section("The unit against the ground truth, step by step", presenter, heading=False):
+        plot(st, unit_over_time(A.acts[:, unit], A.features[feature], unit=unit, value_name=sig, feature_name=feature,
+                                r=r_unit, presenter=presenter), key="uf.time_fig", config=NO_BAR)
+        st.caption("The line is the unit; the grey steps are the ground truth. A counter rises and falls with the "
+                   "steps.")
+    return unit
+
+
+def rankings(A: TextAnalysis, feature: str, arch: str, presenter: bool) -> None:
+    with section("Units ranked by |correlation|, trained against untrained", presenter):
+        g1, g2 = st.columns([3, 2])
+        with g1:
+            plot(st, ranking_bars(A.ranking, A.ranking_untrained, arch=arch, presenter=presenter), key="uf.rank_fig",
+                 config=NO_BAR)
+            st.caption("For each feature, the best |Pearson r| of any unit over this text (1: the unit follows the "
+                       "feature exactly, 0: unrelated). Some features correlate ~0.5 with untrained units (they "
+                       "echo the input); only the gap to grey is learning.")
+        with g2:
+            rows = [{"rank": i + 1, "trained unit": a[0], "trained r": round(a[1], 3), "untrained unit": b[0],
+                     "untrained r": round(b[1], 3)}
+                    for i, (a, b) in enumerate(zip(A.ranking.top(feature, 8), A.ranking_untrained.top(feature, 8)))]
+            st.markdown(f"**Top units for {FEATURE_LABELS[feature]}**")
+            st.dataframe(rows, hide_index=True, width="stretch")
+
+
+def span_and_units(P: PageState, A: TextAnalysis):
+    """The selection actually used (the boxes are set to it) and the units on over it, with their matches."""
+    T = len(A.text)
+    span = clamp_span(T, P.get("start"), P.get("end"))
+    if span.changed:
+        P.set("start", span.start)
+        P.set("end", span.end)
+    thr = float(P.get("thr"))
+    h = A.trained.trace.h.double().numpy()  # (T, H): LSTMVis selects on h, whose range is -1..1
+    units_on = select_units(h, span.start, span.end, thr)
+    matches = find_matches(h, units_on, thr, exclude=(span.start, span.end), limit=8)
+    return span, units_on, matches
+
+
+def selection(P: PageState, A: TextAnalysis, name: str, corpus: str, span: Span, units_on, matches,
+              presenter: bool) -> None:
+    labels, thr = A.trained.labels, float(P.get("thr"))
+    with section("Select a span: which units are on there, and where else together?", presenter):
+        s1, s2, s3 = st.columns(3)
+        s1.number_input("Selection start", min_value=0, max_value=MAX_TEXT_CHARS - 1, key=P.key("start"))
+        s2.number_input("Selection end (exclusive)", min_value=1, max_value=MAX_TEXT_CHARS, key=P.key("end"))
+        s3.number_input("Threshold on h", min_value=-1.0, max_value=1.0, step=0.05, key=P.key("thr"))
+        if span.changed:
+            st.info(f"The selection was moved to t = {span.start}..{span.end - 1} to fit this text of {len(A.text):,} "
+                    "characters.")
+        st.code("".join(labels[span.start:span.end]), language=None)
+        if not units_on:
+            best, unit = threshold_hint(A.trained.trace.h.double().numpy(), span)
+            st.info(f"No unit's h stays ≥ {thr:g} over all of t = {span.start}..{span.end - 1}. The highest threshold "
+                    f"any unit holds over this span is {best:.2f} (unit {unit}): lower the threshold to that, or "
+                    "shorten the span.")
+            st.button(f"Use threshold {best - 0.005:.2f}", key="uf.use_thr",
+                      on_click=lambda: P.set("thr", round(best - 0.005, 2)))
+            return
+        st.markdown(f"**{len(units_on)} units** keep h ≥ {thr:g} over t = {span.start}..{span.end - 1}: "
+                    f"{', '.join(map(str, units_on[:40]))}{' …' if len(units_on) > 40 else ''}")
+        held = analysis(name, heldout_text(corpus), A.signal, "")
+        found = [("this text", m, labels) for m in matches] + \
+            [("held-out corpus", m, held.trained.labels)
+             for m in find_matches(held.trained.trace.h.double().numpy(), units_on, thr, limit=8)]
+        if not found:
+            st.info("These units are never all on together anywhere else, in this text or in the held-out corpus.")
+            return
+        st.dataframe([{"where": w, "t": m.start, "length": m.end - m.start, "units on": f"{m.agreement:.0%}",
+                       "text (match in the middle)": "".join(lab[max(m.start - 12, 0):m.start]) + " ⟦"
+                       + "".join(lab[m.start:m.end]) + "⟧ " + "".join(lab[m.end:m.end + 12])}
+                      for w, m, lab in found], hide_index=True, width="stretch")
+
+
+def saturation(P: PageState, name: str, arch: str, corpus: str, signal: str, presenter: bool) -> None:
+    if arch not in SAT_GATES:
+        return
+    with section("Gate saturation", presenter):
+        gate = st.radio("Gate", SAT_GATES[arch], key=P.key("gate"), horizontal=True, format_func=SIGNAL_LABELS.get)
+        held_text = heldout_text(corpus)
+        held = analysis(name, held_text, signal, "")
+        plot(st, saturation_scatter(gate_saturation(held.trained.trace, gate), gate_saturation(held.untrained.trace, gate),
+                                    arch=arch, presenter=presenter), key="uf.sat_fig", config=NO_BAR)
+        carry = (" (the carry gate: the one that keeps the old state; near 1 means the unit keeps its memory)"
+                 if gate == CARRY_GATE.get(arch) else "")
+        st.caption(f"Over {len(held_text):,} held-out characters (text no model trained on): each unit's share of "
+                   f"steps with {gate} below 0.1 (x) and above 0.9 (y){carry}. Untrained gates sit in the middle; "
+                   "training pushes many to the corners.")
