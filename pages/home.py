@@ -14,14 +14,17 @@ st.markdown(
     "character at a time: every gate, the cell state and the hidden state, the cell's wiring with live values, "
     "and what each cell predicts next. Then train one in seconds, and measure how far back each can carry a "
     "gradient. Every view is a link: copy the address bar to reopen the same scene.")
+st.caption("The app grew from a lecture note on LSTM and GRU (“the note” on every page): each of its claims is "
+           "shown here on real numbers. Every term is explained in the glossary in each page's sidebar.")
 
 # explorer.corpus.COUNTER_TEXT, written out: importing explorer.data.corpus would load torch on the first page
 COUNTER_TEXT = "print(max(1, min(2, abs(3))))"  # tests/test_presenter.py checks the two agree
 
 SCENES = [
     ("pages/cell-explorer.py", "hello, step by step", ":material/play_arrow:",
-     "The note's example: an LSTM reads h, e, l, l, o. Press → to step; every gate and state moves together.",
-     {"text": "hello"}),
+     "The note's example: an LSTM trained on “hello” reads h, e, l, l and predicts e, l, l, o. Press → to step; "
+     "every gate and state moves together.",
+     {"text": "hello", "src": "hello"}),
     ("pages/cell-explorer.py", "The forget gate at 1 freezes the memory", ":material/ac_unit:",
      "Clamp f = 1 and i = 0 from step 4: the cell state c_t stops changing, next to the original run.",
      {"text": "hello, world", "whatif": "freeze", "cfrom": "4", "t": "7"}),
@@ -66,4 +69,8 @@ st.markdown(
     "- **Train & Predict** — train on any text in seconds, then predictions at every position and generation.\n"
     "- **Memory Race** — tasks with known answers, the cells trained side by side under one time budget.\n"
     "- **Unit Finder** — models shipped with the app; which units track brackets, strings and indentation.")
+from explorer.ui.share import glossary  # noqa: E402  (light: no torch)
+
+with st.sidebar:
+    glossary()
 st.caption("Everything runs on the CPU; the models are real PyTorch modules, checked against torch.nn on every test run.")

@@ -109,3 +109,16 @@ def test_the_sidebar_link_reopens_the_scene_and_presenter_mode_is_kept():
     from urllib.parse import parse_qsl, urlsplit
     again = open_page(**dict(parse_qsl(urlsplit(link).query)))
     assert again.text_area[0].value == "hi <b>" and again.segmented_control(key="ce.cells").value == ["lstm", "gru"]
+
+
+def test_homes_hello_scene_shows_the_notes_story():
+    """Issue 11: 'hello, step by step' opened on the Python model, which predicts 'a' after 'h'."""
+    from explorer.ui.cache import hello_model
+
+    at = open_page(text="hello", src="hello", cells="lstm,gru,rnn")
+    assert not at.error and not at.exception
+    for arch in ("lstm", "gru", "rnn"):
+        model = hello_model(arch)  # the model the page shows (cached, shared, read-only)
+        logits, _ = model.cell.to_torch()(model.one_hot(model.vocab.encode("hell")))
+        readout = model.readout(logits)
+        assert "".join(model.vocab.chars[int(i)] for i in readout.argmax(-1)) == "ello", arch

@@ -7,6 +7,7 @@ Model references:
     ("untrained", arch, hidden, seed, carry)   PyTorch's default init over printable ASCII
     ("shipped", name)                          a model shipped with the app (trained on real text)
     ("session", arch)                          trained by this user on the Train & Predict page
+    ("hello", arch)                            trained on the note's "hello" (explorer.ui.cache.hello_model)
 """
 from __future__ import annotations
 
@@ -34,11 +35,12 @@ WHATIFS: dict[str, tuple[str, tuple[tuple[str, float], ...]]] = {
     "gru_overwrite": ("GRU: z = 0 — overwrite with the candidate", (("z", 0.0),)),
     "custom": ("Custom: one gate to a value", ()),
 }
-SOURCES = {"shipped": "trained on Python source", "untrained": "untrained (random init)",
-           "session": "trained on your text"}
+SOURCES = {"shipped": "trained on Python source", "hello": "trained on “hello”",
+           "untrained": "untrained (random init)", "session": "trained on your text"}
 ABOUT_SOURCE = {"untrained": "untrained (PyTorch's default init)",
                 "shipped": "trained on Python's standard-library source (shipped with the app)",
-                "session": "trained on your text in this session"}
+                "session": "trained on your text in this session",
+                "hello": "trained on the note's “hello” until it predicts every next character"}
 CLAMP_GATES = tuple(dict.fromkeys(g for spec in SPECS.values() for g in spec.clampable))  # f, i, ... once each
 
 
@@ -121,6 +123,8 @@ def model_ref(config: CellExplorerConfig, arch: str, shipped: set[str], session:
         return ("shipped", DEFAULT_MODELS[arch])
     if config.src == "session" and arch in session:
         return ("session", arch)
+    if config.src == "hello":
+        return ("hello", arch)
     return ("untrained", arch, int(config.hidden), int(config.seed), 0.0)
 
 

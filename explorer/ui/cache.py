@@ -4,6 +4,7 @@ A model is named by a reference tuple:
     ("untrained", arch, hidden, seed, carry)   PyTorch's default init over printable ASCII
     ("shipped", name)                          a model shipped with the app (trained on real text)
     ("session", arch)                          trained by this user on the Train & Predict page
+    ("hello", arch)                            trained on the note's "hello" (shared, read-only)
 
 Untrained and shipped models are shared by every session through st.cache_resource: read-only, never
 trained, mutated or hooked. Session models live in st.session_state, so anything computed from them
@@ -19,6 +20,7 @@ from explorer.model import CharModel, ModelConfig, TextTrace
 from explorer.scenes.payload import Run, payload
 from explorer.reference import Clamp
 from explorer.text import Vocab
+from explorer.training import train_char_model
 from explorer.whatif import clamped_text_trace
 from explorer.ui.session import CE_PAYLOAD, CE_WEIGHTS, memo
 from explorer.ui.session_models import trained_models
@@ -35,6 +37,17 @@ def untrained_model(arch: str, hidden: int, seed: int, carry: float = 0.0) -> Ch
     return model
 
 
+@st.cache_resource(max_entries=3, show_spinner="Training a small model on “hello” (about a second)…")
+def hello_model(arch: str) -> CharModel:
+    """The note's example: a model trained on "hello" until it predicts every next character (read-only, shared).
+
+    Deterministic (seed 0), so every session gets the same weights; trained once per server.
+    """
+    model, _ = train_char_model("hello", arch=arch, seed=0)
+    model.eval().requires_grad_(False)
+    return model
+
+
 def resolve(ref: tuple) -> CharModel:
     """The model a reference names (raises KeyError for a session model that no longer exists)."""
     kind = ref[0]
@@ -42,6 +55,8 @@ def resolve(ref: tuple) -> CharModel:
         return untrained_model(*ref[1:])
     if kind == "shipped":
         return shipped_model(ref[1])[0]
+    if kind == "hello":
+        return hello_model(ref[1])
     if kind == "session":
         return trained_models()[ref[1]]
     raise ValueError(f"unknown model reference {ref!r}")

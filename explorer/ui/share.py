@@ -11,7 +11,7 @@ import streamlit as st
 
 from explorer.ui.state import PageState
 
-__all__ = ["scene_tools", "section", "plot", "PRESENTER_CSS"]
+__all__ = ["scene_tools", "section", "plot", "glossary", "PRESENTER_CSS"]
 
 # trusted, static CSS (never user text): larger type, stronger contrast, no decorative chrome
 PRESENTER_CSS = """
@@ -52,6 +52,7 @@ def scene_tools(P: PageState, url_path: str) -> bool:
         slot = st.empty()
         st.button("Reset this page", key=f"{P.page}._reset", on_click=P.reset, icon=":material/restart_alt:",
                   help="Every control of this page back to its default. Other pages keep their state.")
+        glossary()
 
     def show_link() -> None:
         # one line with a copy button: long texts make long links, and a wrapped one fills the sidebar
@@ -63,6 +64,14 @@ def scene_tools(P: PageState, url_path: str) -> bool:
     if presenter:
         st.html(PRESENTER_CSS)
     return presenter
+
+
+def glossary() -> None:
+    """Every term a student may not know, in the sidebar of every page (explorer/glossary.py)."""
+    from explorer.glossary import GLOSSARY
+
+    with st.expander("Glossary: every term used here", icon=":material/menu_book:"):
+        st.markdown("\n".join(f"- **{term}**: {text}" for term, text in GLOSSARY.items()))
 
 
 def section(title: str, presenter: bool, *, heading: bool = True):

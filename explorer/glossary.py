@@ -1,0 +1,48 @@
+"""Every term a student may not know, defined once; the pages' sidebars and tooltips read them from here.
+
+One name per thing across pages: 'toy language' (never 'synthetic corpus'), 'carry gate' for the gate that
+keeps the old state, 'the note' for the lecture note the app grew from.
+"""
+from __future__ import annotations
+
+__all__ = ["GLOSSARY", "define"]
+
+GLOSSARY: dict[str, str] = {
+    "the note": "The lecture note on LSTM and GRU (2021) this app grew from. Every claim it makes is shown "
+                "here on real numbers; where it is imprecise the app says so.",
+    "unit": "One of the H numbers in a state vector; heatmaps draw one row per unit.",
+    "hidden state h_t": "What the cell outputs at step t, in −1..1; the next step reads it.",
+    "cell state c_t": "The LSTM's long memory, updated additively: c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t. Unbounded.",
+    "forget gate f": "LSTM: how much of c_{t−1} is kept (0 forget, 1 keep all). The LSTM's carry gate.",
+    "input gate i": "LSTM: how much of the candidate g_t is written into the cell.",
+    "candidate g (the note's gate gate)": "LSTM: the new content proposed for the cell, in −1..1.",
+    "output gate o": "LSTM: how much of tanh(c_t) is exposed as h_t.",
+    "update gate z": "GRU: in PyTorch the share of h_{t−1} kept (the note writes 1 − z). The GRU's carry gate.",
+    "reset gate r": "GRU: how much of W_hn h_{t−1} enters the candidate n_t.",
+    "carry gate": "The gate that decides how much of the old state is kept: the LSTM's f, the GRU's z. Near 1, "
+                  "memory and gradients survive many steps.",
+    "what-if (clamp)": "The same weights run through the equations with a gate pinned to a value; pinned values "
+                       "are marked, never shown as computed.",
+    "sensitivity ‖∂h_T/∂x_t‖": "How much the last hidden state moves per unit change of the input t steps back.",
+    "reach": "The distance at which the sensitivity first falls below 1e-3 (or 1e-6) of its start. A growing "
+             "curve has no reach: it explodes.",
+    "spectral radius": "The largest |eigenvalue| of W_hh: what the RNN's radius knob sets.",
+    "σ_max": "The largest singular value of W_hh (its largest stretch): the RNN's gradient is at most σ_max^d.",
+    "Pearson r": "Correlation between a unit and a feature over the text: +1 moves with it, −1 mirrors it, 0 "
+                 "unrelated.",
+    "bits per character": "The average surprise of each next character, −log2 p: lower is better; 6.6 is "
+                          "guessing among 98 characters.",
+    "toy language": "A seeded text of nested brackets, strings and comments whose ground truth is known exactly.",
+    "Dyck-1": "Strings of balanced brackets of one kind; the bracket task asks for the depth after each one.",
+    "baseline": "What the best strategy without memory scores on a task (e.g. always the most common answer).",
+    "one-hot": "A character as a vector of zeros with a single 1 at its index in the vocabulary.",
+    "presenter mode": "Large type, the sidebar folded, one figure at a time: for a projector.",
+}
+
+
+def define(term: str) -> str:
+    """The definition of `term` (KeyError names the terms there are)."""
+    try:
+        return GLOSSARY[term]
+    except KeyError:
+        raise KeyError(f"no glossary entry {term!r}; have {sorted(GLOSSARY)}") from None
