@@ -123,3 +123,38 @@ def test_a_control_change_keeps_the_cursor_and_no_click_is_lost(page, app_url, d
     assert page.locator(".cv-run[data-run='gru']").count() == 1
     assert page.get_by_test_id("cv-step").inner_text() == "t = 3"
     assert_no_errors(page)
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080), (390, 844)])
+def test_readable_at_every_size_and_the_bar_stays_below_the_header(page, app_url, size):
+    """Issue 11: diagram labels were ~8 px at 1280; the stepping bar slid under Streamlit's header."""
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.goto(f"{app_url}/cell-explorer?text=hello%20world&cells=lstm,gru,rnn")
+    settle(page)
+    page.locator(".cv-root[data-ready='1']").wait_for(timeout=60_000)
+    page.wait_for_timeout(500)
+    px = page.evaluate("""() => [...document.querySelectorAll('.cv-diagram')].map((svg) => {
+        const label = svg.querySelector('.cv-wire-label');
+        return parseFloat(getComputedStyle(label).fontSize) * svg.clientWidth / 720; })""")
+    assert min(px) >= 11.9, px
+    page.mouse.move(size[0] - 60, size[1] // 2)
+    page.mouse.wheel(0, 1500)
+    page.wait_for_timeout(500)
+    header = page.locator("[data-testid='stHeader']").bounding_box()
+    bar = page.locator(".cv-bar").bounding_box()
+    assert bar["y"] >= header["y"] + header["height"] - 1, (bar, header)
+    page.get_by_role("button", name="Next step").click()  # usable where it is
+    assert page.get_by_test_id("cv-step").inner_text() == "t = 2"
+
+
+def test_presenter_mode_shows_one_figure_at_a_time(page, app_url):
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto(f"{app_url}/cell-explorer?text=hello&presenter=1")
+    settle(page)
+    page.locator(".cv-root[data-ready='1']").wait_for(timeout=60_000)
+    visible = lambda: page.locator(".cv-map:not(.cv-hidden)").count()  # noqa: E731
+    assert visible() == 0 and page.locator(".cv-side:not(.cv-hidden)").count() == 1
+    page.get_by_role("tab", name="forget gate ft").click()
+    assert visible() == 1 and page.locator(".cv-side:not(.cv-hidden)").count() == 0
+    assert page.locator(".cv-map:not(.cv-hidden) .main-svg").first.bounding_box()["width"] > 600
+    assert_no_errors(page)

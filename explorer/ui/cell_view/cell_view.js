@@ -172,7 +172,7 @@ function wireColour(data, kind, v, cRange) {
 }
 
 // the cell diagram: geometry from DIAGRAMS, labels and colour kinds from the spec
-function buildDiagram(run, parent) {
+function buildDiagram(run, parent, presenter) {
   const dia = el("div", "cv-dia");
   parent.appendChild(dia);
   const title = el("div", "cv-sub");
@@ -181,6 +181,16 @@ function buildDiagram(run, parent) {
   const box = svg("svg", { viewBox: "0 0 720 340", class: "cv-diagram", role: "img",
                            "aria-label": run.spec.label + " cell diagram with live values" });
   dia.appendChild(box);
+  // labels are sized in the SVG's own units (720 wide): keep them >= 12 px on screen (18 in presenter mode),
+  // whatever width the layout gives the diagram
+  const minPx = presenter ? 18 : 12;
+  const fit = () => {
+    const scale = box.clientWidth / 720;
+    if (scale <= 0) return;
+    box.style.setProperty("--cv-label", `${Math.min(26, Math.max(17, minPx / scale))}px`);
+    box.style.setProperty("--cv-text", `${Math.min(24, Math.max(15, minPx / scale))}px`);  // gates, ops, captions
+  };
+  new ResizeObserver(fit).observe(box);
   const byName = Object.fromEntries(run.spec.wires.map((w) => [w.name, w]));
   const els = {};
   for (const [name, d, lx, ly, anchor] of geom.wires) {
@@ -350,6 +360,34 @@ function buildHeatmaps(view, run, data, arrays, parent) {
   return { plots, draw, moveAll: () => plots.forEach(move) };
 }
 
+// presenter mode: one figure per screen, chosen with a row of buttons (the diagram, or one heatmap)
+function buildFigureChooser(run, sec, body, side, heatmaps) {
+  const bar = el("div", "cv-chooser");
+  bar.setAttribute("role", "tablist");
+  bar.setAttribute("aria-label", "Which figure to show");
+  const figures = [["cell", "The cell at this step", side], ...heatmaps.plots.map((pl) => [pl.p.name, pl.p.title, pl.div.closest("figure")])];
+  const buttons = [];
+  const show = (name) => {
+    for (const [n, , node] of figures) node.classList.toggle("cv-hidden", n !== name);
+    for (const b of buttons) b.setAttribute("aria-selected", String(b.dataset.fig === name));
+    const pl = heatmaps.plots.find((p) => p.p.name === name);
+    if (pl && window.Plotly && pl.div._fullLayout) window.Plotly.Plots.resize(pl.div);  // drawn while hidden
+  };
+  for (const [name, title] of figures) {
+    const b = el("button", "cv-btn cv-choice");
+    b.type = "button";
+    b.setAttribute("role", "tab");
+    b.dataset.fig = name;
+    mathText(b, name === "cell" ? "diagram & equations" : title.split("  (")[0]);
+    b.onclick = () => show(name);
+    bar.appendChild(b);
+    buttons.push(b);
+  }
+  sec.insertBefore(bar, body);
+  body.classList.add("cv-one");
+  show("cell");
+}
+
 // ------------------------------------------------------------------------------------------------
 // one run: its diagram, equations and top-k beside its heatmaps
 function buildRun(view, run, data) {
@@ -374,12 +412,13 @@ function buildRun(view, run, data) {
   const maps = el("div", "cv-maps");
   body.append(side, maps);
 
-  const diagram = buildDiagram(run, side);
+  const diagram = buildDiagram(run, side, data.presenter);
   const info = el("div", "cv-info");
   side.appendChild(info);
   const equations = buildEquations(run, info);
   const topk = buildTopK(run, info);
   const heatmaps = buildHeatmaps(view, run, data, arrays, maps);
+  if (data.presenter) buildFigureChooser(run, sec, body, side, heatmaps);
 
   // hover a wire or a number: highlight both
   const highlight = (name, on) => {
