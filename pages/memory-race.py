@@ -8,8 +8,8 @@ ensure_router()
 from explorer.data.tasks import TASKS
 from explorer.limits import MAX_RACE_HIDDEN, MAX_RACE_LAG, MAX_RACE_SECONDS, MAX_SWEEP_SECONDS
 from explorer.race import CONTESTANTS
-from explorer.ui.memory_race import SWEEP_LAGS, controls, race, results, sweep, sweep_results
-from explorer.ui.session import RACE_PENDING
+from explorer.ui.memory_race import SWEEP_LAGS, collect, controls, race, results, running, sweep, sweep_results
+from explorer.ui.session import RACE_JOB
 from explorer.ui.share import scene_tools, section
 from explorer.ui.state import PageState, Param
 
@@ -35,12 +35,12 @@ config, messages = controls(P)
 P.publish()
 for m in messages:
     st.warning(m)
-if RACE_PENDING.pop():
-    st.info("The last run was interrupted before it finished (the page was changed or rerun); its partial results "
-            "were discarded.")
-if st.button("Start the race", type="primary", icon=":material/sports_score:", disabled=config is None,
+collect()
+busy = RACE_JOB.get() is not None
+if st.button("Start the race", type="primary", icon=":material/sports_score:", disabled=config is None or busy,
              key="mr.start") and config is not None:
     race(P, config)
+running(P)
 results(P)
 with section("How far can each one reach? The sweep over T", P.get("presenter")):
     st.caption(f"One race per lag T = {', '.join(map(str, SWEEP_LAGS))}, with the contestants and settings above; "
@@ -48,7 +48,8 @@ with section("How far can each one reach? The sweep over T", P.get("presenter"))
     budget_col, button_col = st.columns([1, 2], vertical_alignment="bottom")
     budget_col.number_input(f"Sweep budget, all lags (s, at most {MAX_SWEEP_SECONDS})", 10, MAX_SWEEP_SECONDS,
                             step=10, key=P.key("sweep"))
-    if button_col.button("Sweep over T", icon=":material/show_chart:", disabled=config is None,
+    if button_col.button("Sweep over T", icon=":material/show_chart:", disabled=config is None or busy,
                          key="mr.sweepbtn") and config is not None:
         sweep(P, config, P.get("sweep"))
+        st.rerun()  # show the running sweep at the top
     sweep_results(P)

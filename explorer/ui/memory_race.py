@@ -1,7 +1,8 @@
 """The Memory Race's widgets and the race itself: controls, the live view while it trains, the results."""
 from __future__ import annotations
 
-from dataclasses import replace
+import threading
+from dataclasses import dataclass, field, replace
 
 import streamlit as st
 import torch
@@ -12,11 +13,11 @@ from explorer.figures.style import readable
 from explorer.limits import MAX_COPY_LAG, MAX_RACE_HIDDEN, MAX_RACE_LAG, MAX_RACE_SECONDS
 from explorer.race import CONTESTANTS, RaceConfig, RaceProgress, gradient_reach, run_race, sweep_lag
 from explorer.ui.gradient_cache import RaceCell
-from explorer.ui.session import RACE_CELLS, RACE_FRAME, RACE_PENDING, RACE_REACH, RACE_RESULT, RACE_SWEEP
+from explorer.ui.session import RACE_CELLS, RACE_FRAME, RACE_JOB, RACE_REACH, RACE_RESULT, RACE_SWEEP
 from explorer.ui.share import plot, section
 from explorer.ui.state import PageState
 
-__all__ = ["SWEEP_LAGS", "controls", "race", "sweep", "results", "sweep_results"]
+__all__ = ["SWEEP_LAGS", "RaceJob", "controls", "race", "sweep", "collect", "running", "results", "sweep_results"]
 
 SWEEP_LAGS = (10, 20, 50, 100, 200)
 TASK_BLURB = {
@@ -73,40 +74,115 @@ def show_progress(P: PageState, bar, chart, status, config: RaceConfig, p: RaceP
                               for k, n in p.steps.items()))
 
 
+@dataclass
+class RaceJob:
+    """A race or a sweep running on its own thread, owned by one session (mutable on purpose).
+
+    A script run only starts it and reads it: a rerun (presenter mode, any widget, a page switch) never
+    interrupts the training. The thread computes only; it never calls Streamlit.
+    """
+
+    kind: str  # "race" or "sweep"
+    config: RaceConfig
+    lags: tuple[int, ...] = ()
+    progress: RaceProgress | None = None
+    prefix: str = ""
+    step_config: RaceConfig | None = None  # the config of the race now running (a sweep's current lag)
+    result: object = None
+    reach: object = None
+    cells: tuple = ()
+    error: str | None = None
+    cancel: threading.Event = field(default_factory=threading.Event)
+    done: threading.Event = field(default_factory=threading.Event)
+
+    def run(self) -> None:
+        try:
+            if self.kind == "race":
+                self.step_config = self.config
+                x = make_batch(self.config.task, 1, torch.Generator().manual_seed(self.config.seed)).x[:, 0]  # (L, I)
+                self.result = run_race(self.config, on_progress=self._heard, should_stop=self.cancel.is_set)
+                self.reach = gradient_reach(self.result, x)
+                task = f"{self.config.task.label}, T = {self.config.task.lag}"
+                self.cells = tuple(RaceCell(e.contestant.label, task, e.model.cell, x) for e in self.result.entries)
+            else:
+                def heard(i: int, p: RaceProgress) -> None:
+                    self.step_config = replace(self.config, task=replace(self.config.task, lag=self.lags[i]))
+                    self.prefix = f"T = {self.lags[i]} ({i + 1} of {len(self.lags)}): "
+                    self._heard(replace(p, fraction=(i + p.fraction) / len(self.lags)))
+                self.result = sweep_lag(self.config, self.lags, on_progress=heard, should_stop=self.cancel.is_set)
+        except Exception as err:  # pragma: no cover - reported on the page, never a traceback
+            self.error = f"{type(err).__name__}: {err}"
+        finally:
+            self.done.set()
+
+    def _heard(self, p: RaceProgress) -> None:
+        self.progress = p
+
+
+def _start(job: RaceJob) -> None:
+    old = RACE_JOB.get()
+    if old is not None and not old.done.is_set():
+        old.cancel.set()  # one job per session: a new start replaces the old one
+    RACE_JOB.set(job)
+    threading.Thread(target=job.run, name=f"race-{id(job)}", daemon=True).start()
+
+
 def race(P: PageState, config: RaceConfig) -> None:
-    RACE_RESULT.pop()  # nothing half-finished survives an interrupted race
-    RACE_PENDING.set("race")
-    bar, status, chart = st.progress(0.0, text="starting…"), st.empty(), st.empty()
+    RACE_RESULT.pop()
     RACE_REACH.pop()
-    x = make_batch(config.task, 1, torch.Generator().manual_seed(config.seed)).x[:, 0]  # (L, I): one sequence
-    result = run_race(config, on_progress=lambda p: show_progress(P, bar, chart, status, config, p))
-    reach = gradient_reach(result, x)
-    RACE_RESULT.set(result)
-    RACE_REACH.set(reach)
-    RACE_PENDING.pop()
-    task = f"{config.task.label}, T = {config.task.lag}"  # this session's own models; never shared between users
-    RACE_CELLS.set(tuple(RaceCell(e.contestant.label, task, e.model.cell, x) for e in result.entries))
-    for placeholder in (bar, status, chart):  # the live view gives way to the results
-        placeholder.empty()
+    _start(RaceJob("race", config))
 
 
 def sweep(P: PageState, config: RaceConfig, total: int) -> None:
     lags = tuple(t for t in SWEEP_LAGS if config.task.kind != "copy" or t <= MAX_COPY_LAG)
-    per_lag = total / len(lags)
-    config = replace(config, time_budget=per_lag)
     RACE_SWEEP.pop()
-    RACE_PENDING.set("sweep")
-    bar, status, chart = st.progress(0.0, text="starting…"), st.empty(), st.empty()
+    _start(RaceJob("sweep", replace(config, time_budget=total / len(lags)), lags))
 
-    def progress(i: int, p: RaceProgress) -> None:
-        cfg = replace(config, task=replace(config.task, lag=lags[i]))
-        return show_progress(P, bar, chart, status, cfg, replace(p, fraction=(i + p.fraction) / len(lags)),
-                      prefix=f"T = {lags[i]} ({i + 1} of {len(lags)}): ")
 
-    RACE_SWEEP.set(sweep_lag(config, lags, on_progress=progress))
-    RACE_PENDING.pop()
-    for placeholder in (bar, status, chart):  # the live view gives way to the results
-        placeholder.empty()
+def collect() -> bool:
+    """Move a finished job's results into the session (on the script thread); True if one finished now."""
+    job = RACE_JOB.get()
+    if job is None or not job.done.is_set():
+        return False
+    RACE_JOB.pop()
+    if job.error:
+        st.error(f"The {job.kind} failed: {job.error}")
+    elif job.kind == "race":
+        RACE_RESULT.set(job.result)
+        RACE_REACH.set(job.reach)
+        RACE_CELLS.set(job.cells)  # this session's own models; never shared between users
+    else:
+        RACE_SWEEP.set(job.result)
+    return True
+
+
+def running(P: PageState) -> None:
+    """The live view of a running job, redrawn twice a second without rerunning the page."""
+    if RACE_JOB.get() is None:
+        return
+
+    @st.fragment(run_every=0.5)
+    def live() -> None:
+        job = RACE_JOB.get()
+        if job is None:
+            return
+        if job.done.is_set():
+            st.rerun()  # the whole page, which collects the results
+        st.button("Stop", key="mr.stop", on_click=job.cancel.set, icon=":material/stop:",
+                  help="Stop now; the contestants are tested on what they have learned so far.")
+        if job.progress is None:
+            st.progress(0.0, text="starting…")
+            return
+        show_progress(P, st.empty(), st.empty(), st.empty(), job.step_config or job.config, job.progress, job.prefix)
+
+    st.caption(f"A {job_kind()} is running: it keeps running while you switch presenter mode, change the page or "
+               "come back later in this session.")
+    live()
+
+
+def job_kind() -> str:
+    job = RACE_JOB.get()
+    return "race" if job is None else job.kind
 
 
 def results(P: PageState) -> None:
@@ -155,4 +231,6 @@ def sweep_results(P: PageState) -> None:
     task = sw.races[0].config.task
     plot(st, sweep_figure(sw, task, presenter=P.get("presenter")), key="mr.sweepfig")
     st.caption(f"One race per lag, {sw.races[0].config.time_budget:.0f} s each. Where a line falls onto the "
-               "grey baseline, that cell could no longer bridge the lag in its share of the time.")
+               "grey baseline, that cell could no longer bridge the lag in its share of the time. Each point is one "
+               "race with one seed, so it is noisy: a cell can fail at one lag and succeed at a longer one. Change "
+               "the seed and sweep again to see the spread before reading a trend.")

@@ -12,7 +12,7 @@ import streamlit as st
 
 __all__ = ["Key", "memo", "page_key", "ACTIVE_PAGE", "PAGE_CHANGED", "TRAINED", "PENDING_TRAINING",
            "TRAIN_STOP", "TRAIN_CUT_NOTICE", "TRAIN_LOADED_UPLOAD", "CE_PAYLOAD", "CE_WEIGHTS", "GL_TRAINED",
-           "GL_RACE", "GL_LAST_PRESET", "RACE_FRAME", "RACE_PENDING", "RACE_RESULT", "RACE_REACH", "RACE_SWEEP", "RACE_CELLS",
+           "GL_RACE", "GL_LAST_PRESET", "RACE_FRAME", "RACE_JOB", "RACE_RESULT", "RACE_REACH", "RACE_SWEEP", "RACE_CELLS",
            "UF_SAMPLE_MATCHED"]
 
 T = TypeVar("T")
@@ -52,7 +52,7 @@ GL_TRAINED: Key[tuple] = Key("_gl.trained", "(fingerprint, curves) of this sessi
 GL_LAST_PRESET: Key[str] = Key("_gl.last_preset", "the Gradient Lab preset last pressed")
 GL_RACE: Key[tuple] = Key("_gl.race", "(fingerprint, curves) of this session's race models")
 RACE_FRAME: Key[int] = Key("_race.frame", "counter that gives each live race chart a fresh key")
-RACE_PENDING: Key[str] = Key("_race.pending", "'race' or 'sweep' while one runs")
+RACE_JOB: Key = Key("_race.job", "the RaceJob running on its own thread for this session, if any")
 RACE_RESULT: Key = Key("_race.result", "the last RaceResult")
 RACE_REACH: Key = Key("_race.reach", "gradient reach of the last race's contestants")
 RACE_SWEEP: Key = Key("_race.sweep", "the last SweepResult")
