@@ -11,23 +11,23 @@ GLOSSARY: dict[str, str] = {
     "the note": "The lecture note on LSTM and GRU (2021) this app grew from. Every claim it makes is shown "
                 "here on real numbers; where it is imprecise the app says so.",
     "unit": "One of the H numbers in a state vector; heatmaps draw one row per unit.",
-    "hidden state h_t": "What the cell outputs at step t, in −1..1; the next step reads it.",
-    "cell state c_t": "The LSTM's long memory, updated additively: c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t. Unbounded.",
-    "forget gate f": "LSTM: how much of c_{t−1} is kept (0 forget, 1 keep all). The LSTM's carry gate.",
-    "input gate i": "LSTM: how much of the candidate g_t is written into the cell.",
+    "hidden state hₜ": "What the cell outputs at step t, in −1..1; the next step reads it.",
+    "cell state cₜ": "The LSTM's long memory, updated additively: cₜ = fₜ ⊙ cₜ₋₁ + iₜ ⊙ gₜ. Unbounded.",
+    "forget gate f": "LSTM: how much of cₜ₋₁ is kept (0 forget, 1 keep all). The LSTM's carry gate.",
+    "input gate i": "LSTM: how much of the candidate gₜ is written into the cell.",
     "candidate g (the note's gate gate)": "LSTM: the new content proposed for the cell, in −1..1.",
-    "output gate o": "LSTM: how much of tanh(c_t) is exposed as h_t.",
-    "update gate z": "GRU: in PyTorch the share of h_{t−1} kept (the note writes 1 − z). The GRU's carry gate.",
-    "reset gate r": "GRU: how much of W_hn h_{t−1} enters the candidate n_t.",
+    "output gate o": "LSTM: how much of tanh(cₜ) is exposed as hₜ.",
+    "update gate z": "GRU: in PyTorch the share of hₜ₋₁ kept (the note writes 1 − z). The GRU's carry gate.",
+    "reset gate r": "GRU: how much of Wₕₙ hₜ₋₁ enters the candidate nₜ.",
     "carry gate": "The gate that decides how much of the old state is kept: the LSTM's f, the GRU's z. Near 1, "
                   "memory and gradients survive many steps.",
     "what-if (clamp)": "The same weights run through the equations with a gate pinned to a value; pinned values "
                        "are marked, never shown as computed.",
-    "sensitivity ‖∂h_T/∂x_t‖": "How much the last hidden state moves per unit change of the input t steps back.",
+    "sensitivity ‖∂h_T/∂xₜ‖": "How much the last hidden state moves per unit change of the input t steps back.",
     "reach": "The distance at which the sensitivity first falls below 1e-3 (or 1e-6) of its start. A growing "
              "curve has no reach: it explodes.",
-    "spectral radius": "The largest |eigenvalue| of W_hh: what the RNN's radius knob sets.",
-    "σ_max": "The largest singular value of W_hh (its largest stretch): the RNN's gradient is at most σ_max^d.",
+    "spectral radius": "The largest |eigenvalue| of Wₕₕ: what the RNN's radius knob sets.",
+    "σₘₐₓ": "The largest singular value of Wₕₕ (its largest stretch): the RNN's gradient is at most σₘₐₓ^d.",
     "Pearson r": "Correlation between a unit and a feature over the text: +1 moves with it, −1 mirrors it, 0 "
                  "unrelated.",
     "bits per character": "The average surprise of each next character, −log2 p: lower is better; 6.6 is "

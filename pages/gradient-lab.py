@@ -35,7 +35,7 @@ P.restore()
 presenter = scene_tools(P, "gradient-lab")
 st.title("Gradient Lab")
 st.markdown("How far back can each cell carry a gradient? For every step t we measure how strongly the last "
-            "hidden state depends on the input there, ‖∂h_T/∂x_t‖, exactly and in float64, and plot it against "
+            "hidden state depends on the input there, ‖∂h_T/∂xₜ‖, exactly and in float64, and plot it against "
             "the distance T − t, for a vanilla RNN, an LSTM and a GRU on the same input.")
 st.info("**Gating helps only when the carry gate is near 1.** The carry gate is the one that decides how much of "
         "the old state is kept: the LSTM's forget gate f, the GRU's update gate z. At PyTorch's default init both "
@@ -70,8 +70,8 @@ with left:
          width="stretch", key="gl.fig.decay")
     st.caption("Each line starts at 1 at distance 0 (the last input) and shows how much of that influence is left "
                "d steps back. Dotted grey lines: 1e-3 and 1e-6. Dashed lines: the product of the carry gate "
-               "(∏ f along the LSTM's cell path, ∏ z for the GRU); dotted red: the RNN's upper bound σ_max(W_hh)^d "
-               "(σ_max: the largest singular value), which says nothing once σ_max > 1.")
+               "(∏ f along the LSTM's cell path, ∏ z for the GRU); dotted red: the RNN's upper bound σₘₐₓ(Wₕₕ)^d "
+               "(σₘₐₓ: the largest singular value), which says nothing once σₘₐₓ > 1.")
 with right:
     st.subheader("Reach")
     st.caption(f"Distance at which the curve first falls below 1e-3 / 1e-6 of its start (T = {sc.steps}). "
@@ -89,16 +89,16 @@ with section("Saliency strip: the distance, read on the text", presenter, headin
     shown = sc.curves.get(P.get("strip")) or next(iter(sc.curves.values()))  # a trained set may lack one
     plot(st, saliency_figure(sc.labels, shown, presenter=presenter), width="stretch", key="gl.fig.strip")
     st.caption("Read the distance on the text itself: bright characters still move the last hidden state, dark "
-               "ones have been forgotten (the colour is ‖∂h_T/∂x_t‖ relative to the last character, on a log scale).")
+               "ones have been forgotten (the colour is ‖∂h_T/∂xₜ‖ relative to the last character, on a log scale).")
 
 with st.expander("What exactly is measured"):
     st.markdown(
-        "- **Input sensitivity** ‖∂h_T/∂x_t‖_F: how much the last hidden state h_T moves per unit change of input x_t.\n"
-        "- **State sensitivity**: ‖∂h_T/∂h_t‖ for the RNN and GRU. The LSTM carries two states, so it has two "
-        "parts: *via h_t only* (c_t held fixed: the path through the gates) and *via c_t only* (h_t held fixed: "
-        "the additive cell path c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t). The thick line is the full state (h_t, c_t).\n"
-        "- All T values come from one backward sweep of closed-form step Jacobians (RNN: diag(1 − h_t²) W_hh), "
+        "- **Input sensitivity** ‖∂h_T/∂xₜ‖_F: how much the last hidden state h_T moves per unit change of input xₜ.\n"
+        "- **State sensitivity**: ‖∂h_T/∂hₜ‖ for the RNN and GRU. The LSTM carries two states, so it has two "
+        "parts: *via hₜ only* (cₜ held fixed: the path through the gates) and *via cₜ only* (hₜ held fixed: "
+        "the additive cell path cₜ = fₜ ⊙ cₜ₋₁ + iₜ ⊙ gₜ). The thick line is the full state (hₜ, cₜ).\n"
+        "- All T values come from one backward sweep of closed-form step Jacobians (RNN: diag(1 − hₜ²) Wₕₕ), "
         "checked against `torch.autograd` in the tests; float64 with an exact power-of-ten exponent kept aside.\n"
-        "- **Spectral radius**: the largest |eigenvalue| of W_hh; **σ_max**: its largest singular value.\n"
-        "- GRU: PyTorch's z is the fraction of h_{t−1} *kept* (h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}), so z near 1 "
+        "- **Spectral radius**: the largest |eigenvalue| of Wₕₕ; **σₘₐₓ**: its largest singular value.\n"
+        "- GRU: PyTorch's z is the fraction of hₜ₋₁ *kept* (hₜ = (1 − z) ⊙ n + z ⊙ hₜ₋₁), so z near 1 "
         "means a long memory; the lecture note and Cho et al. (2014) write z the other way round.")

@@ -26,7 +26,7 @@ SCENES = [
      "every gate and state moves together.",
      {"text": "hello", "src": "hello"}),
     ("pages/cell-explorer.py", "The forget gate at 1 freezes the memory", ":material/ac_unit:",
-     "Clamp f = 1 and i = 0 from step 4: the cell state c_t stops changing, next to the original run.",
+     "Clamp f = 1 and i = 0 from step 4: the cell state cₜ stops changing, next to the original run.",
      {"text": "hello, world", "whatif": "freeze", "cfrom": "4", "t": "7"}),
     ("pages/cell-explorer.py", "LSTM, GRU and RNN side by side", ":material/view_column:",
      "One input, one cursor, three cells of matched size (~100–120k parameters each), trained on the same text.",
@@ -64,7 +64,7 @@ st.subheader("The pages")
 st.markdown(
     "- **Cell Explorer** — heatmaps of every gate and state, the cell diagram and its equations with the numbers "
     "at step t, next-character predictions, clamped-gate what-ifs, the note's single weight matrix.\n"
-    "- **Gradient Lab** — how far back ∂h_T/∂x_t reaches for RNN, LSTM and GRU, on a log axis, with the knobs "
+    "- **Gradient Lab** — how far back ∂h_T/∂xₜ reaches for RNN, LSTM and GRU, on a log axis, with the knobs "
     "that change it.\n"
     "- **Train & Predict** — train on any text in seconds, then predictions at every position and generation.\n"
     "- **Memory Race** — tasks with known answers, the cells trained side by side under one time budget.\n"

@@ -206,7 +206,7 @@ def test_figures_escape_text_and_show_explosion():
     assert any("exploding" in (a.text or "") for a in fig.layout.annotations)  # radius 3: the RNN grows
     assert max(max(t.y) for t in fig.data) <= 10 ** Y_CEIL * 1.0001  # clipped, the plot stays readable
     state = decay_figure(sc.curves, quantity="state")
-    assert any("cell highway" in t.name for t in state.data)
+    assert any("cell path" in t.name for t in state.data)
     strip = saliency_figure(sc.labels, sc.curves["lstm"])
     cells = [c for row in strip.data[0].text for c in row]
     assert "&lt;" in cells and "<" not in cells and "▫" in cells  # no raw tags reach plotly's text renderer

@@ -18,7 +18,7 @@ from explorer.figures.style import ARCH_COLORS, ARCH_LABELS, base_layout, plot_t
 
 __all__ = ["decay_figure", "saliency_figure", "QUANTITIES", "Y_FLOOR", "Y_CEIL", "SALIENCY_FLOOR"]
 
-QUANTITIES = {"input": "input x_t", "state": "state (h_t, c_t)"}
+QUANTITIES = {"input": "input xₜ", "state": "state (hₜ, cₜ)"}
 Y_FLOOR = -20.0  # log10: the plot shows curves down to 1e-20 of their start ...
 Y_CEIL = 30.0  # ... and up to 1e+30 (an exploding curve is drawn to the edge and says so)
 SALIENCY_FLOOR = -12.0  # log10: the strip's colour runs from 1e-12 (dark) to 1 (bright)
@@ -72,8 +72,8 @@ def decay_figure(curves: Mapping[str, ArchCurves], *, quantity: str = "input", o
         steps = max(steps, T)
         d = torch.arange(T)
         main = by_distance(s.input_log10 if quantity == "input" else s.state_log10)  # (T,)
-        state_what = "‖∂h_T/∂(h_t,c_t)‖" if c.arch == "lstm" else "‖∂h_T/∂h_t‖"
-        what = "‖∂h_T/∂x_t‖" if quantity == "input" else state_what
+        state_what = "‖∂h_T/∂(hₜ,cₜ)‖" if c.arch == "lstm" else "‖∂h_T/∂hₜ‖"
+        what = "‖∂h_T/∂xₜ‖" if quantity == "input" else state_what
         fig.add_trace(_line(d, main, label if quantity == "input" else f"{label} {what}", color, "solid", 3.5,
                             label, arch))
         finite = main[torch.isfinite(main)]
@@ -85,16 +85,16 @@ def decay_figure(curves: Mapping[str, ArchCurves], *, quantity: str = "input", o
             overflow_from[label] = int(over[0])
         if quantity == "state" and s.cell_log10 is not None:
             start = float(s.state_log10[-1])  # full state at d = 0
-            fig.add_trace(_line(d, s.hidden_log10.flip(0) - start, f"{label} via h_t only (c_t fixed)", color,
-                                "dashdot", 1.5, f"{label} via h_t", arch))
-            fig.add_trace(_line(d, s.cell_log10.flip(0) - start, f"{label} via c_t only (h_t fixed): cell highway",
-                                color, "dot", 2.0, f"{label} via c_t", arch))
+            fig.add_trace(_line(d, s.hidden_log10.flip(0) - start, f"{label} via hₜ only (cₜ fixed)", color,
+                                "dashdot", 1.5, f"{label} via hₜ", arch))
+            fig.add_trace(_line(d, s.cell_log10.flip(0) - start, f"{label} via cₜ only (hₜ fixed): cell path",
+                                color, "dot", 2.0, f"{label} via cₜ", arch))
         if overlays and c.carry is not None:
             gate = "∏ f" if c.arch == "lstm" else "∏ z"
             fig.add_trace(_line(d, c.carry, f"{label} {gate}", color, "dash", 2.0,
                                 f"{label} {gate}", arch))
         if overlays and c.bound is not None:
-            fig.add_trace(_line(d, c.bound, f"{label} bound σ_max(W_hh)^d = {c.sigma_max:.2f}^d", color, "dot",
+            fig.add_trace(_line(d, c.bound, f"{label} bound σₘₐₓ(Wₕₕ)^d = {c.sigma_max:.2f}^d", color, "dot",
                                 2.0, f"{label} bound", arch))
     for level in REACH_LEVELS:
         fig.add_hline(y=level, line=dict(color="#888", width=1, dash="dot"))
@@ -112,7 +112,7 @@ def decay_figure(curves: Mapping[str, ArchCurves], *, quantity: str = "input", o
                       annotation_position="bottom left" if k == 0 else "top left")
     ymin = max(lo, Y_FLOOR) - 0.5
     ymax = min(max(hi, 0.0), Y_CEIL) + 0.5
-    title = ("‖∂h_T/∂x_t‖" if quantity == "input" else "‖∂h_T/∂state_t‖") + " relative to distance 0"
+    title = ("‖∂h_T/∂xₜ‖" if quantity == "input" else "‖∂h_T/∂stateₜ‖") + " relative to distance 0"
     base_layout(fig, title=title, height=520, presenter=presenter)
     # show the distances where something happens: up to where the last curve leaves the frame
     fig.update_xaxes(title_text="distance d = T − t (steps back from the last step)",
@@ -154,7 +154,7 @@ def saliency_figure(labels: tuple[str, ...], curve: ArchCurves, *, width: int = 
         colorbar=dict(title=dict(text="log10 rel."), tickvals=[SALIENCY_FLOOR, -9, -6, -3, 0],
                       ticktext=["≤1e-12", "1e-9", "1e-6", "1e-3", "1"]),
     ))
-    title = f"Which characters still move h_T? {label}, ‖∂h_T/∂x_t‖ per character"
+    title = f"Which characters still move h_T? {label}, ‖∂h_T/∂xₜ‖ per character"
     base_layout(fig, title=title, height=max(230, 70 + (44 if presenter else 34) * rows), presenter=presenter)
     fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
     fig.update_yaxes(autorange="reversed", showgrid=False, zeroline=False, tickmode="array",

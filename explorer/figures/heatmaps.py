@@ -12,7 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from explorer.cells import SPECS
-from explorer.figures.style import GATE_SCALE, TANH_SCALE, UNBOUNDED_SCALE, base_layout, plot_text
+from explorer.figures.style import GATE_SCALE, TANH_SCALE, UNBOUNDED_SCALE, base_layout, plot_text, subscripts
 from explorer.trace import Trace
 
 __all__ = ["Panel", "panels", "shared_range", "heatmap", "weight_blocks", "plot_text"]
@@ -92,7 +92,7 @@ def heatmap(trace: Trace, name: str, labels: list[str] | tuple[str, ...], step: 
     fig.update_yaxes(title="unit", autorange="reversed")
     if step is not None:
         fig.add_vline(x=step, line=dict(color="#ff7f0e", width=3))
-    base_layout(fig, title=panel.title, height=max(220, min(520, 60 + 8 * H)), presenter=presenter)
+    base_layout(fig, title=subscripts(panel.title), height=max(220, min(520, 60 + 8 * H)), presenter=presenter)
     return fig
 
 
@@ -117,6 +117,6 @@ def weight_blocks(weight_ih: np.ndarray, weight_hh: np.ndarray, gate_names: tupl
     fig.update_yaxes(tickmode="array", tickvals=[k * H + (H - 1) / 2 for k in range(G)],
                      ticktext=[f"{n}  ({H} rows)" for n in names], autorange="reversed")
     fig.update_xaxes(tickmode="array", tickvals=[(H - 1) / 2, H + (HI - H - 1) / 2],
-                     ticktext=[f"W_hh · h_{{t−1}}  ({H} cols)", f"W_ih · x_t  ({HI - H} cols)"])
-    base_layout(fig, title=f"W = [W_hh | W_ih], shape ({GH}, {HI}) = ({G}H, H + I)", height=420)
+                     ticktext=[subscripts(f"W_hh · h_{{t−1}}  ({H} cols)"), subscripts(f"W_ih · x_t  ({HI - H} cols)")])
+    base_layout(fig, title=subscripts(f"W = [W_hh | W_ih], shape ({GH}, {HI}) = ({G}H, H + I)"), height=420)
     return fig

@@ -7,6 +7,7 @@ No rainbow scales.
 from __future__ import annotations
 
 import html
+import re
 
 import plotly.graph_objects as go
 
@@ -21,6 +22,19 @@ ARCH_COLORS = {arch: spec.color for arch, spec in SPECS.items()}
 ARCH_LABELS = {arch: spec.label for arch, spec in SPECS.items()}
 
 FONT_FAMILY = "Inter, 'Source Sans Pro', 'Helvetica Neue', Arial, sans-serif"
+
+
+_SUB = dict(zip("0123456789+−-=()aehijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ"))
+
+
+def subscripts(text: str) -> str:
+    """'h_{t−1}', 'W_hh', 'σ_max' -> 'hₜ₋₁', 'Wₕₕ', 'σₘₐₓ': Unicode subscripts, for text that is not rendered
+    as math (captions, tooltips, plotly labels). A run with a letter that has no subscript form (f, g, z)
+    is left as it was."""
+    def one(m: re.Match) -> str:
+        run = m.group(1) or m.group(2)
+        return m.group(0) if any(ch not in _SUB for ch in run) else "".join(_SUB[ch] for ch in run)
+    return re.sub(r"_\{([^}]*)\}|_([A-Za-z0-9]+)", one, text)
 
 
 def plot_text(s: str) -> str:

@@ -28,8 +28,8 @@ PRESET_HELP = {
     "Trained on Python": "the models shipped with the app, trained on Python's standard library",
     "Default init": "PyTorch's init: the LSTM's f and the GRU's z sit near 0.5",
     "Forget/update bias 3": "f, z ≈ σ(3) ≈ 0.95: the carry gates near 1",
-    "RNN radius 0.9": "the RNN's W_hh rescaled to spectral radius 0.9 (largest |eigenvalue|)",
-    "RNN radius 3 (explodes)": "the RNN's W_hh rescaled to spectral radius 3: its gradient grows instead",
+    "RNN radius 0.9": "the RNN's Wₕₕ rescaled to spectral radius 0.9 (largest |eigenvalue|)",
+    "RNN radius 3 (explodes)": "the RNN's Wₕₕ rescaled to spectral radius 3: its gradient grows instead",
 }
 
 
@@ -82,8 +82,8 @@ def carry_lines(scene: LabScene) -> list[str]:
             out.append(f"{label(arch)}: mean {gate} = **{c.carry_mean:.2f}**; {c.carry_units_high} of "
                        f"{c.hidden_size} units have mean {gate} > 0.9")
         elif c.spectral_radius is not None:
-            out.append(f"{label(arch)}: spectral radius of W_hh (largest |eigenvalue|, what the knob sets) = "
-                       f"**{c.spectral_radius:.2f}**; σ_max (largest singular value, which bounds the gradient) = "
+            out.append(f"{label(arch)}: spectral radius of Wₕₕ (largest |eigenvalue|, what the knob sets) = "
+                       f"**{c.spectral_radius:.2f}**; σₘₐₓ (largest singular value, which bounds the gradient) = "
                        f"**{c.sigma_max:.2f}**")
     return out
 

@@ -33,7 +33,7 @@ def controls(P: PageState, presenter: bool) -> None:
         if "lstm" in (P.get("cells") or []):
             st.radio("Cell-state colours", ("max", "robust"), key=P.key("crange"), horizontal=True,
                      format_func={"max": "full range (max |c|)", "robust": "robust (99th percentile)"}.get,
-                     help="One large unit can wash out the c_t heatmap; the robust range clips at the 99th "
+                     help="One large unit can wash out the cₜ heatmap; the robust range clips at the 99th "
                           "percentile of |c| and says how many values lie beyond it.")
         if P.get("src") == "untrained":  # trained models keep their own sizes: the knobs would not apply
             c1, c2 = st.columns(2)
@@ -55,8 +55,8 @@ def whatif_controls(P: PageState, text_length: int) -> None:
             w2.select_slider("Value", [0.0, 0.25, 0.5, 0.75, 1.0], key=P.key("cval"))
         w3.number_input("From step t", 1, max(text_length, 1), key=P.key("cfrom"))
         w4.text_input("Units", key=P.key("cunits"), help="'all', or unit numbers separated by commas, e.g. 0, 3, 7")
-        st.caption("f = 1 with i = 0 freezes the LSTM's memory: c_t stays constant while h_t still follows the "
-                   "output gate. f = 0 makes it forget at every step. For the GRU, z = 1 keeps h_{t−1} unchanged. "
+        st.caption("f = 1 with i = 0 freezes the LSTM's memory: cₜ stays constant while hₜ still follows the "
+                   "output gate. f = 0 makes it forget at every step. For the GRU, z = 1 keeps hₜ₋₁ unchanged. "
                    "Original and what-if share one colour scale; pinned values are marked ⊣ pinned.")
 
 
@@ -113,10 +113,10 @@ def note_section(scene: CellExplorerScene, presenter: bool) -> None:
                  "one step to the next (h, and c for the LSTM); 'autograd keeps' is measured: the tensors torch.nn "
                  "saves for the backward pass during one forward over this text. The GRU has 3 gate blocks to the "
                  "LSTM's 4 and one state instead of two: the note's 'GRU uses less memory'.")
-    note.subheader("One matrix or two: W = [W_hh | W_ih]")
+    note.subheader("One matrix or two: W = [Wₕₕ | Wᵢₕ]")
     arch, ref = next(iter(scene.refs.items()))
     plot(note, weight_figure(ref), key="ce.weights")
-    note.caption(f"The note writes one W of shape ({SPECS[arch].gate_count}H, H + I) acting on [h_{{t−1}}; x_t] — "
+    note.caption(f"The note writes one W of shape ({SPECS[arch].gate_count}H, H + I) acting on [h_{{t−1}}; xₜ] — "
                  "(4h, 2h) only when the input and hidden sizes agree; PyTorch stores the same numbers as weight_hh "
                  "(left of the dashed line) and weight_ih (right). Rows come in gate blocks in PyTorch's order.")
     note.subheader("The equations")
@@ -126,6 +126,6 @@ def note_section(scene: CellExplorerScene, presenter: bool) -> None:
             st.latex(SPECS[arch].latex)
     if "gru" in scene.refs:
         note.info("GRU conventions: in PyTorch (and here) z is the share of the old state **kept**: "
-                  "h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}. The lecture note and Cho et al. (2014) write it the other way "
+                  "hₜ = (1 − z) ⊙ n + z ⊙ hₜ₋₁. The lecture note and Cho et al. (2014) write it the other way "
                   "round (their z is our 1 − z). PyTorch also applies r *after* the matrix product, "
-                  "r ⊙ (W_hn h + b_hn), where Cho applies it before: W_hn (r ⊙ h).", icon="ℹ️")
+                  "r ⊙ (Wₕₙ h + bₕₙ), where Cho applies it before: Wₕₙ (r ⊙ h).", icon="ℹ️")

@@ -50,11 +50,11 @@ def sidebar(P: PageState) -> None:
             st.select_slider("Hidden size H", options=(8, 16, 32, 64, 128), key=P.key("H"))
             st.slider("LSTM forget-gate bias (added to b_hf)", -3.0, 6.0, key=P.key("fbias"), step=0.5)
             st.slider("GRU update-gate bias (added to b_hz)", -3.0, 6.0, key=P.key("zbias"), step=0.5)
-            st.checkbox("Rescale the RNN's W_hh", key=P.key("rescale"))
+            st.checkbox("Rescale the RNN's Wₕₕ", key=P.key("rescale"))
             if P.get("rescale"):
-                st.slider("RNN spectral radius of W_hh", 0.1, 3.0, key=P.key("radius"), step=0.05,
-                          help="Spectral radius: the largest |eigenvalue| of W_hh. The gradient's upper bound "
-                               "uses σ_max, the largest singular value, which is at least as large.")
+                st.slider("RNN spectral radius of Wₕₕ", 0.1, 3.0, key=P.key("radius"), step=0.05,
+                          help="Spectral radius: the largest |eigenvalue| of Wₕₕ. The gradient's upper bound "
+                               "uses σₘₐₓ, the largest singular value, which is at least as large.")
             st.number_input("Seed (weights and random inputs)", min_value=0, max_value=9999, step=1,
                             key=P.key("seed"))
         else:
@@ -62,5 +62,5 @@ def sidebar(P: PageState) -> None:
                        "knobs of bias, radius, size and seed.")
         st.divider()
         st.radio("Sensitivity to", tuple(QUANTITIES), key=P.key("show"), format_func=QUANTITIES.get)
-        st.checkbox("Theory overlays (∏ f, ∏ z, σ_max^d)", key=P.key("overlays"),
-                    help="∏ f: the product of forget gates along the LSTM's cell path; σ_max^d: the RNN's bound.")
+        st.checkbox("Theory overlays (∏ f, ∏ z, σₘₐₓ^d)", key=P.key("overlays"),
+                    help="∏ f: the product of forget gates along the LSTM's cell path; σₘₐₓ^d: the RNN's bound.")

@@ -71,7 +71,7 @@ const DIAGRAMS = {
     nodes: [["op", 170, 60, "×"], ["op", 350, 60, "+"], ["op", 350, 150, "×"], ["op", 640, 180, "×"],
             ["fn", 640, 110, "tanh"], ["gate", 170, 250, "σ  f"], ["gate", 280, 250, "σ  i"],
             ["gate", 440, 250, "tanh  g"], ["gate", 560, 250, "σ  o"]],
-    texts: [[36, 20, "cell state: the highway"], [300, 326, "[h_{t−1}; x_t] → every gate"]],
+    texts: [[36, 20, "cell state: the cell path through time"], [300, 326, "[h_{t−1}; x_t] → every gate"]],
   },
   gru: {
     wires: [
