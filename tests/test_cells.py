@@ -177,3 +177,62 @@ def test_stacked_weight_is_the_notes_single_matrix():
     assert W.shape == (20, 8)  # (4H, H + I)
     h, x = torch.randn(5), torch.randn(3)
     torch.testing.assert_close(W @ torch.cat([h, x]), cell.weight_hh @ h + cell.weight_ih @ x)
+
+
+def _independent_run(arch, module, x, h0, c0):
+    """Step torch.nn's *Cell over x from (h0, c0), and compute every gate by hand from the module's weights.
+
+    Nothing here uses explorer: h and c come from torch.nn.LSTMCell / GRUCell / RNNCell, the gates from
+    torch.nn.functional.linear on the same [x_t, h_{t-1}] (PyTorch's documented equations).
+    """
+    H = module.hidden_size
+    step = TORCH_CELL[arch](module.input_size, H).to(x.dtype)
+    step.load_state_dict({k[:-3]: v for k, v in module.state_dict().items()})  # weight_ih_l0 -> weight_ih
+    W_ih, W_hh, b_ih, b_hh = step.weight_ih, step.weight_hh, step.bias_ih, step.bias_hh
+    h, c = h0.unsqueeze(0), c0.unsqueeze(0)
+    out = {k: [] for k in ("h", "c", "i", "f", "g", "o", "r", "z", "n")}
+    with torch.no_grad():
+        for t in range(x.shape[0]):
+            xt = x[t:t + 1]
+            gi = torch.nn.functional.linear(xt, W_ih, b_ih)[0]
+            gh = torch.nn.functional.linear(h, W_hh, b_hh)[0]
+            if arch == "lstm":
+                a = gi + gh
+                for k, block in zip("ifgo", a.chunk(4)):
+                    out[k].append(torch.tanh(block) if k == "g" else torch.sigmoid(block))
+                h, c = step(xt, (h, c))
+                out["c"].append(c[0])
+            elif arch == "gru":
+                (ir, iz, in_), (hr, hz, hn) = gi.chunk(3), gh.chunk(3)
+                r = torch.sigmoid(ir + hr)
+                out["r"].append(r)
+                out["z"].append(torch.sigmoid(iz + hz))
+                out["n"].append(torch.tanh(in_ + r * hn))
+                h = step(xt, h)
+            else:
+                h = step(xt, h)
+            out["h"].append(h[0])
+    return {k: torch.stack(v) for k, v in out.items() if v}
+
+
+@pytest.mark.parametrize("dtype,tol", [(torch.float32, 2e-5), (torch.float64, 1e-12)])
+@pytest.mark.parametrize("arch", ["lstm", "gru", "rnn"])
+@pytest.mark.parametrize("T,I,H", [(1, 2, 3), (9, 4, 5), (300, 8, 16)])
+def test_every_recovered_gate_and_state_against_torch_cells_from_a_nonzero_state(arch, T, I, H, dtype, tol):
+    """Issue 13: tr.h *is* the fused kernel's output; the recovered gates and c are what must be checked,
+    in float32 and float64, and from non-zero initial states (trace and reference both)."""
+    g = torch.Generator().manual_seed(T + 7 * H)
+    module = TORCH[arch](I, H).to(dtype)
+    with torch.no_grad():
+        for p in module.parameters():
+            p.copy_(torch.randn(p.shape, generator=g, dtype=dtype) * 1.2 / max(H, I) ** 0.5)
+    x = torch.randn(T, I, generator=g, dtype=dtype)
+    h0 = torch.rand(H, generator=g, dtype=dtype) * 2 - 1
+    c0 = torch.randn(H, generator=g, dtype=dtype) * 2
+    want = _independent_run(arch, module, x, h0, c0 if arch == "lstm" else torch.zeros(H, dtype=dtype))
+    cell = CELLS[arch].from_torch(module)
+    for tr in (cell.trace(x, h0=h0, c0=c0), reference_trace(cell, x, h0=h0, c0=c0)):
+        got = {**tr.gates, "h": tr.h, **({"c": tr.c} if tr.c is not None else {})}
+        assert set(got) == set(want)
+        for k in want:
+            torch.testing.assert_close(got[k], want[k], atol=tol, rtol=0, msg=f"{arch} {k}")

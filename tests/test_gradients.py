@@ -109,6 +109,8 @@ def test_spectral_radius_rescaling_returns_a_new_cell():
     before = cell.weight_hh.clone()
     scaled = with_spectral_radius(cell, 0.9)
     assert spectral_radius(scaled) == pytest.approx(0.9, rel=1e-10)
+    eig = torch.linalg.eigvals(scaled.weight_hh.detach().double()).abs().max()  # independent: torch.linalg
+    assert float(eig) == pytest.approx(0.9, rel=1e-10)
     assert torch.equal(cell.weight_hh, before) and scaled is not cell
     with pytest.raises(ValueError):
         with_spectral_radius(LSTM(5, 16), 0.9)
@@ -237,3 +239,43 @@ def test_a_chaotic_rnn_is_flagged_and_its_growth_never_ranked_as_reach():
     assert any("not reproducible digits" in m for m in growth_messages(sc))
     calm = lab_scene(LabConfig(rnn_radius=0.9)).curves["rnn"]
     assert not calm.explodes and calm.diverges_at is None
+
+
+def test_lstm_sensitivity_past_float64s_range_against_per_step_autograd_jacobians():
+    """Issue 13: log10 values stay exact where the plain float64 value overflows (> 1e308).
+
+    Independent: every step's Jacobian by torch.func.jacrev of an LSTM step written here (torch ops on the
+    torch.nn module's weights), at the trace's states, multiplied backwards with an exponent kept aside.
+    """
+    import math
+
+    from torch.func import jacrev, vmap
+
+    H, I, T = 8, 2, 4000
+    cell = LSTM(I, H, seed=1, dtype=torch.float64)
+    with torch.no_grad():
+        cell.weight_hh.mul_(16.98)  # a strongly recurrent LSTM: its gradient grows ~0.1 decades per step
+    x = torch.randn(T, I, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    s = sensitivities(cell, x)
+    assert bool(s.overflow.any()) and float(s.input_log10.max()) > 310  # past float64's range
+
+    m = cell.to_torch()
+    W_ih, W_hh, b = m.weight_ih_l0.detach(), m.weight_hh_l0.detach(), (m.bias_ih_l0 + m.bias_hh_l0).detach()
+
+    def step(state, x_t):  # [h; c] -> [h'; c'], PyTorch's LSTM equations
+        h, c = state[:H], state[H:]
+        i, f, g, o = (W_ih @ x_t + W_hh @ h + b).chunk(4)
+        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+        return torch.cat([torch.sigmoid(o) * torch.tanh(c), c])
+
+    tr = cell.trace(x)
+    prev = torch.cat([torch.cat([tr.h0[None], tr.h[:-1]]), torch.cat([tr.c0[None], tr.c[:-1]])], dim=1)  # (T, 2H)
+    J_state, J_x = vmap(jacrev(step, argnums=(0, 1)))(prev, x)  # (T, 2H, 2H), (T, 2H, I)
+    rows, exponent = torch.eye(2 * H, dtype=torch.float64)[:H], 0  # ∂h_T/∂state_t, scaled by 2**-exponent
+    want = torch.empty(T, dtype=torch.float64)
+    for t in range(T - 1, -1, -1):
+        want[t] = torch.log10(torch.linalg.matrix_norm(rows @ J_x[t])) + exponent * math.log10(2)
+        rows = rows @ J_state[t]
+        e = math.frexp(float(rows.abs().max()))[1]
+        rows, exponent = rows * 2.0 ** -e, exponent + e
+    torch.testing.assert_close(s.input_log10, want, atol=1e-8, rtol=0)

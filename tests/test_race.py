@@ -117,3 +117,12 @@ def test_figures_show_every_contestant_and_the_baseline():
     assert "the symbol to remember (d = 11)" in names(reach_figure(task, reach))
     sw = sweep_lag(RaceConfig(task=task, contestants=("rnn",), time_budget=None, max_steps=5), lags=(4, 8))
     assert names(sweep_figure(sw, task)) == ["RNN", "baseline"]
+
+
+def test_the_readme_race_claim_is_pinned():
+    """README and bench_race.py quote this figure: 'LSTM with forget bias 3 solves it at step 170'."""
+    from explorer.data.tasks import TaskSpec
+
+    result = run_race(RaceConfig(task=TaskSpec("first_symbol", 50), contestants=("lstm_f3",), max_steps=400,
+                                 time_budget=None))
+    assert result.entries[0].solved_step == 170

@@ -64,3 +64,37 @@ def test_clamped_text_trace_changes_predictions_only_after_the_clamp():
     torch.testing.assert_close(tt.probs[:3], base.probs[:3], atol=1e-6, rtol=0)
     assert not torch.allclose(tt.probs[3:], base.probs[3:])
     assert describe((Clamp("f", 1.0, 3), Clamp("i", 0.0, 3))) == "f = 1, i = 0 from t = 3 (all units)"
+
+
+def test_clamped_lstm_against_a_recurrence_written_here():
+    """Issue 13: the clamped run against an independent hand-written LSTM with the same pins (torch ops only)."""
+    module = torch.nn.LSTM(3, 4).double()
+    x = torch.randn(10, 3, generator=torch.Generator().manual_seed(5), dtype=torch.float64)
+    cell = LSTM.from_torch(module)
+    clamps = [Clamp("f", 1.0, 4, units=(0, 2)), Clamp("o", 0.25, 6)]
+    tr = reference_trace(cell, x, clamps)
+    W_ih, W_hh = module.weight_ih_l0.detach(), module.weight_hh_l0.detach()
+    b = (module.bias_ih_l0 + module.bias_hh_l0).detach()
+    h = c = torch.zeros(4, dtype=torch.float64)
+    for t in range(1, 11):
+        i, f, g, o = (W_ih @ x[t - 1] + W_hh @ h + b).chunk(4)
+        i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+        if t >= 4:
+            f = f.clone()
+            f[[0, 2]] = 1.0
+        if t >= 6:
+            o = torch.full_like(o, 0.25)
+        c = f * c + i * g
+        h = o * torch.tanh(c)
+        torch.testing.assert_close(tr.h[t - 1], h, atol=1e-12, rtol=0)
+        torch.testing.assert_close(tr.c[t - 1], c, atol=1e-12, rtol=0)
+
+
+def test_before_the_clamp_the_what_if_equals_the_reference_exactly_and_the_fast_trace_to_rounding():
+    """Issue 13.5: what the what-if docstring says, measured."""
+    model = CharModel(Vocab.from_text("hello world"), ModelConfig("lstm", 16, seed=3))
+    base = model.trace_text("hello world")
+    tt = clamped_text_trace(model, "hello world", (Clamp("f", 0.0, 6),))
+    ref = reference_trace(model.cell, base.trace.x)
+    torch.testing.assert_close(tt.trace.h[:5], ref.h[:5], atol=0, rtol=0)
+    assert float((tt.trace.h[:5] - base.trace.h[:5]).abs().max()) < 1e-5

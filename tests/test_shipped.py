@@ -4,6 +4,9 @@ import pickle
 import shutil
 import socket
 
+import math
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -46,16 +49,37 @@ def test_parameter_counts_are_matched_within_a_corpus():
         assert max(counts) / min(counts) < 1.1, counts
 
 
+def _independent_bits(model, text: str, chunks: int = 16) -> float:
+    """Held-out bits per character with torch.nn's own module and F.cross_entropy, not explorer's code path:
+    the text in `chunks` equal pieces, each read from a zero state; each piece's first character is only read."""
+    module = model.cell.to_torch()
+    idx = {ch: i for i, ch in enumerate(model.vocab.chars)}
+    ids = torch.tensor([idx.get(ch, 0) for ch in text])
+    L = len(ids) // chunks
+    total, count = 0.0, 0
+    with torch.no_grad():
+        for k in range(chunks):
+            piece = ids[k * L:(k + 1) * L]
+            x = torch.nn.functional.one_hot(piece[:-1], len(model.vocab.chars)).float()
+            h, _ = module(x)  # (L-1, H)
+            logits = torch.nn.functional.linear(h, model.readout.weight, model.readout.bias)
+            total += float(torch.nn.functional.cross_entropy(logits, piece[1:], reduction="sum"))
+            count += L - 1
+    return total / count / math.log(2)
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_weights_reproduce_the_manifest_heldout_bits(name):
     model, man = load_model(name)
     corpus = load_corpus(man.corpus, seed=man.seed)
     recorded = man.as_dict()["corpus"]["sha256"]
-    if corpus.sha256 != recorded:
+    if corpus.sha256 != recorded:  # loudly: a skipped check must not pass unnoticed
+        warnings.warn(f"{name}: NOT CHECKED — this Python's stdlib differs from the one trained on (corpus hash "
+                      f"{corpus.sha256[:12]} vs {recorded[:12]})")
         pytest.skip(f"this Python's stdlib differs from the one trained on (corpus hash {corpus.sha256[:12]} "
                     f"vs {recorded[:12]})")
-    assert heldout_bits_per_char(model, corpus.heldout) == pytest.approx(man.heldout_bits_per_char, abs=2e-3)
-    assert heldout_bits_per_char(untrained_model(man), corpus.heldout) == pytest.approx(
+    assert _independent_bits(model, corpus.heldout) == pytest.approx(man.heldout_bits_per_char, abs=2e-3)
+    assert _independent_bits(untrained_model(man), corpus.heldout) == pytest.approx(
         man.heldout_bits_per_char_init, abs=2e-3)
     assert man.heldout_bits_per_char < man.heldout_bits_per_char_init - 2  # it really learned
     assert not any(p.requires_grad for p in model.parameters()) and not model.training
@@ -191,3 +215,20 @@ def test_manifest_cannot_point_outside_the_weights_folder(tmp_path, weights_file
     shutil.copy(WEIGHTS_DIR / "stdlib-lstm.npz", tmp_path.parent / "stdlib-lstm.npz")
     with pytest.raises(ValueError, match="file name inside"):
         load_model("stdlib-lstm", tmp_path)
+
+
+def test_rejects_nan_an_extra_array_and_a_bare_npy(lstm_copy):
+    """Issue 13: the loader's NaN, extra-array and bare .npy cases."""
+    tmp, man, arrays = lstm_copy
+    nan = dict(arrays)
+    nan["cell.bias_hh"] = arrays["cell.bias_hh"].copy()
+    nan["cell.bias_hh"][3] = np.nan
+    np.savez(tmp / "nan.npz", **nan)
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        load_weights(tmp / "nan.npz", man, check_hash=False)
+    np.savez(tmp / "extra.npz", **arrays, payload=np.zeros(3, dtype=np.float32))
+    with pytest.raises(ValueError, match=r"unexpected \['payload'\]"):
+        load_weights(tmp / "extra.npz", man, check_hash=False)
+    np.save(tmp / "bare.npy", arrays["cell.weight_ih"])
+    with pytest.raises(ValueError, match="single array"):
+        load_weights(tmp / "bare.npy", man, check_hash=False)
