@@ -5,6 +5,7 @@ from explorer.ui.router import ensure_router
 
 ensure_router()
 
+from explorer.scenes.deck import DEFAULT_DECK
 from explorer.ui.share import PRESENTER_CSS
 from explorer.ui.state import presenting
 
@@ -17,48 +18,27 @@ st.markdown(
 st.caption("The app grew from a lecture note on LSTM and GRU (“the note” on every page): each of its claims is "
            "shown here on real numbers. Every term is explained in the glossary in each page's sidebar.")
 
-# explorer.corpus.COUNTER_TEXT, written out: importing explorer.data.corpus would load torch on the first page
-COUNTER_TEXT = "print(max(1, min(2, abs(3))))"  # tests/test_presenter.py checks the two agree
-
-SCENES = [
-    ("pages/cell-explorer.py", "hello, step by step", ":material/play_arrow:",
-     "The note's example: an LSTM trained on “hello” reads h, e, l, l and predicts e, l, l, o. Press → to step; "
-     "every gate and state moves together.",
-     {"text": "hello", "src": "hello"}),
-    ("pages/cell-explorer.py", "The forget gate at 1 freezes the memory", ":material/ac_unit:",
-     "Clamp f = 1 and i = 0 from step 4: the cell state cₜ stops changing, next to the original run.",
-     {"text": "hello, world", "whatif": "freeze", "cfrom": "4", "t": "7"}),
-    ("pages/cell-explorer.py", "LSTM, GRU and RNN side by side", ":material/view_column:",
-     "One input, one cursor, three cells of matched size (~100–120k parameters each), trained on the same text.",
-     {"text": "hello", "cells": "lstm,gru,rnn"}),
-    ("pages/gradient-lab.py", "A plain RNN forgets in 25 steps", ":material/trending_down:",
-     "At PyTorch's default init all three cells lose the gradient within ~30 steps, measured on your text.", {"cells": "untrained"}),
-    ("pages/gradient-lab.py", "Forget bias 3 reaches 100 steps", ":material/trending_flat:",
-     "Push the LSTM's forget gate to f ≈ 0.95 and the gradient survives: the additive cell update at work.",
-     {"cells": "untrained", "fbias": "3.0", "zbias": "3.0"}),
-    ("pages/train.py", "Train on 'hello' in a second", ":material/model_training:",
-     "Feed h, get e, feed e back in. hel → l but hell → o: that needs memory.", {"text": "hello"}),
-    ("pages/memory-race.py", "The first-symbol race", ":material/sports_score:",
-     "Remember the first symbol over 50 steps: the LSTM with forget bias 3 wins; the RNN stays at chance.",
-     {"task": "first_symbol", "T": "50"}),
-    ("pages/unit-finder.py", "A unit that counts brackets", ":material/data_array:",
-     "A model trained on Python source: find the unit that tracks bracket depth, against an untrained one.", {}),
-    ("pages/cell-explorer.py", "The bracket counter, step by step", ":material/data_object:",
-     "Unit 123 of that LSTM adds about −1 to its cell state at every “(” and +1 at every “)”: step through "
-     "nested calls and watch it count.", {"text": COUNTER_TEXT, "unit": "123", "t": "24"}),
-]
+ICONS = (":material/play_arrow:", ":material/ac_unit:", ":material/view_column:", ":material/trending_down:",
+         ":material/trending_flat:", ":material/model_training:", ":material/sports_score:", ":material/data_array:",
+         ":material/data_object:")  # one per scene of the default deck, in order
 
 as_presenter = st.toggle("Open these scenes in presenter mode", value=presenting(),
                        key="home.presenter",
                        help="Large type, the sidebar folded and secondary figures folded away: for a projector.")
 if as_presenter:
     st.html(PRESENTER_CSS)
+st.page_link("pages/lesson.py", label="Start the Lesson: the note, step by step, on live models",
+             icon=":material/school:", query_params={"presenter": "1"} if as_presenter else None)
+st.caption("Twelve steps from the plain RNN to the GRU, each a live scene whose numbers are computed on screen; "
+           "→ / ← or a presenter's clicker move between them.")
 cols = st.columns(2)
-for k, (page, title, icon, blurb, query) in enumerate(SCENES):
+for k, (scene, icon) in enumerate(zip(DEFAULT_DECK.scenes, ICONS)):
     with cols[k % 2].container(border=True):
-        st.page_link(page, label=title, icon=icon, query_params={**query, "presenter": "1"} if as_presenter else
-                     query or None)
-        st.caption(blurb)
+        query = {**scene.query, "presenter": "1"} if as_presenter else scene.query or None
+        st.page_link(scene.page, label=scene.title, icon=icon, query_params=query)
+        st.caption(scene.note)
+st.page_link("pages/lesson.py", label="Present these nine scenes as a deck, one after another",
+             icon=":material/slideshow:", query_params={"deck": "default"})
 
 st.subheader("The pages")
 st.markdown(
@@ -68,7 +48,8 @@ st.markdown(
     "that change it.\n"
     "- **Train & Predict** — train on any text in seconds, then predictions at every position and generation.\n"
     "- **Memory Race** — tasks with known answers, the cells trained side by side under one time budget.\n"
-    "- **Unit Finder** — models shipped with the app; which units track brackets, strings and indentation.")
+    "- **Unit Finder** — models shipped with the app; which units track brackets, strings and indentation.\n"
+    "- **Lesson** — the note, step by step, and decks: your own sequence of scenes in one link.")
 from explorer.ui.share import glossary  # noqa: E402  (light: no torch)
 
 with st.sidebar:

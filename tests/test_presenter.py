@@ -34,8 +34,8 @@ def test_home_opens_every_scene_in_presenter_mode_on_request():
     at = open_app_page("pages/home.py")
     assert not any("presenter=1" in link.proto.query_string for link in at.get("page_link"))
     at.toggle(key="home.presenter").set_value(True).run()
-    links = at.get("page_link")
-    assert len(links) == 9 and all("presenter=1" in link.proto.query_string for link in links)
+    links = [link for link in at.get("page_link") if "deck=" not in link.proto.query_string]
+    assert len(links) == 10 and all("presenter=1" in link.proto.query_string for link in links)  # 9 + the Lesson
     assert any("cells=untrained" in link.proto.query_string for link in links)  # a scene keeps its own settings
 
 
@@ -48,3 +48,5 @@ def test_home_bracket_counter_scene_opens_on_the_text_the_shipped_model_is_teste
     link = next(link for link in at.get("page_link") if link.proto.label == "The bracket counter, step by step")
     query = parse_qs(link.proto.query_string)
     assert query["text"] == [COUNTER_TEXT] and query["unit"] == ["123"] and query["t"] == ["24"]
+    from explorer.scenes.deck import COUNTER_TEXT as written_out  # Home's copy, kept without torch
+    assert written_out == COUNTER_TEXT

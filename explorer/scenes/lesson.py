@@ -62,6 +62,11 @@ def _n(v: float) -> str:
     return f"({v:.2f})".replace("-", "−") if v < 0 else f"{v:.2f}"
 
 
+def _m(v: float) -> str:
+    """Two decimals with a true minus sign (a result, or inside brackets already)."""
+    return f"{v:.2f}".replace("-", "−")
+
+
 def _pct(v: float) -> str:
     return f"{100 * v:.0f} %"
 
@@ -134,7 +139,7 @@ def _forget(models: Models, knob=None, presenter=False) -> StepScene:
         ("The **forget gate** f is a sigmoid, so each of its H numbers lies between 0 and 1. It multiplies the "
          "old cell state unit by unit: 1 keeps a unit's memory, 0 erases it.",
          f"At the second l (t = 4), unit {u} has f = {v['f']:.2f}: it keeps {_pct(v['f'])} of its old value "
-         f"c = {_n(v['c_prev'])}."),
+         f"c = {_m(v['c_prev'])}."),
         heatmap(models("lstm").trace_text(HELLO).trace, "f", list(HELLO), step=4, presenter=presenter),
         {"unit": u, "f": v["f"], "c_prev": v["c_prev"]},
         ("pages/cell-explorer.py", {"text": HELLO, "src": "hello", "t": 4, "unit": u}))
@@ -146,8 +151,8 @@ def _write(models: Models, knob=None, presenter=False) -> StepScene:
         ("What is written comes in two parts. The **candidate** g (tanh, −1..1; the note's “gate gate”) proposes "
          "new content; the **input gate** i (0..1) says how much of it to let in.",
          f"Why both: g sets the sign and size, i decides whether to write at all, so a unit can ignore an input "
-         f"without its candidate having to be zero. At t = 4, unit {u}: i = {_n(v['i'])}, g = {_n(v['g'])}, so "
-         f"it writes i · g = {_n(v['i'] * v['g'])}."),
+         f"without its candidate having to be zero. At t = 4, unit {u}: i = {_m(v['i'])}, g = {_m(v['g'])}, so "
+         f"it writes i · g = {_m(v['i'] * v['g'])}."),
         heatmap(models("lstm").trace_text(HELLO).trace, "i", list(HELLO), step=4, presenter=presenter),
         {"unit": u, "i": v["i"], "g": v["g"], "ig": v["i"] * v["g"]},
         ("pages/cell-explorer.py", {"text": HELLO, "src": "hello", "t": 4, "unit": u}))
@@ -157,7 +162,7 @@ def _update(models: Models, knob=None, presenter=False) -> StepScene:
     u, v = _lstm_at(models, 4)
     frozen = bool(knob)
     text = [f"The cell update adds the two: cₜ = f ⊙ cₜ₋₁ + i ⊙ g. At t = 4, unit {u}: "
-            f"c = {_n(v['f'])} × {_n(v['c_prev'])} + {_n(v['i'])} × {_n(v['g'])} = **{_n(v['c'])}**."]
+            f"c = {_n(v['f'])} × {_n(v['c_prev'])} + {_n(v['i'])} × {_n(v['g'])} = **{_m(v['c'])}**."]
     fig_trace = models("lstm").trace_text(HELLO).trace
     numbers = {"unit": u, **{k: v[k] for k in ("f", "c_prev", "i", "g", "c")}}
     if frozen:
@@ -166,7 +171,7 @@ def _update(models: Models, knob=None, presenter=False) -> StepScene:
         pinned = clamped_text_trace(models("lstm"), HELLO, (Clamp("f", 1.0, 3), Clamp("i", 0.0, 3))).trace
         c_frozen = float(pinned.c[3, u])
         text.append(f"With f pinned to 1 and i to 0 from t = 3, nothing is forgotten and nothing written: c stays "
-                    f"at its t = 2 value, {_n(c_frozen)}, at every later step.")
+                    f"at its t = 2 value, {_m(c_frozen)}, at every later step.")
         numbers["c_frozen"] = c_frozen
         fig_trace = pinned
     return StepScene(tuple(text), heatmap(fig_trace, "c", list(HELLO), step=4, presenter=presenter), numbers,
@@ -179,7 +184,7 @@ def _output(models: Models, knob=None, presenter=False) -> StepScene:
     return StepScene(
         ("Last, the **output gate** o (0..1) decides how much of the squashed memory to show: hₜ = o ⊙ tanh(cₜ). "
          "This h is what the readout turns into a prediction, and what the next step reads.",
-         f"At t = 4, unit {u}: h = {_n(v['o'])} × tanh({_n(v['c'])}) = **{_n(v['h'])}**."),
+         f"At t = 4, unit {u}: h = {_n(v['o'])} × tanh({_m(v['c'])}) = **{_m(v['h'])}**."),
         heatmap(models("lstm").trace_text(HELLO).trace, "o", list(HELLO), step=4, presenter=presenter),
         {"unit": u, "o": v["o"], "c": v["c"], "h": v["h"]},
         ("pages/cell-explorer.py", {"text": HELLO, "src": "hello", "t": 4, "unit": u}))

@@ -20,6 +20,7 @@ FAVICON = str(Path(__file__).with_name("favicon.png"))  # served by the app itse
 PAGES = [
     # (file, title, icon, url path)
     ("pages/home.py", "Home", ":material/home:", ""),
+    ("pages/lesson.py", "Lesson", ":material/school:", "lesson"),
     ("pages/cell-explorer.py", "Cell Explorer", ":material/biotech:", "cell-explorer"),
     ("pages/gradient-lab.py", "Gradient Lab", ":material/trending_down:", "gradient-lab"),
     ("pages/train.py", "Train & Predict", ":material/model_training:", "train"),

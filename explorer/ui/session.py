@@ -13,7 +13,7 @@ import streamlit as st
 __all__ = ["Key", "memo", "page_key", "ACTIVE_PAGE", "PAGE_CHANGED", "TRAINED", "PENDING_TRAINING",
            "TRAIN_STOP", "TRAIN_CUT_NOTICE", "TRAIN_LOADED_UPLOAD", "CE_PAYLOAD", "CE_WEIGHTS", "GL_TRAINED",
            "GL_RACE", "GL_LAST_PRESET", "RACE_FRAME", "RACE_JOB", "RACE_RESULT", "RACE_REACH", "RACE_SWEEP", "RACE_CELLS",
-           "UF_SAMPLE_MATCHED"]
+           "UF_SAMPLE_MATCHED", "DECK"]
 
 T = TypeVar("T")
 
@@ -57,6 +57,7 @@ RACE_RESULT: Key = Key("_race.result", "the last RaceResult")
 RACE_REACH: Key = Key("_race.reach", "gradient reach of the last race's contestants")
 RACE_SWEEP: Key = Key("_race.sweep", "the last SweepResult")
 RACE_CELLS: Key[dict] = Key("_race.cells", "label -> (Cell, one (T, I) task input) for the Gradient Lab")
+DECK: Key[tuple] = Key("_deck.scenes", "the deck this session is building: a tuple of explorer.scenes.deck.Scene")
 UF_SAMPLE_MATCHED: Key[bool] = Key("_uf.sample_matched", "the sample text was set to match the model")
 
 

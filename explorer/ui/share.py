@@ -52,6 +52,11 @@ def scene_tools(P: PageState, url_path: str) -> bool:
         slot = st.empty()
         st.button("Reset this page", key=f"{P.page}._reset", on_click=P.reset, icon=":material/restart_alt:",
                   help="Every control of this page back to its default. Other pages keep their state.")
+        if url_path != "lesson":
+            st.button("Add this scene to your deck", key=f"{P.page}._deck", icon=":material/playlist_add:",
+                      on_click=_add_to_deck, args=(P, url_path),
+                      help="Collect scenes from any page; the Lesson page orders them, adds notes and gives the "
+                           "deck one link.")
         glossary()
 
     def show_link() -> None:
@@ -64,6 +69,21 @@ def scene_tools(P: PageState, url_path: str) -> bool:
     if presenter:
         st.html(PRESENTER_CSS)
     return presenter
+
+
+def _add_to_deck(P: PageState, url_path: str) -> None:
+    from explorer.scenes.deck import MAX_SCENES, Scene
+    from explorer.ui.router import PAGES
+    from explorer.ui.session import DECK
+
+    scenes = list(DECK.get(()))
+    title = next((t for _, t, _, u in PAGES if u == url_path), url_path)
+    if len(scenes) < MAX_SCENES:
+        scenes.append(Scene(f"{title}: scene {len(scenes) + 1}", P.link(url_path)))
+        DECK.set(tuple(scenes))
+        st.toast(f"Added to your deck ({len(scenes)} scenes): open the Lesson page to order and present it.")
+    else:
+        st.toast(f"Your deck already has {MAX_SCENES} scenes, the most a deck holds.")
 
 
 def glossary() -> None:

@@ -1,0 +1,112 @@
+"""The Lesson and decks (issue 14): every step opens cold, the numbers in the text are the trace's,
+navigation by buttons and keys, and hostile deck links give a message and render no HTML."""
+import json
+
+import pytest
+import torch
+
+from conftest import assert_no_errors, open_app_page, settle
+from explorer.scenes import deck as decks
+from explorer.scenes.lesson import STEPS, build_step, step_index
+
+
+def _markdown(at) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize("k", range(1, len(STEPS) + 1))
+def test_every_step_opens_cold_from_its_url(k):
+    at = open_app_page("pages/lesson.py", {"step": str(k)})
+    assert not at.exception and not at.error
+    assert any(s.value.startswith(f"{k}. ") for s in at.subheader)
+    assert at.get("plotly_chart")
+
+
+def _hello(arch):
+    from explorer.ui.cache import hello_model
+    return hello_model(arch)
+
+
+def test_the_cell_update_quotes_the_numbers_of_torch_nn():
+    """Step 7's equation, checked against torch.nn.LSTMCell stepping over 'hello' with the same weights."""
+    scene = build_step(step_index("update"), _hello)
+    n = scene.numbers
+    model = _hello("lstm")
+    cell = torch.nn.LSTMCell(model.cell.input_size, model.cell.hidden_size)
+    cell.load_state_dict(model.cell.state_dict())
+    x = model.one_hot(model.vocab.encode("hello"))
+    h = c = torch.zeros(1, model.cell.hidden_size)
+    with torch.no_grad():
+        for t in range(4):
+            c_prev = c
+            h, c = cell(x[t:t + 1], (h, c))
+    u = n["unit"]
+    assert n["c"] == pytest.approx(float(c[0, u]), abs=1e-5) and n["c_prev"] == pytest.approx(float(c_prev[0, u]), abs=1e-5)
+    assert n["f"] * n["c_prev"] + n["i"] * n["g"] == pytest.approx(n["c"], abs=1e-5)
+    text = scene.sentences[0]
+    assert f"{n['c']:.2f}".replace("-", "−") in text and f"unit {u}" in text
+
+
+def test_hello_step_says_e_l_l_o_and_the_gradient_step_quotes_its_curves():
+    hello = build_step(step_index("hello"), _hello)
+    assert "after “h”: “e”, after “he”: “l”, after “hel”: “l”, after “hell”: “o”" in hello.sentences[1]
+    grad = build_step(step_index("backprop"), _hello, knob=3.0)
+    assert f"after {grad.numbers['reach_default']} steps" in grad.sentences[1]
+    assert grad.numbers["reach_biased"] > 5 * grad.numbers["reach_default"]
+    assert f"mean f = {grad.numbers['f_biased']:.2f}" in grad.sentences[1]
+
+
+def test_keys_and_buttons_move_between_steps_and_each_step_has_its_link():
+    at = open_app_page("pages/lesson.py", {"step": "3"})
+    at.button(key="ls.next").click().run()
+    assert at.query_params["step"] in ("4", ["4"])
+    at.button(key="ls.pgup").click().run()
+    at.button(key="ls.pgup").click().run()
+    assert at.query_params["step"] in ("2", ["2"])
+    assert any(b.proto.shortcut.lower() == "right" for b in at.button if b.key == "ls.next")
+
+
+def test_a_deck_round_trips_through_its_link_and_its_json():
+    deck = decks.Deck("Mine", (decks.Scene("hello", "cell-explorer?text=hello", "note <b>x</b>"),
+                               decks.Scene("race", "memory-race?T=50")))
+    assert decks.decode(decks.encode(deck)) == deck
+    assert decks.from_json(decks.to_json(deck)) == deck
+    at = open_app_page("pages/lesson.py", {"deck": decks.encode(deck)})
+    assert not at.exception and [t.value for t in at.text][:3] == ["Mine", "1. hello", "note <b>x</b>"]
+
+
+@pytest.mark.parametrize("token,problem", [
+    ("not-a-deck!!", "damaged"),
+    (decks.encode(decks.Deck("x", ())).replace("", "")[:8], "not valid JSON"),
+])
+def test_hostile_deck_links_give_a_message(token, problem):
+    at = open_app_page("pages/lesson.py", {"deck": token})
+    assert not at.exception and any(problem in w.value for w in at.warning)
+
+
+def test_a_huge_deck_and_scripts_in_titles_are_contained():
+    huge = decks.from_json(json.dumps({"scenes": [{"title": "x", "link": "train"}] * 10_000}))
+    assert huge.scenes == () and "over the 60,000 allowed" in huge.problems[0]
+    scenes = [{"title": "<script>alert(1)</script>", "link": "cell-explorer?text=x"}] * 120
+    scenes[1] = {"title": "evil", "link": "https://example.invalid/steal"}
+    deck = decks.from_json(json.dumps({"title": "<img src=x onerror=alert(1)>", "scenes": scenes}))
+    assert len(deck.scenes) == decks.MAX_SCENES - 1
+    assert any("only the first 50" in p for p in deck.problems) and any("must be a page" in p for p in deck.problems)
+    at = open_app_page("pages/lesson.py", {"deck": decks.encode(deck)})
+    assert not at.exception
+    assert "<script>" in [t.value for t in at.text][1] and "<script>" not in _markdown(at)  # text, never HTML
+
+
+def test_lesson_in_chromium_presenter_mode_with_the_arrow_keys(page, app_url):
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto(f"{app_url}/lesson?step=5&presenter=1")
+    settle(page)
+    assert_no_errors(page)
+    page.get_by_text("5. The forget gate").wait_for(timeout=30_000)
+    page.locator("h1").click()
+    page.keyboard.press("ArrowRight")
+    page.get_by_text("6. The candidate and the input gate").wait_for(timeout=30_000)
+    page.keyboard.press("PageUp")
+    page.get_by_text("5. The forget gate").wait_for(timeout=30_000)
+    assert page.get_by_text("Speaker notes").count() == 1
+    assert_no_errors(page)
