@@ -22,9 +22,9 @@ if P.get("deck"):
     st.title("Deck")
     play_deck(P, P.get("deck"))
 else:
-    st.title("Lesson: the note, step by step")
+    st.title("Lesson")
     if not presenter:
-        st.caption("The lecture note this app grew from, retold in twelve steps from the plain RNN to the GRU. "
+        st.caption("The note, step by step: the lecture note this app grew from, retold in twelve steps from the plain RNN to the GRU. "
                    "Every picture is a live model (trained on “hello”, or untrained as PyTorch makes it) and every "
                    "number in the text is computed from it. → / ← (or a clicker) move between steps; each step has "
                    "its own link.")

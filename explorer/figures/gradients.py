@@ -112,12 +112,14 @@ def decay_figure(curves: Mapping[str, ArchCurves], *, quantity: str = "input", o
                       annotation_position="bottom left" if k == 0 else "top left")
     ymin = max(lo, Y_FLOOR) - 0.5
     ymax = min(max(hi, 0.0), Y_CEIL) + 0.5
+    ymin = min(ymin, ymax - 3)  # at least three decades: a shorter log axis labels its minor ticks 9 8 7 ...
     title = ("‖∂h_T/∂xₜ‖" if quantity == "input" else "‖∂h_T/∂stateₜ‖") + " relative to distance 0"
     base_layout(fig, title=title, height=520, presenter=presenter)
     # show the distances where something happens: up to where the last curve leaves the frame
     fig.update_xaxes(title_text="distance d = T − t (steps back from the last step)",
                      range=[0, min(steps - 1, max(60, int(1.25 * last_seen)))])
-    fig.update_yaxes(type="log", range=[ymin, ymax], exponentformat="power", title_text="relative to d = 0 (log)")
+    fig.update_yaxes(type="log", range=[ymin, ymax], exponentformat="power", title_text="relative to d = 0 (log)",
+                     dtick=1 if ymax - ymin <= 40 else 10)  # one label per decade (or per ten of them)
     fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.16, x=0), margin=dict(b=110),
                       hovermode="closest")
     return fig

@@ -25,7 +25,7 @@ def preset_bar(P: PageState) -> None:
         GL_LAST_PRESET.set(name)
 
     for col, name in zip(st.columns(len(PRESETS)), PRESETS):
-        col.button(name, key=f"gl.preset.{PRESET_KEYS[name]}", on_click=apply, args=(name,), width="stretch",
+        col.button(name, key=f"gl.preset.{PRESET_KEYS[name]}", on_click=apply, args=(name,), width="stretch", wrap=True,
                    help=PRESET_HELP[name], type="primary" if active_preset(P.values()) == name else "secondary")
     now, last = active_preset(P.values()), GL_LAST_PRESET.get()
     if now is not None:

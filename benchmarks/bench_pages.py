@@ -1,0 +1,100 @@
+"""Every page drawn, in a fresh browser against a warm server, as a ratio to a plain one-chart page (issue 12).
+
+    python benchmarks/bench_pages.py [--repeats 5]
+
+"Drawn": Streamlit's script run has finished, every plotly chart on the page has painted its plot area and,
+on the Cell Explorer, the stepping view reports ready. Each repeat opens every page in a fresh browser
+context (as each student arrives), alternating with the reference page, benchmarks/apps/one_chart.py,
+served by its own warm server the same way. Reported: median seconds and the median of paired ratios.
+Also: the first deep link on a freshly started server against the warm figure, and the server's memory
+after every page and after 100 more page visits.
+"""
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from bench_server import launch, rss_mb, stop  # noqa: E402
+from conftest import CHROMIUM, _free_port, wait_healthy  # noqa: E402
+
+sys.path.insert(0, str(ROOT))
+from explorer.ui.router import PAGES  # noqa: E402
+
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+DRAWN = """() => {
+  const app = document.querySelector("[data-testid='stApp']");
+  if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  if (!document.querySelector("[data-testid='stMain'] [data-testid='stElementContainer']")) return false;
+  const cv = document.querySelector('.cv-root');
+  if (cv && cv.dataset.ready !== '1') return false;
+  const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"], .cv-plot')];
+  return charts.every((c) => c.offsetParent === null || c.querySelector('.main-svg .plot'));
+}"""
+
+
+def drawn_seconds(browser, url: str) -> float:
+    ctx = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = ctx.new_page()
+    t0 = time.perf_counter()
+    page.goto(url)
+    page.wait_for_function(DRAWN, timeout=120_000, polling=50)
+    dt = time.perf_counter() - t0
+    ctx.close()
+    return dt
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeats", type=int, default=5)
+    args = ap.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    ref_port, app_port = _free_port(), _free_port()
+    ref, app = launch(ROOT / "benchmarks/apps/one_chart.py", ref_port), launch(ROOT / "app.py", app_port)
+    try:
+        wait_healthy(f"http://127.0.0.1:{ref_port}", ref)
+        wait_healthy(f"http://127.0.0.1:{app_port}", app)
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            for _, _, _, path in PAGES:  # warm the server: every page once, and the reference
+                drawn_seconds(browser, f"http://127.0.0.1:{app_port}/{path}")
+            drawn_seconds(browser, f"http://127.0.0.1:{ref_port}/")
+            print(f"server RSS after every page: {rss_mb(app.pid):.0f} MiB")
+            rows = {}
+            for _, title, _, path in PAGES:
+                times, ratios = [], []
+                for _ in range(args.repeats):
+                    r = drawn_seconds(browser, f"http://127.0.0.1:{ref_port}/")
+                    t = drawn_seconds(browser, f"http://127.0.0.1:{app_port}/{path}")
+                    times.append(t)
+                    ratios.append(t / r)
+                rows[title] = (statistics.median(times), statistics.median(ratios))
+                print(f"{title:15s} drawn {rows[title][0]:.2f} s   {rows[title][1]:.2f}x the one-chart page", flush=True)
+            ref_t = statistics.median(drawn_seconds(browser, f"http://127.0.0.1:{ref_port}/") for _ in range(3))
+            print(f"reference one-chart page: {ref_t:.2f} s")
+            before = rss_mb(app.pid)
+            for k in range(100):
+                drawn_seconds(browser, f"http://127.0.0.1:{app_port}/{PAGES[k % len(PAGES)][3]}")
+            print(f"server RSS: {before:.0f} MiB before, {rss_mb(app.pid):.0f} MiB after 100 more page visits")
+            # a freshly started server, first deep link
+            cold_port = _free_port()
+            cold = launch(ROOT / "app.py", cold_port)
+            try:
+                wait_healthy(f"http://127.0.0.1:{cold_port}", cold)
+                t_cold = drawn_seconds(browser, f"http://127.0.0.1:{cold_port}/cell-explorer")
+            finally:
+                stop(cold)
+            warm = rows["Cell Explorer"][0]
+            print(f"Cell Explorer deep link on a fresh server: {t_cold:.2f} s = {t_cold / warm:.2f}x the warm figure")
+            browser.close()
+    finally:
+        stop(ref)
+        stop(app)
+
+
+if __name__ == "__main__":
+    main()
