@@ -13,3 +13,5 @@ MAX_RACE_LAG = 400  # T of a Memory Race task (copy: MAX_COPY_LAG), so one race 
 MAX_COPY_LAG = 200
 MAX_RACE_SECONDS = 120  # time budget of one race
 MAX_SWEEP_SECONDS = 240  # time budget of a sweep over T
+MAX_CHECKPOINT_BYTES = 50_000_000  # an uploaded model checkpoint (state dict or .safetensors)
+MAX_VOCAB_BYTES = 2_000_000  # an uploaded vocabulary file

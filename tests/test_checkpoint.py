@@ -1,0 +1,90 @@
+"""Your own checkpoint (issue 15): what is inferred from a state dict, and every hostile file refused."""
+import io
+import os
+
+import pytest
+import torch
+from torch import nn
+
+from explorer.zoo.checkpoint import inspect, read_state_dict, read_vocab
+
+
+class Tagger(nn.Module):
+    def __init__(self, **kw):
+        super().__init__()
+        self.emb = nn.Embedding(40, 12)
+        self.encoder = nn.LSTM(12, 24, **kw)
+        out = 24 if not kw.get("proj_size") else kw["proj_size"]
+        self.head = nn.Linear(out * (2 if kw.get("bidirectional") else 1), 7)
+
+
+def _bytes(obj) -> bytes:
+    buf = io.BytesIO()
+    torch.save(obj, buf)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("kw", [{}, {"num_layers": 2, "bidirectional": True}, {"num_layers": 2, "proj_size": 8},
+                                {"bias": False}])
+def test_a_state_dict_is_understood_from_its_keys_and_shapes(kw):
+    model = Tagger(**kw)
+    ck = inspect(read_state_dict(_bytes(model.state_dict()), "tagger.pt"))
+    s = ck.stack
+    assert (s.arch, s.num_layers, s.bidirectional, s.proj_size, s.bias) == (
+        "lstm", kw.get("num_layers", 1), kw.get("bidirectional", False), kw.get("proj_size", 0), kw.get("bias", True))
+    assert ck.prefix == "encoder." and ck.embedding.shape == (40, 12) and ck.readout[0].shape[0] == 7
+    assert ck.parameters == sum(p.numel() for p in model.parameters())  # counted by torch, not by a formula
+    x = torch.randn(9, 12)
+    torch.testing.assert_close(s.trace(x).output, model.encoder(x)[0], atol=1e-6, rtol=0)
+
+
+def test_safetensors_and_a_bare_gru_and_an_ambiguous_rnn():
+    from safetensors.torch import save
+
+    gru = nn.GRU(5, 6, num_layers=3)
+    ck = inspect(read_state_dict(save(gru.state_dict()), "gru.safetensors"))
+    assert ck.stack.arch == "gru" and ck.stack.num_layers == 3 and ck.prefix == "" and ck.embedding is None
+    rnn = inspect(read_state_dict(_bytes(nn.RNN(3, 4, nonlinearity="relu").state_dict()), "rnn.pt"))
+    assert rnn.undecided == ("nonlinearity",)  # tanh or relu is not in the weights: the page asks
+    assert inspect(read_state_dict(_bytes(nn.RNN(3, 4).state_dict()), "rnn.pt"), "relu").stack.nonlinearity == "relu"
+
+
+class Payload:
+    def __reduce__(self):
+        return (os.system, ("touch /tmp/explorer-pwned",))
+
+
+def test_a_pickle_that_would_run_code_does_not(tmp_path):
+    if os.path.exists("/tmp/explorer-pwned"):
+        os.remove("/tmp/explorer-pwned")
+    with pytest.raises(ValueError, match="refused unread"):
+        read_state_dict(_bytes({"weight_ih_l0": Payload()}), "evil.pt")
+    assert not os.path.exists("/tmp/explorer-pwned")
+
+
+@pytest.mark.parametrize("make,match", [
+    (lambda: os.urandom(5000), "not a PyTorch checkpoint"),
+    (lambda: _bytes(nn.LSTM(3, 4)), "refused unread"),  # a whole-model pickle
+    (lambda: _bytes(nn.TransformerEncoderLayer(8, 2).state_dict()), "Transformer"),
+    (lambda: _bytes({**nn.LSTM(3, 4).state_dict(), "weight_hh_l0": torch.zeros(16, 5)}), "contradict"),
+    (lambda: b"\0" * 50_000_001, "over the 50 MB cap"),
+    (lambda: _bytes({"weight_ih_l0": torch.full((16, 3), float("nan")), "weight_hh_l0": torch.zeros(16, 4)}), "NaN"),
+])
+def test_hostile_files_get_a_clear_message(make, match):
+    with pytest.raises(ValueError, match=match):
+        inspect(read_state_dict(make(), "upload.pt"))
+
+
+def test_torchscript_is_refused_before_anything_is_read(tmp_path):
+    scripted = torch.jit.script(nn.Linear(2, 2))
+    path = tmp_path / "m.pt"
+    torch.jit.save(scripted, str(path))
+    with pytest.raises(ValueError, match="TorchScript"):
+        read_state_dict(path.read_bytes(), "m.pt")
+
+
+def test_vocabularies_in_both_formats_and_a_mismatch():
+    assert read_vocab(b'["a", "b", "c"]', 3) == ("a", "b", "c")
+    assert read_vocab("a\nb\n\u00e9\n".encode(), 3) == ("a", "b", "é")
+    with pytest.raises(ValueError, match="3 tokens but the embedding has 40 rows"):
+        read_vocab(b"a\nb\nc\n", 40)
