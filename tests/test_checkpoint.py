@@ -88,3 +88,33 @@ def test_vocabularies_in_both_formats_and_a_mismatch():
     assert read_vocab("a\nb\n\u00e9\n".encode(), 3) == ("a", "b", "é")
     with pytest.raises(ValueError, match="3 tokens but the embedding has 40 rows"):
         read_vocab(b"a\nb\nc\n", 40)
+
+
+def test_the_your_model_page_loads_the_example_and_steps_through_layer_two():
+    from conftest import open_app_page
+
+    at = open_app_page("pages/your-model.py")
+    at.button(key="ym.example").click().run()
+    assert not at.exception and not at.error
+    assert any("LSTM, 2 layers × 1 direction" in s.value for s in at.success)
+    at.number_input(key="ym.layer").set_value(1).run()
+    assert not at.exception and len(at.get("plotly_chart")) >= 2
+    assert any(m.value.startswith("Unit **") and "of layer 1" in m.value for m in at.markdown)
+
+
+def test_hostile_uploads_get_a_message_in_chromium(page, app_url, tmp_path):
+    from conftest import assert_no_errors, settle
+
+    files = {"random.pt": os.urandom(3000), "evil.pt": _bytes({"weight_ih_l0": Payload()}),
+             "model.pt": _bytes(nn.LSTM(3, 4)), "transformer.pt": _bytes(nn.TransformerEncoderLayer(8, 2).state_dict())}
+    expected = {"random.pt": "not a PyTorch checkpoint", "evil.pt": "refused unread", "model.pt": "refused unread",
+                "transformer.pt": "Transformer"}
+    for name, data in files.items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        page.goto(app_url + "/your-model")  # a fresh session per file: each message is its own
+        settle(page)
+        page.locator("input[type='file']").first.set_input_files(str(path))
+        page.locator("[data-testid='stAlertContentError']", has_text=expected[name]).wait_for(timeout=30_000)
+        assert_no_errors(page)
+    assert not os.path.exists("/tmp/explorer-pwned")

@@ -19,7 +19,7 @@ __all__ = ["PAGE_PATHS", "MAX_SCENES", "Scene", "Deck", "encode", "decode", "fro
 
 PAGE_PATHS = {"": "pages/home.py", "cell-explorer": "pages/cell-explorer.py", "gradient-lab": "pages/gradient-lab.py",
               "train": "pages/train.py", "memory-race": "pages/memory-race.py", "unit-finder": "pages/unit-finder.py",
-              "lesson": "pages/lesson.py"}
+              "lesson": "pages/lesson.py", "your-model": "pages/your-model.py"}
 MAX_SCENES = 50  # a deck longer than this is cut, with a notice
 MAX_TITLE, MAX_NOTE, MAX_LINK = 120, 600, 4000  # characters
 MAX_ENCODED = 60_000  # characters of an encoded deck in a URL or a file

@@ -26,6 +26,7 @@ PAGES = [
     ("pages/train.py", "Train & Predict", ":material/model_training:", "train"),
     ("pages/memory-race.py", "Memory Race", ":material/sports_score:", "memory-race"),
     ("pages/unit-finder.py", "Unit Finder", ":material/travel_explore:", "unit-finder"),
+    ("pages/your-model.py", "Your Model", ":material/upload_file:", "your-model"),
 ]
 
 

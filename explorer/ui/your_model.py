@@ -1,0 +1,114 @@
+"""The Your Model page's parts: the upload (or the shipped example), its description, and the views."""
+from __future__ import annotations
+
+import streamlit as st
+
+from explorer.figures.heatmaps import heatmap
+from explorer.limits import MAX_CHECKPOINT_BYTES
+from explorer.scenes.your_model import MODES, encode_input, layer_trace, reach_figure, unit_search
+from explorer.ui.session import Key
+from explorer.ui.share import plot, section
+from explorer.ui.state import PageState
+from explorer.zoo.checkpoint import Checkpoint, inspect, read_state_dict, read_vocab
+from explorer.zoo.example_checkpoint import EXAMPLE_VOCAB, EXAMPLE_WEIGHTS
+
+__all__ = ["load_checkpoint", "explore"]
+
+MODEL: Key = Key("_ym.model", "(file id, Checkpoint, vocabulary) of this session's uploaded model")
+
+
+def load_checkpoint(P: PageState) -> tuple[Checkpoint | None, tuple[str, ...] | None]:
+    """The upload widgets; the checkpoint of this session (uploaded, or the example) and its vocabulary."""
+    c1, c2 = st.columns(2)
+    weights = c1.file_uploader(f"Checkpoint: a state dict (.pt, .pth) or .safetensors, at most "
+                               f"{MAX_CHECKPOINT_BYTES // 1_000_000} MB", type=["pt", "pth", "bin", "safetensors"],
+                               key="ym.weights", help="Saved with torch.save(model.state_dict(), path). Loaded with "
+                                                      "weights_only=True: nothing in the file can run code.")
+    vocab_file = c2.file_uploader("Vocabulary (optional): a JSON list, or one token per line", type=["json", "txt"],
+                                  key="ym.vocab")
+    example = st.button("Try it with the example: a 2-layer LSTM trained on Python source", key="ym.example",
+                        icon=":material/science:")
+    if example:
+        MODEL.pop()
+        data, name, vocab_bytes = EXAMPLE_WEIGHTS.read_bytes(), EXAMPLE_WEIGHTS.name, EXAMPLE_VOCAB.read_bytes()
+        _load(P, ("example",), data, name, vocab_bytes)
+    elif weights is not None:
+        vocab_bytes = vocab_file.getvalue() if vocab_file is not None else None
+        _load(P, (weights.file_id, vocab_file.file_id if vocab_file else None, P.get("nonlinearity")),
+              weights.getvalue(), weights.name, vocab_bytes)
+    held = MODEL.get()
+    if held is None:
+        st.info("No model yet: upload a checkpoint, or try the example.")
+        return None, None
+    _, ck, vocab = held
+    if "nonlinearity" in ck.undecided:
+        st.radio("This RNN's nonlinearity is not in its weights: which did you train with?", ("tanh", "relu"),
+                 key=P.key("nonlinearity"), horizontal=True)
+    st.success("Loaded: " + " · ".join(ck.describe()))
+    if ck.ignored:
+        st.caption(f"Not used ({len(ck.ignored)}): {', '.join(ck.ignored[:8])}{' …' if len(ck.ignored) > 8 else ''}")
+    return ck, vocab
+
+
+def _load(P: PageState, file_key: tuple, data: bytes, name: str, vocab_bytes: bytes | None) -> None:
+    held = MODEL.get()
+    if held is not None and held[0] == file_key:
+        return
+    try:
+        ck = inspect(read_state_dict(data, name), P.get("nonlinearity"))
+        vocab = None
+        if vocab_bytes is not None:
+            vocab = read_vocab(vocab_bytes, None if ck.embedding is None else ck.embedding.shape[0])
+    except ValueError as err:
+        st.error(f"That file was not loaded: {err}", icon=":material/block:")
+        return
+    MODEL.set((file_key, ck, vocab))
+
+
+def explore(P: PageState, ck: Checkpoint, vocab, presenter: bool) -> None:
+    s = ck.stack
+    c1, c2, c3, c4 = st.columns([2, 1, 1, 1])
+    c1.radio("Input", tuple(MODES), key=P.key("mode"), format_func=MODES.get, horizontal=True)
+    if P.get("layer") >= s.num_layers:
+        P.set("layer", s.num_layers - 1)
+    c2.number_input("Layer", 0, s.num_layers - 1, key=P.key("layer"), help="0 reads the input; the last feeds the "
+                                                                           "readout.")
+    if s.bidirectional:
+        c3.radio("Direction", (0, 1), key=P.key("direction"), format_func=["forward", "reverse"].__getitem__)
+    else:
+        P.set("direction", 0)
+    signals = ("h", "c", "i", "f", "g", "o") if s.arch == "lstm" else ("h", "r", "z", "n") if s.arch == "gru" else ("h",)
+    if P.get("signal") not in signals:
+        P.set("signal", signals[0])
+    c4.selectbox("Show", signals, key=P.key("signal"))
+    st.text_area("Your input", key=P.key("text"), height=100)
+    try:
+        inp = encode_input(ck, vocab, P.get("mode"), P.get("text"))
+    except ValueError as err:
+        st.warning(str(err))
+        return
+    if inp.notice:
+        st.info(inp.notice)
+    if inp.unknown:
+        st.info(f"{inp.unknown} step(s) are not in the vocabulary and are read as token 0.")
+    tr = layer_trace(ck, inp, P.get("layer"), P.get("direction"))
+    where = f"layer {P.get('layer')}" + (f", {['forward', 'reverse'][P.get('direction')]}" if s.bidirectional else "")
+    plot(st, heatmap(tr, P.get("signal"), list(inp.labels), presenter=presenter), key="ym.heat")
+    st.caption(f"{where}: time on x, unit on y; gates on 0..1, h and candidates on −1..1, c on a symmetric range.")
+    with section("How far back does the gradient reach?", presenter):
+        fig, distances = reach_figure(ck, inp, presenter)
+        plot(st, fig, key="ym.reach")
+        st.caption(f"Exact, by autograd over the whole stack (every layer and direction). It falls below 1e-3 of its "
+                   f"start at d = {distances[0] if distances[0] is not None else f'> {len(inp.labels) - 1}'}.")
+    with section("Find a unit: your regex as the feature", presenter):
+        st.text_input("A regular expression over your input (characters inside a match count as 1)",
+                      key=P.key("regex"))
+        try:
+            unit, r, problem = unit_search(tr, inp, P.get("regex"), P.get("signal"))
+        except ValueError as err:
+            st.warning(str(err))
+            return
+        if problem:
+            st.info(problem)
+        else:
+            st.markdown(f"Unit **{unit}** of {where} follows your regex best: Pearson r = **{r:+.2f}** on this input.")
