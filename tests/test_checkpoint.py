@@ -63,7 +63,8 @@ def test_a_pickle_that_would_run_code_does_not(tmp_path):
 
 
 @pytest.mark.parametrize("make,match", [
-    (lambda: os.urandom(5000), "not a PyTorch checkpoint"),
+    (lambda: bytes(torch.randint(0, 256, (5000,), generator=torch.Generator().manual_seed(1), dtype=torch.uint8).tolist()), "not a PyTorch checkpoint"),
+    (lambda: b"\x80\x02" + bytes(range(200)), "not a PyTorch checkpoint"),  # pickle magic, then garbage
     (lambda: _bytes(nn.LSTM(3, 4)), "refused unread"),  # a whole-model pickle
     (lambda: _bytes(nn.TransformerEncoderLayer(8, 2).state_dict()), "Transformer"),
     (lambda: _bytes({**nn.LSTM(3, 4).state_dict(), "weight_hh_l0": torch.zeros(16, 5)}), "contradict"),
@@ -105,7 +106,7 @@ def test_the_your_model_page_loads_the_example_and_steps_through_layer_two():
 def test_hostile_uploads_get_a_message_in_chromium(page, app_url, tmp_path):
     from conftest import assert_no_errors, settle
 
-    files = {"random.pt": os.urandom(3000), "evil.pt": _bytes({"weight_ih_l0": Payload()}),
+    files = {"random.pt": bytes(range(256)) * 12, "evil.pt": _bytes({"weight_ih_l0": Payload()}),
              "model.pt": _bytes(nn.LSTM(3, 4)), "transformer.pt": _bytes(nn.TransformerEncoderLayer(8, 2).state_dict())}
     expected = {"random.pt": "not a PyTorch checkpoint", "evil.pt": "refused unread", "model.pt": "refused unread",
                 "transformer.pt": "Transformer"}

@@ -80,13 +80,15 @@ def read_state_dict(data: bytes, filename: str) -> dict[str, torch.Tensor]:
             if any(n.endswith("constants.pkl") or "/code/" in n for n in names):
                 raise ValueError(f"{filename}: a TorchScript archive (torch.jit.save), which holds code; save the "
                                  "weights instead: torch.save(model.state_dict(), path)")
+        elif not data.startswith(b"\x80"):  # neither torch.save's zip format nor its legacy pickle format
+            raise ValueError(f"{filename}: not a PyTorch checkpoint (its bytes are not a saved state dict)")
         try:
             sd = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
         except pickle.UnpicklingError as err:
-            if "Unsupported operand" in str(err) or "load key" in str(err):
+            what = re.search(r"Unsupported global: GLOBAL ([\w.]+)", str(err))
+            if what is None and "GLOBAL" not in str(err):  # a damaged stream, not a refused object
                 raise ValueError(f"{filename}: not a PyTorch checkpoint (its bytes are not a saved state dict)") \
                     from None
-            what = re.search(r"Unsupported global: GLOBAL ([\w.]+)", str(err))
             raise ValueError(f"{filename}: holds Python objects, not only tensors"
                              f"{' (' + what.group(1) + ')' if what else ''}, and was refused unread (loading it could "
                              "run code). Save the weights instead: torch.save(model.state_dict(), path)") from None
