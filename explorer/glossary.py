@@ -37,6 +37,21 @@ GLOSSARY: dict[str, str] = {
     "baseline": "What the best strategy without memory scores on a task (e.g. always the most common answer).",
     "one-hot": "A character as a vector of zeros with a single 1 at its index in the vocabulary.",
     "presenter mode": "Large type, the sidebar folded, one figure at a time: for a projector.",
+    "vanilla RNN": "The plain recurrent cell, hₜ = tanh(Wᵢₕ xₜ + Wₕₕ hₜ₋₁ + b), with no gates.",
+    "⟨unk⟩ (unknown token)": "A character the model never saw in training; it is read as one shared token.",
+    "Jacobian": "The matrix of all partial derivatives of one vector with respect to another, e.g. ∂hₜ/∂hₜ₋₁.",
+    "backprop (backpropagation)": "Computing gradients by the chain rule, from the output back to every input.",
+    "autograd": "PyTorch's automatic differentiation: it records a forward pass and replays it backwards.",
+    "float32, float64": "Numbers with about 7 and about 16 significant digits; float64 also reaches far smaller values.",
+    "saliency": "How much each input character moves the result: here ‖∂h_T/∂xₜ‖, drawn on the text.",
+    "cross-entropy, nats": "The training loss: −ln p of the right next character; measured in nats (ln), or bits (log2).",
+    "Adam": "The optimiser used to train: gradient steps with a per-parameter, adaptive step size.",
+    "temperature": "How adventurous generation is: 0 always picks the most likely character, higher is more random.",
+    "top-k": "The k most likely next characters and their probabilities.",
+    "MSE": "Mean squared error: the average of (prediction − answer)², for tasks whose answer is a number.",
+    "distractors": "The symbols between the one to remember and the question, there only to be forgotten.",
+    "99th percentile": "The value that 99 % of all values lie below.",
+    "KiB": "1,024 bytes.",
 }
 
 

@@ -40,7 +40,8 @@ st.markdown("How far back can each cell carry a gradient? For every step t we me
 st.info("**Gating helps only when the carry gate is near 1.** The carry gate is the one that decides how much of "
         "the old state is kept: the LSTM's forget gate f, the GRU's update gate z. At PyTorch's default init both "
         "sit near 0.5 and all three cells forget quickly; push them towards 1 and the LSTM and GRU reach much "
-        "further. The RNN can only be rescaled, and past spectral radius 1 its gradient explodes instead.",
+        "further. The RNN has no gate: only the size of W_hh decides, and an untrained RNN rescaled to spectral "
+        "radius 3 (a preset) sees its gradient explode instead of vanish.",
         icon=":material/lightbulb:")
 preset_bar(P)
 sidebar(P)
@@ -51,7 +52,8 @@ config = LabConfig(source=P.get("src"), text=P.get("text"), length=P.get("T"), h
                    rnn_radius=P.get("radius") if P.get("rescale") else None, forget_bias=P.get("fbias"),
                    update_bias=P.get("zbias"), seed=P.get("seed"))
 try:
-    sc, source_note = lab_scene_for(P.get("cells"), config, P.get("text"))
+    with st.spinner("Measuring how far back each cell's gradient reaches, for every step of the text…"):
+        sc, source_note = lab_scene_for(P.get("cells"), config, P.get("text"))
 except ValueError as err:  # unusable text: say so, never a traceback
     st.error(str(err), icon=":material/edit_note:")
     st.stop()

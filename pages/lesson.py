@@ -7,7 +7,7 @@ ensure_router()
 
 from explorer.scenes.lesson import STEPS
 from explorer.ui.lesson import deck_editor, navigation, play_deck, show_step
-from explorer.ui.share import scene_tools
+from explorer.ui.share import origin_prefix, scene_tools
 from explorer.ui.state import PageState, Param
 
 P = PageState("ls", [
@@ -21,6 +21,7 @@ presenter = scene_tools(P, "lesson")
 if P.get("deck"):
     st.title("Deck")
     play_deck(P, P.get("deck"))
+    st.button("Back to the lesson", key="ls.deck.leave", on_click=lambda: (P.set("deck", ""), P.set("step", 1)))
 else:
     st.title("Lesson")
     if not presenter:
@@ -31,5 +32,5 @@ else:
     k = navigation(P, len(STEPS), "Step")
     show_step(P, k, presenter)
     if not presenter:
-        deck_editor()
+        deck_editor(lambda token: P.set("deck", token), origin_prefix("lesson"))
 P.publish()

@@ -49,7 +49,7 @@ def test_page_opens_on_the_shipped_models_with_reach_for_all_three_cells():
     assert f"{int((f.mean(0) > 0.9).sum())} of 128 units have mean f > 0.9" in _carry_line(at)
     assert any("Gating helps only when the carry gate is near 1" in i.value for i in at.info)
     assert "gl.fbias" not in [s.key for s in at.slider]  # the knobs build untrained cells only: hidden here
-    assert any("untrained: " in c.value and "units a mean forget gate above 0.9" in c.value for c in at.caption)
+    assert any("before training: " in c.value and "units a mean forget gate above 0.9" in c.value for c in at.caption)
 
 
 def test_default_init_preset_shows_untrained_cells_forgetting():

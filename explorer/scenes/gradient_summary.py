@@ -114,6 +114,7 @@ def shipped_explanation(scene: LabScene, untrained_high: dict[str, int]) -> str:
     fmt = lambda d: f"d = {d}" if d is not None else f"beyond d = {scene.steps - 1}"  # noqa: E731
     return (f"On this text the trained LSTM's input sensitivity falls below 1e-3 at {fmt(a)}, the RNN's at {fmt(b)}. "
             f"Training gave {lstm.carry_units_high} of the LSTM's {lstm.hidden_size} units a mean forget gate above "
-            f"0.9 (the same model untrained: {untrained_high.get('lstm', 0)}): those units keep their memory, but "
+            f"0.9 (the same model before training: {untrained_high.get('lstm', 0)} of {lstm.hidden_size}): those units keep "
+            "their memory, but "
             "the norm over all units is dominated by the ones that forget fast. Press **Forget/update bias 3** to "
             "put every unit's carry gate near 1 and see the gating advantage itself.")

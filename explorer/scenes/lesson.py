@@ -101,7 +101,7 @@ def _fading(models: Models, knob=None, presenter=False, curves: Curves = lab_cur
     return StepScene(
         ("Learning needs the gradient: how much the last hidden state moves when an earlier input changes. In a "
          "plain RNN it is multiplied by one Jacobian per step, and those products shrink geometrically.",
-         f"Here an untrained RNN (H = 64, PyTorch's init) on a 400-character text: the effect of an input falls "
+         f"Here an untrained RNN (H = 64, PyTorch's init) on a {c.sens.steps}-character text: the effect of an input falls "
          f"below 1/1000 of the last input's after **{d3} steps**. Anything further back is out of reach."),
         decay_figure({"rnn": c}, presenter=presenter), {"reach_1e3": d3},
         ("pages/gradient-lab.py", {"cells": "untrained"}),
@@ -227,7 +227,7 @@ def _gradient(models: Models, knob=None, presenter=False, curves: Curves = lab_c
          f"With PyTorch's init (mean f = {base.carry_mean:.2f}) an untrained LSTM's input sensitivity falls below "
          f"1/1000 after {far(d0)} steps; with forget bias {bias:g} (mean f = {pushed.carry_mean:.2f}) after "
          f"{far(d1)}."),
-        decay_figure({"lstm": base, "lstm+bias": pushed}, overlays=False, presenter=presenter),
+        decay_figure({"lstm": base, f"LSTM, forget bias {bias:g}": pushed}, overlays=False, presenter=presenter),
         {"reach_default": d0 if d0 is not None else steps, "reach_biased": d1 if d1 is not None else steps,
          "f_default": base.carry_mean, "f_biased": pushed.carry_mean},
         ("pages/gradient-lab.py", {"cells": "untrained", "fbias": bias, "zbias": bias}))
@@ -267,7 +267,8 @@ def _gru(models: Models, knob=None, presenter=False) -> StepScene:
 
 
 STEPS: tuple[LessonStep, ...] = (
-    LessonStep("rnn", "A plain RNN: one state, rewritten at every step", "hₜ = f_W(xₜ, hₜ₋₁)", _rnn),
+    LessonStep("rnn", "A plain RNN: one state, rewritten at every step", "hₜ = f(xₜ, hₜ₋₁), one function with weights W",
+               _rnn),
     LessonStep("fading", "Why long dependencies fade", "an RNN struggles to carry information from far back",
                _fading),
     LessonStep("two-states", "The LSTM's two states", "c carries all prior information; h exposes what matters now",
@@ -278,7 +279,7 @@ STEPS: tuple[LessonStep, ...] = (
     LessonStep("write", "The candidate and the input gate", "i × g decides what to write, and why both",
                _write),
     LessonStep("update", "The cell update", "cₜ = f ⊙ cₜ₋₁ + i ⊙ g", _update,
-               Control("toggle", "Freeze the memory: pin f = 1 and i = 0 from t = 3", False)),
+               Control("toggle", "Freeze the memory (f = 1, i = 0 from t = 3)", False)),
     LessonStep("output", "The output gate and hₜ", "h is c, filtered for the current step", _output),
     LessonStep("hello", "“hello”: feed h, get e", "the prediction is fed back in", _hello,
                Control("text", "Type your own word (2–12 letters); each cell trains on it for about a second",

@@ -74,10 +74,10 @@ def downloads(scene: CellExplorerScene) -> None:
         return {rid: clamped_text_trace(m, text, cl) if cl else m.trace_text(text) for rid, m, cl in resolved}
 
     d1, d2, _ = st.columns([1, 1, 2])
-    d1.download_button("Download the trace (.npz)", lambda: traces_npz(traces()), file_name="trace.npz",
+    d1.download_button("Trace (.npz)", lambda: traces_npz(traces()), file_name="trace.npz", icon=":material/download:",
                        mime="application/octet-stream", on_click="ignore", key="ce.dl_npz",
                        help="Every gate, state and next-character distribution of every run shown, as arrays.")
-    d2.download_button("Download the heatmaps (.csv)", lambda: traces_csv(traces()), file_name="trace.csv",
+    d2.download_button("Heatmaps (.csv)", lambda: traces_csv(traces()), file_name="trace.csv", icon=":material/download:",
                        mime="text/csv", on_click="ignore", key="ce.dl_csv",
                        help="One row per run, quantity, step and unit; characters as code points.")
 
@@ -96,8 +96,7 @@ def sizes_table(scene: CellExplorerScene) -> list[dict]:
                      "weight_ih": f"({s.blocks * s.hidden_size}, {s.input_size})",
                      "weight_hh": f"({s.blocks * s.hidden_size}, {s.hidden_size})", "parameters": s.parameters,
                      "state carried per step (numbers)": s.state_per_step,
-                     f"autograd keeps for backprop over {len(scene.text)} steps (float32, measured)":
-                         f"{s.saved_bytes / 1024:,.1f} KiB"})
+                     "kept for backprop (measured)": f"{s.saved_bytes / 1024:,.1f} KiB"})
     return rows
 
 
@@ -109,14 +108,15 @@ def note_section(scene: CellExplorerScene, presenter: bool) -> None:
                  "shown here on the models above.")
     note.subheader("Parameters and memory")
     note.dataframe(sizes_table(scene), hide_index=True, width="stretch")
-    note.caption("Each row is the model shown above, with its own sizes. 'State carried' counts what passes from "
-                 "one step to the next (h, and c for the LSTM); 'autograd keeps' is measured: the tensors torch.nn "
-                 "saves for the backward pass during one forward over this text. The GRU has 3 gate blocks to the "
+    note.caption(f"Each row is the model shown above, with its own sizes. 'State carried' counts what passes from "
+                 "one step to the next (h, and c for the LSTM); 'kept for backprop' is measured: the tensors torch.nn "
+                 f"saves for the backward pass (autograd) during one forward over these {len(scene.text)} steps, in "
+                 "float32 (KiB: 1,024 bytes). The GRU has 3 gate blocks to the "
                  "LSTM's 4 and one state instead of two: the note's 'GRU uses less memory'.")
     note.subheader("One matrix or two: W = [Wₕₕ | Wᵢₕ]")
     arch, ref = next(iter(scene.refs.items()))
     plot(note, weight_figure(ref), key="ce.weights")
-    note.caption(f"The note writes one W of shape ({SPECS[arch].gate_count}H, H + I) acting on [h_{{t−1}}; xₜ] — "
+    note.caption(f"The note writes one W of shape ({SPECS[arch].gate_count}H, H + I) acting on [hₜ₋₁; xₜ] — "
                  "(4h, 2h) only when the input and hidden sizes agree; PyTorch stores the same numbers as weight_hh "
                  "(left of the dashed line) and weight_ih (right). Rows come in gate blocks in PyTorch's order.")
     note.subheader("The equations")

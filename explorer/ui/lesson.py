@@ -82,6 +82,8 @@ def show_step(P: PageState, k: int, presenter: bool) -> StepScene:
     scene = build_step(k - 1, hello_model, knob=knob, presenter=presenter, curves=_curves, train=_word_model)
     with left:
         if scene.figure is not None:
+            if presenter:  # one screen at 1280x720: the title and navigation take ~250 px
+                scene.figure.update_layout(height=min(scene.figure.layout.height or 420, 430))
             plot(st, scene.figure, key=f"ls.fig.{step.slug}")
     with right:
         for sentence in (scene.sentences[-1:] if presenter else scene.sentences):
@@ -105,7 +107,8 @@ def play_deck(P: PageState, token: str) -> None:
     """A deck from its link: its scenes one at a time with the lesson's navigation; never HTML."""
     deck = decks.decode(token)
     for problem in deck.problems:
-        st.warning(f"Part of this deck could not be used: {problem}.", icon=":material/link_off:")
+        st.warning(f"{'Part of this deck' if deck.scenes else 'This deck'} could not be used: {problem}.",
+                   icon=":material/link_off:")
     if not deck.scenes:
         st.info("This deck has no scene that can be shown. Build one with **Add this scene to your deck** in any "
                 "page's sidebar.")
@@ -120,8 +123,10 @@ def play_deck(P: PageState, token: str) -> None:
         st.page_link(scene.page, label="Open this scene", icon=":material/open_in_new:", query_params=scene.query)
 
 
-def deck_editor() -> None:
-    """The deck built in this session: reorder, remove, title and note each scene; its link and JSON."""
+def deck_editor(present, origin: str = "") -> None:
+    """The deck built in this session: reorder, remove, title and note each scene; its link and JSON.
+
+    present(token) switches this page to the deck (a link to the page itself would not be read back)."""
     scenes = list(DECK.get(()))
     with st.expander(f"Your deck ({len(scenes)} scene{'s' if len(scenes) != 1 else ''})", expanded=bool(scenes),
                      icon=":material/slideshow:"):
@@ -152,8 +157,8 @@ def deck_editor() -> None:
         DECK.set(tuple(scenes))
         deck = decks.Deck("My deck", tuple(scenes))
         st.caption("The deck's link: it opens on any machine, with nothing stored on the server.")
-        st.code("lesson?deck=" + decks.encode(deck), language=None, wrap_lines=False)
-        st.page_link("pages/lesson.py", label="Present this deck", icon=":material/slideshow:",
-                     query_params={"deck": decks.encode(deck)})
+        st.code(origin + "lesson?deck=" + decks.encode(deck), language=None, wrap_lines=False)
+        st.button("Present this deck", key="ls.deck.present", icon=":material/slideshow:", type="primary",
+                  on_click=present, args=(decks.encode(deck),))
         st.download_button("Download the deck (.json)", decks.to_json(deck), file_name="deck.json",
                            mime="application/json", key="ls.deck.dl", on_click="ignore")

@@ -44,8 +44,9 @@ def controls(P: PageState) -> tuple[RaceConfig | None, list[str]]:
     hidden_col.number_input("Hidden units H", 4, MAX_RACE_HIDDEN, step=8, key=P.key("hidden"),
                             help=f"At most {MAX_RACE_HIDDEN}.")
     seed_col.number_input("Seed", 0, 9999, key=P.key("seed"))
-    for col, (key, c) in zip(st.columns(len(CONTESTANTS)), CONTESTANTS.items()):
-        col.checkbox(c.label, key=P.key(key))
+    cols = st.columns(3)
+    for k, (key, c) in enumerate(CONTESTANTS.items()):
+        cols[k % 3].checkbox(c.label, key=P.key(key))
     messages = []
     lag = P.get("T")
     if kind == "copy" and lag > MAX_COPY_LAG:

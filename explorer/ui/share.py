@@ -21,11 +21,13 @@ PRESENTER_CSS = """
 .stMain h1 { font-size: 3.2rem; }
 .stMain h2, .stMain h3 { font-size: 2.1rem; }
 .stMain [data-testid='stCaptionContainer'] { font-size: 1.15rem; color: inherit; opacity: 0.9; }
+.stMain input, .stMain textarea, .stMain [data-baseweb='select'] { font-size: 1.25rem !important; }
+.stMain button p { font-size: 1.2rem; }
 </style>
 """
 
 
-def _origin_prefix(url_path: str) -> str:
+def origin_prefix(url_path: str) -> str:
     """scheme://host/base/ of the app as this browser reached it (a reverse proxy's base path included)."""
     try:
         parts = urlsplit(st.context.url or "")
@@ -61,7 +63,7 @@ def scene_tools(P: PageState, url_path: str) -> bool:
 
     def show_link() -> None:
         # one line with a copy button: long texts make long links, and a wrapped one fills the sidebar
-        slot.code(_origin_prefix(url_path) + P.link(url_path), language=None, wrap_lines=False)
+        slot.code(origin_prefix(url_path) + P.link(url_path), language=None, wrap_lines=False)
 
     show_link()  # at once, so the link never blanks while the page runs ...
     P.on_publish = show_link  # ... and again when the run has settled the URL (the cursor, for one)

@@ -39,7 +39,7 @@ def controls(P: PageState):
     """The text, the cells and the settings; returns (chosen archs, the uploaded file or None)."""
     left, right = st.columns([3, 2])
     with left:
-        st.text_area("Text to learn", key=P.key("text"), height=110, max_chars=MAX_TRAIN_CHARS,
+        st.text_area("Text to learn", key=P.key("text"), height=110,
                      help=f"Any characters, up to {MAX_TRAIN_CHARS:,}. The model learns which character follows which.")
     with right:
         st.segmented_control("Cells to train", ARCHS, selection_mode="multi", key=P.key("cells"),
