@@ -8,6 +8,7 @@ from explorer.limits import MAX_TEXT_CHARS
 from explorer.scenes.cell_explorer import CLAMP_GATES, SOURCES, WHATIFS, CellExplorerScene
 from explorer.sizes import cell_size
 from explorer.ui.cache import resolve, weight_figure
+from explorer.ui.session import CE_SIZES, Key, memo
 from explorer.ui.share import plot
 from explorer.ui.state import PageState
 from explorer.whatif import clamped_text_trace
@@ -91,7 +92,12 @@ def sizes_table(scene: CellExplorerScene) -> list[dict]:
     """One row per model shown, each with its own sizes; autograd's memory measured on this text's length."""
     rows = []
     for arch, ref in scene.refs.items():
-        s = cell_size(resolve(ref).cell, len(scene.text)) if ref[0] == "session" else _shared_size(ref, len(scene.text))
+        if ref[0] == "session":  # this user's model: memoised in the session, so a cursor rerun never re-measures
+            model = resolve(ref)
+            key = Key(f"{CE_SIZES.name}.{arch}", CE_SIZES.doc)  # one per shown cell, so rows do not evict each other
+            s = memo(key, (ref, id(model), len(scene.text)), lambda: cell_size(model.cell, len(scene.text)))
+        else:
+            s = _shared_size(ref, len(scene.text))
         rows.append({"cell": SPECS[arch].label, "gate blocks G": s.blocks,
                      "weight_ih": f"({s.blocks * s.hidden_size}, {s.input_size})",
                      "weight_hh": f"({s.blocks * s.hidden_size}, {s.hidden_size})", "parameters": s.parameters,

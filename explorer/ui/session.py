@@ -11,7 +11,7 @@ from typing import Any, Callable, Generic, TypeVar
 import streamlit as st
 
 __all__ = ["Key", "memo", "page_key", "ACTIVE_PAGE", "PAGE_CHANGED", "TRAINED", "PENDING_TRAINING",
-           "TRAIN_STOP", "TRAIN_CUT_NOTICE", "TRAIN_LOADED_UPLOAD", "CE_PAYLOAD", "CE_WEIGHTS", "GL_TRAINED",
+           "TRAIN_STOP", "TRAIN_CUT_NOTICE", "TRAIN_LOADED_UPLOAD", "CE_PAYLOAD", "CE_WEIGHTS", "CE_SIZES", "GL_TRAINED",
            "GL_RACE", "GL_LAST_PRESET", "RACE_FRAME", "RACE_JOB", "RACE_RESULT", "RACE_REACH", "RACE_SWEEP", "RACE_CELLS",
            "UF_SAMPLE_MATCHED", "DECK"]
 
@@ -47,6 +47,7 @@ TRAIN_STOP: Key[bool] = Key("_train.stop_requested", "the user pressed Stop duri
 TRAIN_CUT_NOTICE: Key[str] = Key("_train.cut_notice", "the notice for a training text that was cut")
 TRAIN_LOADED_UPLOAD: Key[str] = Key("_train.loaded_upload", "file id of the model file last loaded")
 CE_PAYLOAD: Key[tuple] = Key("_ce.payload", "(fingerprint, stepping payload) for session models")
+CE_SIZES: Key[tuple] = Key("_ce.sizes", "(fingerprint, CellSize) of a session model's measured memory")
 CE_WEIGHTS: Key[tuple] = Key("_ce.weights", "(fingerprint, weight figure) for session models")
 GL_TRAINED: Key[tuple] = Key("_gl.trained", "(fingerprint, curves) of this session's trained models")
 GL_LAST_PRESET: Key[str] = Key("_gl.last_preset", "the Gradient Lab preset last pressed")
