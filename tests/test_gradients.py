@@ -207,6 +207,9 @@ def test_figures_escape_text_and_show_explosion():
     assert {t.legendgroup for t in fig.data} == {"rnn", "lstm", "gru"}
     assert any("exploding" in (a.text or "") for a in fig.layout.annotations)  # radius 3: the RNN grows
     assert max(max(t.y) for t in fig.data) <= 10 ** Y_CEIL * 1.0001  # clipped, the plot stays readable
+    # the reach levels are named in the right margin, where no curve can run under their labels
+    levels = [a for a in fig.layout.annotations if a.text in ("1e-3", "1e-6")]
+    assert len(levels) == 2 and all(a.xref == "paper" and a.x == 1 and a.xanchor == "left" for a in levels)
     state = decay_figure(sc.curves, quantity="state")
     assert any("cell path" in t.name for t in state.data)
     strip = saliency_figure(sc.labels, sc.curves["lstm"])

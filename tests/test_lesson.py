@@ -110,3 +110,18 @@ def test_lesson_in_chromium_presenter_mode_with_the_arrow_keys(page, app_url):
     page.get_by_text("5. The forget gate").wait_for(timeout=30_000)
     assert page.get_by_text("Speaker notes").count() == 1
     assert_no_errors(page)
+
+
+def test_on_a_phone_back_and_next_share_one_row_above_the_step(page, app_url):
+    """Issue 11: one column per button stacked four full-width buttons over the phone's first screen."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{app_url}/lesson?step=5")
+    settle(page)
+    back = page.get_by_role("button", name="◀ Back").bounding_box()
+    nxt = page.get_by_role("button", name="Next ▶").bounding_box()
+    title = page.get_by_text("5. The forget gate").bounding_box()
+    assert abs(back["y"] - nxt["y"]) < 2 and nxt["x"] > back["x"] + back["width"]
+    assert title["y"] < 844 * 0.75  # the step itself starts on the first screen
+    page.get_by_role("button", name="Next ▶").click()
+    page.get_by_text("6. The candidate and the input gate").wait_for(timeout=30_000)
+    assert_no_errors(page)

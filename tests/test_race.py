@@ -110,7 +110,11 @@ def test_figures_show_every_contestant_and_the_baseline():
     names = lambda fig: [t.name for t in fig.data]  # noqa: E731
     curves = race_curves_figure(task, {e.contestant.key: e.curve for e in res.entries})
     assert names(curves) == ["RNN", "LSTM, forget bias 3", "baseline (chance) 25%"]
-    assert scoreboard_figure(res).data[0].y == ("LSTM, forget bias 3", "RNN")  # drawn bottom-up
+    board = scoreboard_figure(res)
+    assert board.data[0].y == ("LSTM, forget bias 3", "RNN")  # drawn bottom-up
+    # every score is written, from the numbers, in a column right of the plot: no baseline line crosses it
+    scores = {a.y: a.text for a in board.layout.annotations if a.xref == "paper" and a.x >= 1.0}
+    assert scores == {e.contestant.label: f"{e.final_metric:.0%}" for e in res.entries}
     x = make_batch(task, 1, torch.Generator().manual_seed(0)).x[:, 0]  # (L, I)
     reach = gradient_reach(res, x)
     assert set(reach) == {"rnn", "lstm_f3"}

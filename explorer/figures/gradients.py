@@ -98,8 +98,8 @@ def decay_figure(curves: Mapping[str, ArchCurves], *, quantity: str = "input", o
                                 2.0, f"{label} bound", arch))
     for level in REACH_LEVELS:
         fig.add_hline(y=level, line=dict(color="#888", width=1, dash="dot"))
-        # annotations on a log axis take log10 coordinates
-        fig.add_annotation(x=1, xref="paper", xanchor="right", y=math.log10(level), yanchor="bottom",
+        # in the right margin, where no curve runs (annotations on a log axis take log10 coordinates)
+        fig.add_annotation(x=1, xref="paper", xanchor="left", xshift=4, y=math.log10(level), yanchor="middle",
                            text=f"{level:.0e}".replace("e-0", "e-"), showarrow=False, font=dict(color="#666"))
     if hi > Y_CEIL:
         fig.add_annotation(x=0.5, y=1, xref="paper", yref="paper", yanchor="bottom", showarrow=False,
@@ -120,8 +120,8 @@ def decay_figure(curves: Mapping[str, ArchCurves], *, quantity: str = "input", o
                      range=[0, min(steps - 1, max(60, int(1.25 * last_seen)))])
     fig.update_yaxes(type="log", range=[ymin, ymax], exponentformat="power", title_text="relative to d = 0 (log)",
                      dtick=1 if ymax - ymin <= 40 else 10)  # one label per decade (or per ten of them)
-    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.16, x=0), margin=dict(b=110),
-                      hovermode="closest")
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.16, x=0),
+                      margin=dict(b=110, r=80 if presenter else 56), hovermode="closest")
     return fig
 
 

@@ -78,19 +78,24 @@ def scoreboard_figure(result: RaceResult, *, presenter: bool = False) -> go.Figu
     entries = result.entries[::-1]  # plotly draws the first category at the bottom
     values = [e.final_metric for e in entries]
     text = [f"{v:.0%}" if task.metric == "accuracy" else f"{v:.3f}" for v in values]
-    fig = go.Figure(go.Bar(y=[e.contestant.label for e in entries], x=values, orientation="h", text=text,
-                           textposition="outside", cliponaxis=False,
+    labels = [e.contestant.label for e in entries]
+    fig = go.Figure(go.Bar(y=labels, x=values, orientation="h",
                            marker_color=[ARCH_COLORS[e.contestant.arch] for e in entries],
                            marker_pattern_shape=["/" if e.contestant.carry else "" for e in entries],
                            hovertemplate="%{y}<br>" + task.metric + " %{x:.3f}<extra></extra>", showlegend=False))
     _add_baseline(fig, task, vertical=True)
+    # the scores sit in their own column right of the plot, where neither the baseline nor a bar can cross them
+    for label, value in zip(labels, text):
+        fig.add_annotation(x=1.0, xref="paper", xanchor="left", xshift=8, y=label, yref="y", text=value,
+                           showarrow=False, font=dict(size=22 if presenter else 15))
     base_layout(fig, title=f"Final {task.metric} on {result.config.test_size:,} fresh sequences", height=380,
                 presenter=presenter)
     axis = _metric_axis(task)
     top = 1.0 if task.metric == "accuracy" else max(values + [task.baseline]) * 1.15
     fig.update_xaxes(**{**axis, "range": [0, top]})
     fig.update_yaxes(title=None)
-    fig.update_layout(legend=dict(orientation="h", y=-0.22, x=0), margin=dict(l=150, r=80, b=90))  # r: room for the value of a full bar
+    fig.update_layout(legend=dict(orientation="h", y=-0.22, x=0),
+                      margin=dict(l=150, r=110 if presenter else 80, b=90))  # r: the score column
     return fig
 
 

@@ -33,16 +33,16 @@ def navigation(P: PageState, count: int, label: str) -> int:
         P.set("step", min(max(to, 1), count))
         P.set("knob", "")
 
-    c1, c2, c3, c4, c5 = st.columns([1.1, 1.1, 0.6, 0.6, 4], vertical_alignment="center")
-    c1.button("◀ Back", key="ls.back", on_click=go, args=(k - 1,), disabled=k == 1, shortcut="Left",
-              width="stretch")
-    c2.button("Next ▶", key="ls.next", on_click=go, args=(k + 1,), disabled=k == count, shortcut="Right",
-              type="primary", width="stretch")
-    c3.button("⇞", key="ls.pgup", on_click=go, args=(k - 1,), disabled=k == 1, shortcut="PageUp",
-              help="Previous (PageUp: a presenter's clicker)", type="tertiary")
-    c4.button("⇟", key="ls.pgdn", on_click=go, args=(k + 1,), disabled=k == count, shortcut="PageDown",
-              help="Next (PageDown: a presenter's clicker)", type="tertiary")
-    c5.progress(k / count, text=f"{label} {k} of {count}")
+    # one row that wraps, never a column per button: stacked columns filled a phone's screen
+    row = st.container(horizontal=True, vertical_alignment="center", gap="small")
+    row.button("◀ Back", key="ls.back", on_click=go, args=(k - 1,), disabled=k == 1, shortcut="Left")
+    row.button("Next ▶", key="ls.next", on_click=go, args=(k + 1,), disabled=k == count, shortcut="Right",
+               type="primary")
+    row.button("⇞", key="ls.pgup", on_click=go, args=(k - 1,), disabled=k == 1, shortcut="PageUp",
+               help="Previous (PageUp: a presenter's clicker)", type="tertiary")
+    row.button("⇟", key="ls.pgdn", on_click=go, args=(k + 1,), disabled=k == count, shortcut="PageDown",
+               help="Next (PageDown: a presenter's clicker)", type="tertiary")
+    st.progress(k / count, text=f"{label} {k} of {count}")
     return k
 
 

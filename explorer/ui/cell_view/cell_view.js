@@ -71,16 +71,16 @@ const DIAGRAMS = {
     nodes: [["op", 170, 60, "×"], ["op", 350, 60, "+"], ["op", 350, 150, "×"], ["op", 640, 180, "×"],
             ["fn", 640, 110, "tanh"], ["gate", 170, 250, "σ  f"], ["gate", 280, 250, "σ  i"],
             ["gate", 440, 250, "tanh  g"], ["gate", 560, 250, "σ  o"]],
-    texts: [[36, 20, "cell state: the cell path through time"], [300, 326, "[h_{t−1}; x_t] → every gate"]],
+    texts: [[36, 0, "cell state: the cell path through time"], [300, 326, "[h_{t−1}; x_t] → every gate"]],
   },
   gru: {
     wires: [
       ["h_prev", "M 30 60 L 182 60 M 30 300 L 600 300 M 200 300 L 200 268 M 330 300 L 330 268", 36, 46, "start"],
       ["z", "M 200 232 L 200 78 M 200 150 L 282 150", 210, 205, "start"],
       ["z_h", "M 218 60 L 402 60", 310, 46, "middle"],
-      ["one_minus_z", "M 318 150 L 402 150", 360, 138, "middle"],
+      ["one_minus_z", "M 318 150 L 402 150", 360, 194, "middle"],  // below: above it runs (1−z)·n's label
       ["r", "M 362 250 L 432 250", 397, 238, "middle"],
-      ["b_n", "M 450 300 L 450 268", 458, 290, "start"],
+      ["b_n", "M 450 300 L 450 268", 450, 330, "middle"],  // under the bus: above it there are 32 units
       ["r_b", "M 468 250 L 540 250", 500, 218, "middle"],  // above the r label: the wire is short
       ["a_n", "M 600 300 L 600 268", 712, 326, "end"],  // under the bus: right of the wire there is no room
       ["n", "M 580 232 L 580 150 L 438 150", 590, 205, "start"],
@@ -89,7 +89,8 @@ const DIAGRAMS = {
     ],
     nodes: [["op", 200, 60, "×"], ["op", 420, 60, "+"], ["op", 300, 150, "1−"], ["op", 420, 150, "×"],
             ["op", 450, 250, "×"], ["gate", 200, 250, "σ  z"], ["gate", 330, 250, "σ  r"], ["gate", 580, 250, "tanh  n"]],
-    texts: [[36, 20, "hidden state: the only state"], [36, 326, "[h_{t−1}; x_t] → gates"]],
+    texts: [[36, 0, "hidden state: the only state"], [36, 360, "[h_{t−1}; x_t] → gates"]],
+    height: 372,
   },
   rnn: {
     wires: [
@@ -98,7 +99,7 @@ const DIAGRAMS = {
       ["h", "M 360 164 L 360 120 L 710 120", 540, 106, "middle"],
     ],
     nodes: [["gate", 360, 182, "tanh"], ["gate", 360, 250, "W_ih x + W_hh h + b"]],
-    texts: [[36, 20, "one state, rewritten at every step"], [300, 326, "[h_{t−1}; x_t]"]],
+    texts: [[36, 0, "one state, rewritten at every step"], [300, 326, "[h_{t−1}; x_t]"]],
   },
 };
 
@@ -178,7 +179,7 @@ function buildDiagram(run, parent, presenter) {
   const title = el("div", "cv-sub");
   dia.appendChild(title);
   const geom = DIAGRAMS[run.arch];
-  const box = svg("svg", { viewBox: "0 0 720 340", class: "cv-diagram", role: "img",
+  const box = svg("svg", { viewBox: `0 ${DIAGRAM_TOP} 720 ${(geom.height || 340) - DIAGRAM_TOP}`, class: "cv-diagram", role: "img",
                            "aria-label": run.spec.label + " cell diagram with live values" });
   dia.appendChild(box);
   // labels are sized in the SVG's own units (720 wide): keep them >= 12 px on screen (18 in presenter mode),
@@ -190,7 +191,7 @@ function buildDiagram(run, parent, presenter) {
     box.style.setProperty("--cv-label", `${Math.min(26, Math.max(17, minPx / scale))}px`);
     box.style.setProperty("--cv-text", `${Math.min(24, Math.max(15, minPx / scale))}px`);  // gates, ops, captions
   };
-  new ResizeObserver(fit).observe(box);
+  new ResizeObserver(() => { fit(); clearLabels(box, geom, els, run); }).observe(box);
   const byName = Object.fromEntries(run.spec.wires.map((w) => [w.name, w]));
   const els = {};
   for (const [name, d, lx, ly, anchor] of geom.wires) {
@@ -226,6 +227,79 @@ function buildDiagram(run, parent, presenter) {
       }
     },
   };
+}
+
+// Labels keep clear of every wire and node. The label size depends on the width the layout gives the
+// diagram, so the fixed geometry cannot place them once for all: after each resize, every label is
+// measured at its widest value and moved the shortest way off whatever it covers.
+const LABEL_PAD = 4;  // SVG units between a label's box and a wire's centre line or a node's outline
+const DIAGRAM_TOP = -24;  // the captions sit above the wires' area, so a label above the top wire has room
+
+function obstacles(geom) {
+  const boxes = [];
+  for (const [, d] of geom.wires) {
+    const pts = [...d.matchAll(/([ML])\s*(-?[\d.]+)\s+(-?[\d.]+)/g)].map((m) => [m[1], +m[2], +m[3]]);
+    for (let k = 1; k < pts.length; k++) {
+      if (pts[k][0] !== "L") continue;
+      const [, x0, y0] = pts[k - 1], [, x1, y1] = pts[k];
+      boxes.push({ x0: Math.min(x0, x1), x1: Math.max(x0, x1), y0: Math.min(y0, y1), y1: Math.max(y0, y1) });
+    }
+  }
+  for (const [kind, x, y, text] of geom.nodes) {
+    const rx = kind === "op" ? 18 : kind === "fn" ? 30 : Math.max(64, text.length * 9 + 16) / 2;
+    boxes.push({ x0: x - rx, x1: x + rx, y0: y - 18, y1: y + 18 });
+  }
+  return boxes;
+}
+
+function overlap(a, b) {
+  return a.x0 < b.x1 + LABEL_PAD && b.x0 - LABEL_PAD < a.x1 && a.y0 < b.y1 + LABEL_PAD && b.y0 - LABEL_PAD < a.y1;
+}
+
+function clearLabels(box, geom, els, run) {
+  if (box.clientWidth <= 0) return;
+  const height = geom.height || 340;
+  const walls = obstacles(geom);
+  for (const t of box.querySelectorAll(".cv-diagram-caption")) {
+    const b = t.getBBox();
+    walls.push({ x0: b.x, x1: b.x + b.width, y0: b.y, y1: b.y + b.height });
+  }
+  const widest = (name) => "−0.00" + ((run.pinned || []).some((p) => p.gate === name) ? " ⊣ pinned" : "");
+  const inside = (r) => r.x0 >= 0 && r.y0 >= DIAGRAM_TOP && r.x1 <= 720 && r.y1 <= height;
+  for (const [name, , lx, ly] of geom.wires) {
+    const { value } = els[name];
+    const label = value.parentNode;
+    const shown = value.textContent;
+    value.textContent = widest(name);
+    let x = lx, y = ly;
+    const place = () => { label.setAttribute("x", x); label.setAttribute("y", y); };
+    const rect = () => {
+      const b = label.getBBox();
+      return { x0: b.x, x1: b.x + b.width, y0: b.y, y1: b.y + b.height };
+    };
+    place();
+    // into the diagram first (a long label at a large size can run past an edge)
+    let me = rect();
+    x += Math.max(0, -me.x0) - Math.max(0, me.x1 - 720);
+    y += Math.max(0, DIAGRAM_TOP - me.y0) - Math.max(0, me.y1 - height);
+    place();
+    for (let pass = 0; pass < 8; pass++) {
+      me = rect();
+      const hit = walls.find((w) => overlap(me, w));
+      if (!hit) break;
+      // the shortest way out of the obstacle that stays inside the diagram
+      const moves = [[0, hit.y0 - LABEL_PAD - me.y1 - 1], [0, hit.y1 + LABEL_PAD - me.y0 + 1],
+                     [hit.x0 - LABEL_PAD - me.x1 - 1, 0], [hit.x1 + LABEL_PAD - me.x0 + 1, 0]]
+        .filter(([dx, dy]) => inside({ x0: me.x0 + dx, x1: me.x1 + dx, y0: me.y0 + dy, y1: me.y1 + dy }))
+        .sort((a, b) => Math.abs(a[0] + a[1]) - Math.abs(b[0] + b[1]));
+      if (!moves.length) break;
+      x += moves[0][0];
+      y += moves[0][1];
+      place();
+    }
+    walls.push(rect());  // later labels keep off this one too
+    value.textContent = shown;
+  }
 }
 
 // the equations, static strings from the spec with {w: wire} slots filled with numbers
@@ -534,7 +608,24 @@ export default function (component) {
     setStateValue("cursor", { t: view.t, unit: view.unit });
     if (host.__cv) host.__cv.known = [...host.__cv.known.slice(-8), `${view.t + data.offset}:${view.unit}`];
   };
+  // the address bar follows the cursor at once (the server's copy follows on the sync below; a rerun of
+  // this page never reads the URL back, so the two cannot fight). Defaults are left out, as the server does.
+  let urlTimer = null;
+  const writeUrl = () => {
+    urlTimer = null;
+    if (!data.url) return;
+    try {
+      const url = new URL(window.location.href);
+      const put = (name, value) => {
+        if (value === data.url[name]) url.searchParams.delete(name); else url.searchParams.set(name, String(value));
+      };
+      put("t", view.t + data.offset);
+      put("unit", view.unit);
+      if (url.href !== window.location.href) window.history.replaceState(window.history.state, "", url.href);
+    } catch (e) { /* a sandboxed frame without history: the server's sync still writes it */ }
+  };
   const sync = () => {
+    if (!urlTimer) urlTimer = setTimeout(writeUrl, 100); // coalesced: play and key repeat stay cheap
     clearTimeout(syncTimer);
     // tell the server where the cursor is (for the URL), once stepping pauses: never on the hot path
     syncTimer = setTimeout(() => { if (!view.playing) report(); }, 800);
@@ -613,6 +704,7 @@ export default function (component) {
     destroy: () => {
       stop();
       clearTimeout(syncTimer);
+      clearTimeout(urlTimer);
       document.removeEventListener("keydown", onKey);
       if (window.__cvKey === onKey) window.__cvKey = null;
       if (window.Plotly) root.querySelectorAll(".cv-plot").forEach((d) => window.Plotly.purge(d));
