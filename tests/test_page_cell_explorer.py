@@ -18,6 +18,15 @@ def texts(at) -> str:
     return " ".join(str(e.value) for kind in (at.error, at.warning, at.info) for e in kind)
 
 
+def sizes(at) -> dict[str, list]:
+    """The 'Parameters and memory' table (Markdown) as columns; counts as ints."""
+    table = next(m.value for m in at.markdown if m.value.startswith("| cell |"))
+    lines = [ln.strip("|").split(" | ") for ln in table.splitlines() if not ln.startswith("|---")]
+    head, rows = [h.strip() for h in lines[0]], [[c.strip() for c in r] for r in lines[1:]]
+    as_int = lambda v: int(v.replace(",", "")) if v.replace(",", "").isdigit() else v  # noqa: E731
+    return {h: [as_int(r[k]) for r in rows] for k, h in enumerate(head)}
+
+
 def test_default_scene_opens_on_the_shipped_model():
     at = open_page()
     assert at.title[0].value == "Cell Explorer"
@@ -29,7 +38,7 @@ def test_default_scene_opens_on_the_shipped_model():
 def test_untrained_scene_counts_parameters():
     at = open_page(src="untrained", cells="lstm,gru,rnn")
     assert not at.error
-    df = at.dataframe[0].value
+    df = sizes(at)
     assert list(df["cell"]) == ["LSTM", "GRU", "RNN"]
     real = [torch.nn.LSTM(98, 16), torch.nn.GRU(98, 16), torch.nn.RNN(98, 16)]
     assert list(df["parameters"]) == [sum(p.numel() for p in m.parameters()) for m in real]
@@ -40,7 +49,7 @@ def test_each_parameter_row_describes_the_model_shown():
     from explorer.zoo.shipped import DEFAULT_MODELS, load_model
 
     at = open_page(cells="lstm,gru,rnn")
-    df = at.dataframe[0].value
+    df = sizes(at)
     for arch, count in zip(("lstm", "gru", "rnn"), df["parameters"]):
         cell = load_model(DEFAULT_MODELS[arch])[0].cell
         module = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[arch](cell.input_size, cell.hidden_size)
@@ -97,12 +106,16 @@ def test_a_model_trained_on_the_train_page_opens_here_in_the_same_session():
     at.switch_page("pages/cell-explorer.py").run()
     assert not at.exception
     assert "no model trained" not in texts(at)
-    assert at.dataframe[0].value["weight_ih"][0].endswith(", 5)")  # the 'hello' vocabulary: UNK, e, h, l, o
+    assert sizes(at)["weight_ih"][0].endswith(", 5)")  # the 'hello' vocabulary: UNK, e, h, l, o
 
 
 def test_the_sidebar_link_reopens_the_scene_and_presenter_mode_is_kept():
     at = open_page(presenter="1", cells="lstm,gru", text="hi <b>")
-    link = at.sidebar.code[0].value
+    import json
+    links = [json.loads(n.proto.json)["url"] for n in at.sidebar
+             if getattr(n.proto, "component_name", None) == "explorer.copy_link"]
+    assert len(links) == 1  # one slot, holding the link the run settled
+    link = links[0]
     assert "presenter=1" in link and "cells=lstm%2Cgru" in link and "text=hi+%3Cb%3E" in link
     assert at.toggle(key="ce.presenter").value is True
     # the link's query string, opened cold in a new session, gives the same widgets

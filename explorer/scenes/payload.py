@@ -41,7 +41,7 @@ def _b64(a: np.ndarray) -> str:
     return base64.b64encode(np.ascontiguousarray(a.T, dtype=np.float32).tobytes()).decode("ascii")
 
 
-def _lut(name: str, n: int = 64) -> list[str]:
+def _lut(name: str, n: int = 256) -> list[str]:  # 256 levels: a canvas shows no banding
     scale = plotly.colors.get_colorscale(name)
     rgb = plotly.colors.sample_colorscale(scale, [i / (n - 1) for i in range(n)], colortype="rgb")
     return rgb

@@ -12,10 +12,9 @@ is memoised there too, never in a shared cache.
 """
 from __future__ import annotations
 
-import plotly.graph_objects as go
 import streamlit as st
 
-from explorer.figures.heatmaps import weight_blocks
+from explorer.figures.weights import WeightPicture, weight_picture
 from explorer.model import CharModel, ModelConfig, TextTrace
 from explorer.scenes.payload import Run, payload
 from explorer.reference import Clamp
@@ -92,23 +91,20 @@ def view_payload(run_specs: tuple, text: str, offset: int, presenter: bool, robu
                 build)
 
 
-def _weight_figure(model: CharModel) -> dict:
-    """The figure as a plain dict: a dict survives st.cache_data's pickling key for key, a go.Figure does
-    not (its layout comes back in another order, and the chart's element id with it)."""
+def _weight_picture(model: CharModel) -> WeightPicture:
     cell = model.cell
-    return weight_blocks(cell.weight_ih.detach().numpy(), cell.weight_hh.detach().numpy(),
-                         cell.spec.gates).to_dict()
+    return weight_picture(cell.weight_ih.detach().numpy(), cell.weight_hh.detach().numpy(), cell.spec.gates)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _shared_weight_figure(ref: tuple) -> dict:
-    return _weight_figure(resolve(ref))
+def _shared_weight_picture(ref: tuple) -> WeightPicture:
+    return _weight_picture(resolve(ref))
 
 
-def weight_figure(ref: tuple) -> go.Figure:
+def weight_figure(ref: tuple) -> WeightPicture:
     """The note's single matrix W of the model `ref` names, cached: a rerun that only moves the cursor or a
-    widget elsewhere never rebuilds it (measured: a Cell Explorer rerun 58 -> 46 ms at H = 128)."""
+    widget elsewhere never rebuilds it."""
     if ref[0] != "session":
-        return go.Figure(_shared_weight_figure(ref))
+        return _shared_weight_picture(ref)
     model = resolve(ref)
-    return go.Figure(memo(CE_WEIGHTS, (ref, id(model)), lambda: _weight_figure(model)))  # one per session
+    return memo(CE_WEIGHTS, (ref, id(model)), lambda: _weight_picture(model))  # one per session

@@ -9,7 +9,6 @@ from explorer.scenes.cell_explorer import CLAMP_GATES, SOURCES, WHATIFS, CellExp
 from explorer.sizes import cell_size
 from explorer.ui.cache import resolve, weight_figure
 from explorer.ui.session import CE_SIZES, Key, memo
-from explorer.ui.share import plot
 from explorer.ui.state import PageState
 from explorer.whatif import clamped_text_trace
 from explorer.zoo.export import traces_csv, traces_npz
@@ -106,6 +105,17 @@ def sizes_table(scene: CellExplorerScene) -> list[dict]:
     return rows
 
 
+def _markdown_table(rows: list[dict]) -> str:
+    """Rows of computed values (no user text) as a Markdown table; numbers with thousands separators."""
+    if not rows:
+        return ""
+    cell = lambda v: f"{v:,}" if isinstance(v, int) else str(v).replace("|", "\\|")  # noqa: E731
+    head = list(rows[0])
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(cell(r[k]) for k in head) + " |" for r in rows]
+    return "\n".join(lines)
+
+
 def note_section(scene: CellExplorerScene, presenter: bool) -> None:
     """The note's claims in numbers: sizes, the single matrix W, the equations (folded in presenter mode)."""
     note = st.expander("What the note says, in numbers", expanded=False) if presenter else st.container()
@@ -113,7 +123,7 @@ def note_section(scene: CellExplorerScene, presenter: bool) -> None:
     note.caption("“The note” is the lecture note this app grew from (LSTM and GRU, 2021): each of its claims is "
                  "shown here on the models above.")
     note.subheader("Parameters and memory")
-    note.dataframe(sizes_table(scene), hide_index=True, width="stretch")
+    note.markdown(_markdown_table(sizes_table(scene)))  # a table, not a data grid: no 1.2 MB grid bundle to load
     note.caption(f"Each row is the model shown above, with its own sizes. 'State carried' counts what passes from "
                  "one step to the next (h, and c for the LSTM); 'kept for backprop' is measured: the tensors torch.nn "
                  f"saves for the backward pass (autograd) during one forward over these {len(scene.text)} steps, in "
@@ -121,7 +131,10 @@ def note_section(scene: CellExplorerScene, presenter: bool) -> None:
                  "LSTM's 4 and one state instead of two: the note's 'GRU uses less memory'.")
     note.subheader("One matrix or two: W = [Wₕₕ | Wᵢₕ]")
     arch, ref = next(iter(scene.refs.items()))
-    plot(note, weight_figure(ref), key="ce.weights")
+    picture = weight_figure(ref)
+    note.image(picture.image, width="stretch", output_format="PNG",
+               caption=f"Colour: blue −{picture.vmax:.2f} … white 0 … red +{picture.vmax:.2f} (the largest |w|). "
+                       "Rows: the gate blocks; columns: left of the dashed line W_hh, right of it W_ih.")
     note.caption(f"The note writes one W of shape ({SPECS[arch].gate_count}H, H + I) acting on [hₜ₋₁; xₜ] — "
                  "(4h, 2h) only when the input and hidden sizes agree; PyTorch stores the same numbers as weight_hh "
                  "(left of the dashed line) and weight_ih (right). Rows come in gate blocks in PyTorch's order.")

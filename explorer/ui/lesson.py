@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from explorer.ui.copy_link import copy_link
+
 from explorer.scenes import deck as decks
 from explorer.scenes.lesson import STEPS, StepScene, build_step
 from explorer.training import train_char_model
@@ -157,7 +159,7 @@ def deck_editor(present, origin: str = "") -> None:
         DECK.set(tuple(scenes))
         deck = decks.Deck("My deck", tuple(scenes))
         st.caption("The deck's link: it opens on any machine, with nothing stored on the server.")
-        st.code(origin + "lesson?deck=" + decks.encode(deck), language=None, wrap_lines=False)
+        copy_link(origin + "lesson?deck=" + decks.encode(deck), key="ls.deck_link", label="Link to this deck")
         st.button("Present this deck", key="ls.deck.present", icon=":material/slideshow:", type="primary",
                   on_click=present, args=(decks.encode(deck),))
         st.download_button("Download the deck (.json)", decks.to_json(deck), file_name="deck.json",

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 
+from explorer.ui.copy_link import copy_link
 from explorer.ui.state import PageState
 
 __all__ = ["scene_tools", "section", "plot", "glossary", "PRESENTER_CSS"]
@@ -61,12 +62,20 @@ def scene_tools(P: PageState, url_path: str) -> bool:
                            "deck one link.")
         glossary()
 
-    def show_link() -> None:
-        # one line with a copy button: long texts make long links, and a wrapped one fills the sidebar
-        slot.code(origin_prefix(url_path) + P.link(url_path), language=None, wrap_lines=False)
+    shown: list[str] = []
 
-    show_link()  # at once, so the link never blanks while the page runs ...
-    P.on_publish = show_link  # ... and again when the run has settled the URL (the cursor, for one)
+    def show_link() -> None:
+        # one line with a copy button: long texts make long links, and a wrapped one fills the sidebar.
+        # Drawn at once (so it never blanks while the page runs) and again only if the run changed it.
+        url = origin_prefix(url_path) + P.link(url_path)
+        if shown and shown[-1] == url:
+            return
+        with slot:
+            copy_link(url, key=f"{P.page}._link{len(shown)}")
+        shown.append(url)
+
+    show_link()
+    P.on_publish = show_link  # the run may settle the URL later (the cursor, for one)
     presenter = bool(P.get("presenter"))
     if presenter:
         st.html(PRESENTER_CSS)

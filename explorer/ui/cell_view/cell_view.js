@@ -1,9 +1,9 @@
 // The Cell Explorer's stepping view: heatmaps, live cell diagrams, equations with numbers and the
 // top-k predictions of every run, under one time cursor that moves with no server round trip.
 //
-// Everything a step needs was sent once (explorer/payload.py). Moving the cursor only moves CSS
-// overlays and rewrites a few dozen text nodes; the heatmaps are drawn once. User text is only ever
-// written with textContent (plotly gets an HTML-escaped copy), never as HTML.
+// Everything a step needs was sent once (explorer/scenes/payload.py). Moving the cursor only moves CSS
+// overlays and rewrites a few dozen text nodes; the heatmaps are drawn once, on canvases. User text is
+// only ever written with textContent, never as HTML.
 
 const FMT = (v) => (Math.abs(v) < 0.005 ? 0 : v).toFixed(2).replace("-", "−");
 const PAREN = (v) => (v < -0.005 ? "(" + FMT(v) + ")" : FMT(v));
@@ -13,20 +13,6 @@ function decode(b64) {
   const bytes = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
   return new Float32Array(bytes.buffer);
-}
-
-function loadPlotly(src) {
-  if (window.Plotly) return Promise.resolve(window.Plotly);
-  if (!window.__cvPlotly) {
-    window.__cvPlotly = new Promise((resolve, reject) => {
-      const s = document.createElement("script");
-      s.src = src;
-      s.onload = () => resolve(window.Plotly);
-      s.onerror = () => reject(new Error("could not load plotly.js from " + src));
-      document.head.appendChild(s);
-    });
-  }
-  return window.__cvPlotly;
 }
 
 function el(tag, cls, text) {
@@ -81,7 +67,7 @@ const DIAGRAMS = {
       ["one_minus_z", "M 318 150 L 402 150", 360, 194, "middle"],  // below: above it runs (1−z)·n's label
       ["r", "M 362 250 L 432 250", 397, 238, "middle"],
       ["b_n", "M 450 300 L 450 268", 450, 330, "middle"],  // under the bus: above it there are 32 units
-      ["r_b", "M 468 250 L 540 250", 500, 218, "middle"],  // above the r label: the wire is short
+      ["r_b", "M 468 250 L 540 250", 494, 218, "middle"],  // above the r label: the wire is short
       ["a_n", "M 600 300 L 600 268", 712, 326, "end"],  // under the bus: right of the wire there is no room
       ["n", "M 580 232 L 580 150 L 438 150", 590, 205, "start"],
       ["nz", "M 420 132 L 420 78", 430, 112, "start"],
@@ -134,14 +120,6 @@ function svgMath(parent, s) {
 
 // ------------------------------------------------------------------------------------------------
 // ------------------------------------------------------------------------------------------------
-// The only reader of plotly's internals: where the plot area of a drawn heatmap lies, in pixels.
-// (plotly has no public API for it; `_fullLayout.xaxis._offset/_length` are stable since plotly.js 1.x)
-function axisGeometry(gd) {
-  const full = gd._fullLayout;
-  if (!full || !full.xaxis || !full.yaxis) return null;
-  return { x0: full.xaxis._offset, w: full.xaxis._length, y0: full.yaxis._offset, h: full.yaxis._length };
-}
-
 // Every wire at step t (1-based), unit u, from the architecture's formulas (explorer/cells/<arch>.py, sent
 // in run.spec): the same tuples explorer/diagram.py evaluates in Python.
 function wireValues(spec, at, start, t, u) {
@@ -365,8 +343,32 @@ function buildTopK(run, parent) {
 }
 
 // the heatmaps: drawn once; the cursor and the selected unit are CSS overlays moved on every step
+// "rgb(r, g, b)" strings sampled in Python (payload.luts) -> a flat byte table for the canvas
+function lutBytes(lut) {
+  const out = new Uint8ClampedArray(lut.length * 3);
+  lut.forEach((c, k) => c.match(/\d+/g).slice(0, 3).forEach((v, j) => { out[k * 3 + j] = +v; }));
+  return out;
+}
+
+// tick positions: about `most` of them, on round numbers
+function niceTicks(n, most) {
+  const step = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500].find((s) => n / s <= most) || Math.ceil(n / most);
+  const ticks = [];
+  for (let v = 0; v < n; v += step) ticks.push(v);
+  return ticks;
+}
+
+// A heatmap as one canvas pixel per (step, unit), scaled up by CSS; axes, colour bar and hover text are
+// HTML written with textContent. Drawing costs about a millisecond, where a plotly heatmap costs hundreds
+// and needs plotly.js (3.5 MB) fetched and parsed first; see benchmarks/bench_pages.py.
+const HM = { left: 46, right: 64, top: 6, bottom: 30 };  // px around the plot area
+
 function buildHeatmaps(view, run, data, arrays, parent) {
   const T = data.T, H = run.hidden;
+  const presenter = !!data.presenter;
+  const height = Math.round(Math.max(150, Math.min(340, 70 + 2.2 * H)) * (presenter ? 1.25 : 1));
+  const bottom = HM.bottom + (presenter ? 8 : 0);
+  const plotH = height - HM.top - bottom;
   const plots = [];
   for (const p of run.panels) {
     const fig = el("figure", "cv-map");
@@ -379,6 +381,7 @@ function buildHeatmaps(view, run, data, arrays, parent) {
     fig.appendChild(cap);
     const holder = el("div", "cv-plot-holder");
     const div = el("div", "cv-plot");
+    div.style.height = `${height}px`;
     const col = el("div", "cv-cursor");
     const row = el("div", "cv-unit");
     holder.append(div, col, row);
@@ -394,44 +397,90 @@ function buildHeatmaps(view, run, data, arrays, parent) {
     pl.row.style.cssText = `left:${g.x0}px;top:${g.y0 + view.unit * dy}px;width:${g.w}px;height:${Math.max(dy, 3)}px`;
   }
   function place(pl) {
-    pl.geom = axisGeometry(pl.div);
+    const cv = pl.canvas;
+    pl.geom = { x0: cv.offsetLeft, y0: cv.offsetTop, w: cv.clientWidth, h: cv.clientHeight };
     move(pl);
   }
-  function draw(Plotly) {
-    const xs = Array.from({ length: T }, (_, k) => k + 1);
-    const ys = Array.from({ length: H }, (_, u) => u);
-    const every = Math.max(1, Math.ceil(T / (data.presenter ? 40 : 70)));
-    const tickvals = xs.filter((x) => (x - 1) % every === 0);
-    const ticktext = tickvals.map((x) => data.plabels[x - 1]);
-    const pairs = data.plabels.map((lab, k) => [k + 1 + data.offset, lab]);  // hover: step number and character
-    const custom = ys.map(() => pairs);
-    const height = Math.max(150, Math.min(340, 70 + 2.2 * H)) * (data.presenter ? 1.25 : 1);
-    for (const pl of plots) {
-      const arr = arrays[pl.p.name];
-      const z = ys.map((u) => arr.subarray(u * T, (u + 1) * T));
-      const trace = {
-        type: "heatmap", z, x: xs, y: ys, zmin: pl.p.zmin, zmax: pl.p.zmax, colorscale: pl.p.colorscale,
-        customdata: custom, colorbar: { thickness: 10, len: 0.95, outlinewidth: 0 },
-        hovertemplate: `t=%{customdata[0]} '%{customdata[1]}' · unit %{y} · ${pl.p.name}=%{z:.2f} (${pl.p.hover})<extra></extra>`,
-      };
-      const layout = {
-        height, margin: { l: 44, r: 8, t: 4, b: 34 }, paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)",
-        font: { size: data.presenter ? 16 : 12, color: view.textColor },
-        xaxis: { tickvals, ticktext, range: [0.5, T + 0.5], fixedrange: true, tickangle: 0, automargin: true },
-        yaxis: { autorange: "reversed", fixedrange: true, automargin: true, title: { text: "unit", standoff: 8 } },
-      };
-      const config = { displaylogo: false, responsive: true,
-                       modeBarButtonsToRemove: ["zoom2d", "pan2d", "select2d", "lasso2d", "zoomIn2d", "zoomOut2d", "autoScale2d", "resetScale2d"],
-                       toImageButtonOptions: { filename: `${run.id}-${pl.p.name}`, scale: 2 } };
-      Plotly.newPlot(pl.div, [trace], layout, config).then(() => place(pl));
-      pl.div.on("plotly_afterplot", () => place(pl));
-      pl.div.on("plotly_click", (ev) => {
-        const pt = ev.points && ev.points[0];
-        if (pt) view.set(pt.x, pt.y);
-      });
+  const tick = (cls, text, style) => {
+    const e = el("span", cls, text);
+    e.style.cssText = style;
+    return e;
+  };
+  const xAt = (k) => `calc(${HM.left}px + (100% - ${HM.left + HM.right}px) * ${(k + 0.5) / T})`;
+  function drawOne(pl) {
+    const { p, div } = pl;
+    const arr = arrays[p.name];
+    const lut = lutBytes(data.luts[p.colorscale]);
+    const levels = lut.length / 3 - 1;
+    const span = p.zmax - p.zmin || 1;
+    const canvas = el("canvas", "cv-hm");
+    canvas.width = T;
+    canvas.height = H;
+    canvas.style.cssText = `left:${HM.left}px;top:${HM.top}px;width:calc(100% - ${HM.left + HM.right}px);height:${plotH}px`;
+    canvas.setAttribute("role", "img");
+    canvas.setAttribute("aria-label", `${p.name} heatmap: ${H} units by ${T} steps`);
+    const img = new ImageData(T, H);
+    for (let u = 0; u < H; u++) {
+      for (let k = 0; k < T; k++) {
+        const v = arr[u * T + k];
+        const q = 3 * Math.round(Math.max(0, Math.min(1, (v - p.zmin) / span)) * levels);
+        const o = 4 * (u * T + k);
+        img.data[o] = lut[q]; img.data[o + 1] = lut[q + 1]; img.data[o + 2] = lut[q + 2]; img.data[o + 3] = 255;
+      }
     }
+    canvas.getContext("2d").putImageData(img, 0, 0);
+    div.appendChild(canvas);
+    pl.canvas = canvas;
+    // axes: units down the left (0 on top), the characters along the bottom
+    div.appendChild(tick("cv-axis-title", "unit", `left:0;top:${HM.top + plotH / 2}px`));
+    for (const u of niceTicks(H, Math.max(3, Math.floor(plotH / 28)))) {
+      div.appendChild(tick("cv-ytick", String(u), `right:calc(100% - ${HM.left - 5}px);top:${HM.top + (u + 0.5) * plotH / H}px`));
+    }
+    const every = Math.max(1, Math.ceil(T / (presenter ? 40 : 70)));
+    for (let k = 0; k < T; k += every) {
+      div.appendChild(tick("cv-xtick", data.labels[k], `left:${xAt(k)};top:${HM.top + plotH + 4}px`));
+    }
+    // the colour bar, with its range
+    const bar = el("canvas", "cv-cbar");
+    bar.width = 1;
+    bar.height = levels + 1;
+    const bimg = new ImageData(1, levels + 1);
+    for (let q = 0; q <= levels; q++) {
+      const o = 4 * (levels - q);
+      bimg.data[o] = lut[3 * q]; bimg.data[o + 1] = lut[3 * q + 1]; bimg.data[o + 2] = lut[3 * q + 2]; bimg.data[o + 3] = 255;
+    }
+    bar.getContext("2d").putImageData(bimg, 0, 0);
+    bar.style.cssText = `right:${HM.right - 22}px;top:${HM.top}px;height:${plotH}px`;
+    div.appendChild(bar);
+    for (const [f, v] of [[0, p.zmax], [0.5, (p.zmin + p.zmax) / 2], [1, p.zmin]]) {
+      div.appendChild(tick("cv-ctick", FMT(v).replace(/\.00$/, ""), `left:calc(100% - ${HM.right - 26}px);top:${HM.top + f * plotH}px`));
+    }
+    // hover: which step, character, unit and value; a click selects that step and unit
+    const tip = el("div", "cv-tip");
+    div.appendChild(tip);
+    const cellAt = (ev) => {
+      const r = canvas.getBoundingClientRect();
+      const k = Math.floor((ev.clientX - r.left) / r.width * T), u = Math.floor((ev.clientY - r.top) / r.height * H);
+      return k >= 0 && k < T && u >= 0 && u < H ? [k, u] : null;
+    };
+    canvas.addEventListener("mousemove", (ev) => {
+      const at = cellAt(ev);
+      if (!at) { tip.style.display = "none"; return; }
+      const [k, u] = at;
+      tip.textContent = `t=${k + 1 + data.offset} '${data.labels[k]}' · unit ${u} · ${p.name}=${FMT(arr[u * T + k])} (${p.hover})`;
+      tip.style.display = "block";
+      tip.style.left = `${Math.min(ev.offsetX + canvas.offsetLeft + 12, div.clientWidth - tip.offsetWidth - 4)}px`;
+      tip.style.top = `${ev.offsetY + canvas.offsetTop + 14}px`;
+    });
+    canvas.addEventListener("mouseleave", () => { tip.style.display = "none"; });
+    canvas.addEventListener("click", (ev) => {
+      const at = cellAt(ev);
+      if (at) view.set(at[0] + 1, at[1]);
+    });
+    new ResizeObserver(() => place(pl)).observe(canvas);
+    place(pl);
   }
-  return { plots, draw, moveAll: () => plots.forEach(move) };
+  return { plots, drawOne, moveAll: () => plots.forEach(move) };
 }
 
 // presenter mode: one figure per screen, chosen with a row of buttons (the diagram, or one heatmap)
@@ -444,8 +493,6 @@ function buildFigureChooser(run, sec, body, side, heatmaps) {
   const show = (name) => {
     for (const [n, , node] of figures) node.classList.toggle("cv-hidden", n !== name);
     for (const b of buttons) b.setAttribute("aria-selected", String(b.dataset.fig === name));
-    const pl = heatmaps.plots.find((p) => p.p.name === name);
-    if (pl && window.Plotly && pl.div._fullLayout) window.Plotly.Plots.resize(pl.div);  // drawn while hidden
   };
   for (const [name, title] of figures) {
     const b = el("button", "cv-btn cv-choice");
@@ -512,7 +559,7 @@ function buildRun(view, run, data) {
     heatmaps.moveAll();
   }
 
-  return { sec, draw: heatmaps.draw, update, wires, plots: heatmaps.plots };
+  return { sec, drawPlot: heatmaps.drawOne, update, wires, plots: heatmaps.plots };
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -604,9 +651,13 @@ export default function (component) {
 
   // --- the cursor
   let syncTimer = null;
+  let lastSent = serverCursor;  // what the server holds: reporting it again would only cost a rerun
   const report = () => {
+    const now = `${view.t + data.offset}:${view.unit}`;
+    if (now === lastSent) return;
+    lastSent = now;
     setStateValue("cursor", { t: view.t, unit: view.unit });
-    if (host.__cv) host.__cv.known = [...host.__cv.known.slice(-8), `${view.t + data.offset}:${view.unit}`];
+    if (host.__cv) host.__cv.known = [...host.__cv.known.slice(-8), now];
   };
   // the address bar follows the cursor at once (the server's copy follows on the sync below; a rerun of
   // this page never reads the URL back, so the two cannot fight). Defaults are left out, as the server does.
@@ -690,16 +741,22 @@ export default function (component) {
   document.addEventListener("keydown", onKey);
 
   view.set(view.t, view.unit);
-  const ready = loadPlotly(data.plotly_src).then((Plotly) => {
-    runs.forEach((r) => r.draw(Plotly));
-    root.dataset.ready = "1";
-  }).catch((err) => {
-    const msg = el("div", "cv-error", "The heatmaps could not be drawn: " + err.message);
-    root.insertBefore(msg, grid);
+  // the heatmaps are drawn after the first paint of the bar, diagrams and equations, one per frame, so the
+  // page shows its first screen without waiting for them
+  const ready = new Promise((resolve) => {
+    const queue = runs.flatMap((r) => r.plots.map((pl) => [r, pl]));
+    const next = () => {
+      if (!host.__cv || host.__cv.root !== root) return resolve(false);  // rebuilt meanwhile
+      const item = queue.shift();
+      if (!item) { root.dataset.ready = "1"; return resolve(true); }
+      item[0].drawPlot(item[1]);
+      requestAnimationFrame(next);
+    };
+    requestAnimationFrame(next);
   });
 
   host.__cv = {
-    key: data.key, view, runs, ready, offset: data.offset,
+    key: data.key, view, runs, ready, root, offset: data.offset,
     known: [...(keep ? prev.known.slice(-8) : []), serverCursor],
     destroy: () => {
       stop();
@@ -707,7 +764,6 @@ export default function (component) {
       clearTimeout(urlTimer);
       document.removeEventListener("keydown", onKey);
       if (window.__cvKey === onKey) window.__cvKey = null;
-      if (window.Plotly) root.querySelectorAll(".cv-plot").forEach((d) => window.Plotly.purge(d));
       root.remove();
       host.__cv = null;
     },
