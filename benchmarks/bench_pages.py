@@ -2,8 +2,8 @@
 
     python benchmarks/bench_pages.py [--repeats 5]
 
-"Drawn": Streamlit's script run has finished, every plotly chart on the page has painted its plot area and,
-on the Cell Explorer, the stepping view reports ready. Each repeat opens every page in a fresh browser
+"Drawn": Streamlit's script run has finished, every plotly chart on the page has painted its plot area, every
+image has loaded and, on the Cell Explorer, the stepping view has mounted and drawn its heatmaps. Each repeat opens every page in a fresh browser
 context (as each student arrives), alternating with the reference page, benchmarks/apps/one_chart.py,
 served by its own warm server the same way. Reported: median seconds and the median of paired ratios.
 Also: the first deep link on a freshly started server against the warm figure, and the server's memory
@@ -25,23 +25,30 @@ sys.path.insert(0, str(ROOT))
 from explorer.ui.router import PAGES  # noqa: E402
 
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-DRAWN = """() => {
+# "drawn": the run has finished, the stepping view (where the page has one) has mounted and drawn all its
+# heatmaps, every Streamlit chart has painted its plot area and every image has loaded. The stepping view
+# mounts after the run ends, so a page that expects it is not drawn until it is there (an earlier version
+# of this check passed before it mounted and under-reported the Cell Explorer).
+DRAWN = """(expectView) => {
   const app = document.querySelector("[data-testid='stApp']");
   if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
   if (!document.querySelector("[data-testid='stMain'] [data-testid='stElementContainer']")) return false;
   const cv = document.querySelector('.cv-root');
-  if (cv && cv.dataset.ready !== '1') return false;
-  const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"], .cv-plot')];
-  return charts.every((c) => c.offsetParent === null || c.querySelector('.main-svg .plot'));
+  if (expectView && (!cv || cv.dataset.ready !== '1')) return false;
+  const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
+  if (!charts.every((c) => c.offsetParent === null || c.querySelector('.main-svg .plot'))) return false;
+  return [...document.querySelectorAll("[data-testid='stMain'] img")].every((i) => i.complete);
 }"""
+VIEW_PAGES = {"cell-explorer"}  # pages whose first screen is the stepping component
 
 
 def drawn_seconds(browser, url: str) -> float:
     ctx = browser.new_context(viewport={"width": 1280, "height": 720})
     page = ctx.new_page()
+    path = url.split("/", 3)[-1].split("?")[0] if url.count("/") >= 3 else ""
     t0 = time.perf_counter()
     page.goto(url)
-    page.wait_for_function(DRAWN, timeout=120_000, polling=50)
+    page.wait_for_function(DRAWN, arg=path in VIEW_PAGES, timeout=120_000, polling=50)
     dt = time.perf_counter() - t0
     ctx.close()
     return dt

@@ -125,3 +125,57 @@ def test_on_a_phone_back_and_next_share_one_row_above_the_step(page, app_url):
     page.get_by_role("button", name="Next ▶").click()
     page.get_by_text("6. The candidate and the input gate").wait_for(timeout=30_000)
     assert_no_errors(page)
+
+
+def test_a_presented_deck_shows_each_scene_live_on_its_page():
+    """Issue 14: a presented deck was a list of cards; now each scene opens live on its own page, the
+    deck bar moves between them (PageUp / PageDown), and two scenes of one page each show their own link."""
+    deck = decks.Deck("Mine", (decks.Scene("hello", "cell-explorer?text=hello&cells=gru", "say: e, l, l, o"),
+                               decks.Scene("longer", "cell-explorer?text=abcabc&t=4"),
+                               decks.Scene("race", "memory-race?T=50"),
+                               decks.Scene("step 5", "lesson?step=5")))
+    at = open_app_page("pages/lesson.py", {"deck": decks.encode(deck)})
+    at.button(key="ls.deck.show").click().run()
+    assert not at.exception
+    assert at.text_area(key="ce.text").value == "hello" and at.segmented_control(key="ce.cells").value == ["gru"]
+    bar = [t.value for t in at.text]
+    assert "Mine · scene 1 of 4: hello" in bar and "say: e, l, l, o" in bar
+    assert at.button(key="deck.next").proto.shortcut.lower() == "pagedown"
+    at.button(key="deck.next").click().run()  # the same page, another scene: its own link, not the last state
+    assert not at.exception and at.text_area(key="ce.text").value == "abcabc"
+    at.button(key="deck.next").click().run()
+    assert not at.exception and "Mine · scene 3 of 4: race" in [t.value for t in at.text]
+    at.button(key="deck.next").click().run()
+    assert not at.exception and at.query_params.get("step") in ("5", ["5"])
+    assert not [b for b in at.button if b.key in ("ls.pgup", "ls.pgdn")]  # one owner for the clicker's keys
+    at.button(key="deck.prev").click().run()
+    assert "Mine · scene 3 of 4: race" in [t.value for t in at.text]
+    at.button(key="deck.end").click().run()
+    assert not at.exception and at.button(key="ls.deck.show")  # back on the deck's list
+    assert not [b for b in at.button if b.key == "deck.next"]
+
+
+def test_a_deck_cannot_hold_a_deck_but_can_hold_a_lesson_step():
+    deck = decks.from_json(json.dumps({"scenes": [{"title": "a", "link": "lesson?step=3"},
+                                                  {"title": "b", "link": "lesson?deck=abc"}]}))
+    assert [s.link for s in deck.scenes] == ["lesson?step=3"] and "cannot hold another deck" in deck.problems[0]
+
+
+def test_a_deck_is_presented_live_in_chromium_with_a_clicker(page, app_url):
+    deck = decks.Deck("Clicker", (decks.Scene("the cell", "cell-explorer?text=hi+there"),
+                                  decks.Scene("gradients", "gradient-lab")))
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto(f"{app_url}/lesson?deck={decks.encode(deck)}")
+    settle(page)
+    page.get_by_role("button", name="Present its 2 scenes").click()
+    page.locator(".cv-root[data-ready='1']").wait_for(timeout=60_000)  # the live stepping view, not a card
+    assert "/cell-explorer" in page.url and "text=hi+there" in page.url
+    page.get_by_text("Clicker · scene 1 of 2: the cell").wait_for(timeout=30_000)
+    page.locator("h1").click()
+    page.keyboard.press("PageDown")
+    page.get_by_text("Clicker · scene 2 of 2: gradients").wait_for(timeout=60_000)
+    settle(page)
+    assert "/gradient-lab" in page.url
+    page.keyboard.press("PageUp")
+    page.locator(".cv-root[data-ready='1']").wait_for(timeout=60_000)
+    assert_no_errors(page)

@@ -63,8 +63,10 @@ def _scene(raw, k: int) -> tuple[Scene | None, str | None]:
     parts = urlsplit(link)
     if parts.scheme or parts.netloc or len(link) > MAX_LINK:
         return None, f"scene {k}: the link must be a page of this app (like 'cell-explorer?text=hello')"
-    if parts.path.strip("/") not in PAGE_PATHS or parts.path.strip("/") == "lesson":
+    if parts.path.strip("/") not in PAGE_PATHS:
         return None, f"scene {k}: no page '{parts.path.strip('/')[:40]}' in this app"
+    if parts.path.strip("/") == "lesson" and "deck" in dict(parse_qsl(parts.query)):
+        return None, f"scene {k}: a deck cannot hold another deck (a lesson step can be a scene)"
     return Scene(title[:MAX_TITLE].strip() or f"Scene {k}", link, note[:MAX_NOTE]), None
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from explorer.ui import deck_show
 from explorer.ui.copy_link import copy_link
 
 from explorer.scenes import deck as decks
@@ -40,6 +41,9 @@ def navigation(P: PageState, count: int, label: str) -> int:
     row.button("◀ Back", key="ls.back", on_click=go, args=(k - 1,), disabled=k == 1, shortcut="Left")
     row.button("Next ▶", key="ls.next", on_click=go, args=(k + 1,), disabled=k == count, shortcut="Right",
                type="primary")
+    if deck_show.presenting_deck():  # the deck bar has PageUp / PageDown: one scene each
+        st.progress(k / count, text=f"{label} {k} of {count}")
+        return k
     row.button("⇞", key="ls.pgup", on_click=go, args=(k - 1,), disabled=k == 1, shortcut="PageUp",
                help="Previous (PageUp: a presenter's clicker)", type="tertiary")
     row.button("⇟", key="ls.pgdn", on_click=go, args=(k + 1,), disabled=k == count, shortcut="PageDown",
@@ -116,13 +120,19 @@ def play_deck(P: PageState, token: str) -> None:
                 "page's sidebar.")
         return
     st.text(deck.title or "A deck of scenes")  # user text: plain text, never markdown or HTML
-    k = navigation(P, len(deck.scenes), "Scene")
-    scene = deck.scenes[k - 1]
-    with st.container(border=True):
-        st.text(f"{k}. {scene.title}")
-        if scene.note:
-            st.text(scene.note)
-        st.page_link(scene.page, label="Open this scene", icon=":material/open_in_new:", query_params=scene.query)
+    st.button(f"Present its {len(deck.scenes)} scene{'s' if len(deck.scenes) != 1 else ''}", key="ls.deck.show",
+              type="primary", icon=":material/slideshow:", on_click=deck_show.present, args=(token, 0),
+              help="Each scene opens live on its own page, under a bar with Previous / Next "
+                   "(PageUp / PageDown: a presenter's clicker).")
+    for k, scene in enumerate(deck.scenes):
+        with st.container(border=True):
+            st.text(f"{k + 1}. {scene.title}")
+            if scene.note:
+                st.text(scene.note)
+            row = st.container(horizontal=True, gap="small")
+            row.button("Present from here", key=f"ls.deck.from{k}", on_click=deck_show.present, args=(token, k),
+                       icon=":material/play_arrow:")
+            row.page_link(scene.page, label="Open this scene", icon=":material/open_in_new:", query_params=scene.query)
 
 
 def deck_editor(present, origin: str = "") -> None:

@@ -40,9 +40,13 @@ def run_router() -> None:
     pages = [st.Page(path, title=title, icon=icon, url_path=url, default=(url == ""))
              for path, title, icon, url in PAGES]
     page = st.navigation(pages)
+    from explorer.ui import deck_show
+
+    deck_show.follow()  # a presented deck moving to another scene switches the page here
     # explorer.ui.state reads the URL only when a run arrives from another page (or cold): see there
     PAGE_CHANGED.set(ACTIVE_PAGE.get() != page.url_path)
     ACTIVE_PAGE.set(page.url_path)
+    deck_show.bar()
     page.run()
 
 

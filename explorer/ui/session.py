@@ -13,7 +13,7 @@ import streamlit as st
 __all__ = ["Key", "memo", "page_key", "ACTIVE_PAGE", "PAGE_CHANGED", "TRAINED", "PENDING_TRAINING",
            "TRAIN_STOP", "TRAIN_CUT_NOTICE", "TRAIN_LOADED_UPLOAD", "CE_PAYLOAD", "CE_WEIGHTS", "CE_SIZES", "GL_TRAINED",
            "GL_RACE", "GL_LAST_PRESET", "RACE_FRAME", "RACE_JOB", "RACE_RESULT", "RACE_REACH", "RACE_SWEEP", "RACE_CELLS",
-           "UF_SAMPLE_MATCHED", "DECK"]
+           "UF_SAMPLE_MATCHED", "DECK", "DECK_SHOW", "DECK_GOTO", "FORCE_LINK"]
 
 T = TypeVar("T")
 
@@ -59,6 +59,9 @@ RACE_REACH: Key = Key("_race.reach", "gradient reach of the last race's contesta
 RACE_SWEEP: Key = Key("_race.sweep", "the last SweepResult")
 RACE_CELLS: Key[dict] = Key("_race.cells", "label -> (Cell, one (T, I) task input) for the Gradient Lab")
 DECK: Key[tuple] = Key("_deck.scenes", "the deck this session is building: a tuple of explorer.scenes.deck.Scene")
+DECK_SHOW: Key[tuple] = Key("_deck.show", "(token, index) of the deck being presented, scene by scene")
+DECK_GOTO: Key[int] = Key("_deck.goto", "the deck scene (0-based) the next run switches to; -1 ends the show")
+FORCE_LINK: Key[bool] = Key("_state.force_link", "the next page run takes its scene from the URL, whatever it holds")
 UF_SAMPLE_MATCHED: Key[bool] = Key("_uf.sample_matched", "the sample text was set to match the model")
 
 

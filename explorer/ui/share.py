@@ -55,7 +55,7 @@ def scene_tools(P: PageState, url_path: str) -> bool:
         slot = st.empty()
         st.button("Reset this page", key=f"{P.page}._reset", on_click=P.reset, icon=":material/restart_alt:",
                   help="Every control of this page back to its default. Other pages keep their state.")
-        if url_path != "lesson":
+        if not (url_path == "lesson" and P.params.get("deck") and P.get("deck")):  # a deck is not a scene
             st.button("Add this scene to your deck", key=f"{P.page}._deck", icon=":material/playlist_add:",
                       on_click=_add_to_deck, args=(P, url_path),
                       help="Collect scenes from any page; the Lesson page orders them, adds notes and gives the "

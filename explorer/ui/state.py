@@ -27,7 +27,7 @@ import copy
 
 import streamlit as st
 
-from explorer.ui.session import PAGE_CHANGED, page_key
+from explorer.ui.session import FORCE_LINK, PAGE_CHANGED, page_key
 
 TRUE_WORDS = ("1", "true", "yes", "on")  # how a link may spell a switched-on boolean
 FALSE_WORDS = ("0", "false", "no", "off")
@@ -130,7 +130,8 @@ class PageState:
         """Put the page's values into its widget keys; take them from the URL only when it is a link."""
         query = dict(st.query_params)
         scene = self._scene.get()
-        if scene is None or (PAGE_CHANGED.get(True) and query and query != self._seen.get()):
+        forced = bool(FORCE_LINK.pop(False))  # a presented deck moved to this scene: its link is the scene
+        if scene is None or forced or (PAGE_CHANGED.get(True) and query and query != self._seen.get()):
             scene = self._from_link(query)
             for name, value in scene.items():
                 st.session_state[self.key(name)] = copy.copy(value)
