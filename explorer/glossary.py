@@ -52,6 +52,18 @@ GLOSSARY: dict[str, str] = {
     "distractors": "The symbols between the one to remember and the question, there only to be forgotten.",
     "99th percentile": "The value that 99 % of all values lie below.",
     "KiB": "1,024 bytes.",
+    "sigmoid σ": "σ(x) = 1 / (1 + e⁻ˣ): squeezes any number into 0..1, so a gate can say 'none' (0) to 'all' (1).",
+    "tanh": "Squeezes any number into −1..1; the cell's candidate and its hidden state use it.",
+    "readout": "The linear layer after the cell that turns hₜ into one score per possible next character "
+               "(or token); softmax turns the scores into probabilities.",
+    "embedding": "A table with one learned vector per token, read instead of a one-hot input.",
+    "state dict": "A PyTorch model's weights as named tensors (model.state_dict()); saved with torch.save. "
+                  "It holds numbers only, no code, and is read here with torch.load(weights_only=True).",
+    "safetensors": "A file format for named tensors that cannot contain code; the safe way to share weights.",
+    "checkpoint": "A file of a model's weights, saved during or after training.",
+    "regex (regular expression)": "A pattern for text, e.g. `\\(` matches '(' and `[a-z]+` a run of letters; "
+                                  "the Unit Finder marks the characters inside each match.",
+    "bidirectional": "Two cells per layer, one reading forward and one backward; their outputs are joined.",
 }
 
 

@@ -49,6 +49,7 @@ st.markdown(
     "- **Train & Predict** — train on any text in seconds, then predictions at every position and generation.\n"
     "- **Memory Race** — tasks with known answers, the cells trained side by side under one time budget.\n"
     "- **Unit Finder** — models shipped with the app; which units track brackets, strings and indentation.\n"
+    "- **Your Model** — open your own PyTorch RNN, LSTM or GRU (stacked, bidirectional) from a saved state dict.\n"
     "- **Lesson** — the note, step by step, and decks: your own sequence of scenes in one link.")
 from explorer.ui.share import glossary  # noqa: E402  (light: no torch)
 

@@ -70,6 +70,19 @@ def test_diagram_numbers_are_the_trace_numbers(page, app_url):
             assert shown == pytest.approx(value, abs=2e-6), (arch, name)
 
 
+def test_the_printed_sums_add_up_by_hand(page, app_url):
+    """A new-user walk: 'h = 0.99 × (−0.12) + 0.01 × 0.03 = −0.11' did not add up at two decimals."""
+    open_explorer(page, app_url, "?cells=lstm,gru&text=hello%20world")
+    num = lambda s: float(s.replace("−", "-").strip("()"))  # noqa: E731
+    for _ in range(6):
+        for arch in ("lstm", "gru"):
+            rows = page.locator(f".cv-run[data-run='{arch}'] .cv-eq")
+            last = rows.nth(rows.count() - 1 if arch == "gru" else rows.count() - 2)  # GRU's h, LSTM's c
+            a, b, c, d, e = [num(x) for x in last.locator(".cv-num").all_inner_texts()]
+            assert a * b + c * d == pytest.approx(e, abs=3e-3), (arch, a, b, c, d, e)
+        page.get_by_role("button", name="Next step").click()
+
+
 def test_clicking_a_heatmap_cell_selects_step_and_unit(page, app_url):
     step = open_explorer(page, app_url, "?src=untrained&hidden=8&text=abcdefgh")
     canvas = page.locator(".cv-run[data-run='lstm'] .cv-plot canvas.cv-hm").first

@@ -207,6 +207,8 @@ def test_figures_escape_text_and_show_explosion():
     assert {t.legendgroup for t in fig.data} == {"rnn", "lstm", "gru"}
     assert any("exploding" in (a.text or "") for a in fig.layout.annotations)  # radius 3: the RNN grows
     assert max(max(t.y) for t in fig.data) <= 10 ** Y_CEIL * 1.0001  # clipped, the plot stays readable
+    lo, hi = fig.layout.yaxis.range
+    assert (hi - lo) / fig.layout.yaxis.dtick <= 10  # at most ten decade labels: superscripts never touch
     # the reach levels are named in the right margin, where no curve can run under their labels
     levels = [a for a in fig.layout.annotations if a.text in ("1e-3", "1e-6")]
     assert len(levels) == 2 and all(a.xref == "paper" and a.x == 1 and a.xanchor == "left" for a in levels)
@@ -282,3 +284,31 @@ def test_lstm_sensitivity_past_float64s_range_against_per_step_autograd_jacobian
         e = math.frexp(float(rows.abs().max()))[1]
         rows, exponent = rows * 2.0 ** -e, exponent + e
     torch.testing.assert_close(s.input_log10, want, atol=1e-8, rtol=0)
+
+
+def test_the_shipped_explanation_quotes_every_cells_own_reach():
+    """The Gradient Lab's opening sentence names the LSTM's, the GRU's and the RNN's 1e-3 distances, each
+    the first distance where autograd's jacobian of that model falls below 1e-3 of its start."""
+    import re
+
+    from explorer.scenes.gradient_lab import DEFAULT_TEXT, model_scene
+    from explorer.scenes.gradient_summary import shipped_explanation
+    from explorer.zoo.shipped import DEFAULT_MODELS, load_model
+
+    text = DEFAULT_TEXT[:120]
+    models = {arch: load_model(name)[0] for arch, name in DEFAULT_MODELS.items()}
+    words = shipped_explanation(model_scene(models, text), {"lstm": 0})
+    quoted = dict(re.findall(r"(LSTM|GRU|RNN)'s (?:input sensitivity falls below 1e-3 )?(at d = \d+|nowhere)", words))
+    assert set(quoted) == {"LSTM", "GRU", "RNN"}, words
+    for arch, d in quoted.items():
+        model = models[arch.lower()]
+        x = torch.nn.functional.one_hot(model.vocab.encode(text), model.vocab.size).double()  # (T, V)
+        cell = model.cell.double() if hasattr(model.cell, "double") else model.cell
+        mod = cell.to_torch().double()
+        J = torch.autograd.functional.jacobian(lambda inp: mod(inp)[0][-1], x)  # (H, T, V)
+        norms = J.flatten(2).norm(dim=(0, 2)).flip(0)  # by distance d = T - 1 - t
+        below = torch.nonzero(norms / norms[0] < 1e-3)
+        if d == "nowhere":
+            assert len(below) == 0, arch
+        else:
+            assert int(below[0]) == int(d.split("= ")[1]), (arch, d)

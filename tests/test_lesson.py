@@ -179,3 +179,16 @@ def test_a_deck_is_presented_live_in_chromium_with_a_clicker(page, app_url):
     page.keyboard.press("PageUp")
     page.locator(".cv-root[data-ready='1']").wait_for(timeout=60_000)
     assert_no_errors(page)
+
+
+def test_a_scene_added_to_the_deck_is_titled_by_what_makes_it_differ():
+    """A new-user walk: 'Cell Explorer: scene 1' said nothing about the scene."""
+    from explorer.ui.session import DECK
+
+    at = open_app_page("pages/cell-explorer.py", {"text": "to be or not to be", "cells": "lstm,gru"})
+    at.button(key="ce._deck").click().run()
+    at.switch_page("pages/gradient-lab.py").run()
+    at.button(key="gl._deck").click().run()
+    titles = [s.title for s in at.session_state[DECK.name]]
+    assert titles[0].startswith("Cell Explorer: text “to be or not to be”, cells lstm,gru")
+    assert titles[1].startswith("Gradient Lab")

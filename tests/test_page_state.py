@@ -25,6 +25,17 @@ def test_settings_survive_a_trip_to_another_page():
     assert at.text_area(key="ce.text").value == "kept across pages"
 
 
+def test_a_preset_survives_a_trip_to_another_page():
+    """Found by a new-user walk: every Gradient Lab preset came back as 'Default init' after Home."""
+    at = open_app_page("pages/gradient-lab.py")
+    for preset, knob, value in [("bias3", "gl.fbias", 3.0), ("explode", "gl.radius", 3.0)]:
+        at.button(key=f"gl.preset.{preset}").click().run()
+        navigate(at, "pages/home.py")
+        navigate(at, "pages/gradient-lab.py")
+        assert not at.exception and at.slider(key=knob).value == value
+        assert any(b.key == f"gl.preset.{preset}" and b.proto.type == "primary" for b in at.button)  # still active
+
+
 def test_a_stale_query_string_does_not_undo_a_click():
     """The browser may send the query string from before the server's last write: same page, ignore it."""
     at = open_app_page("pages/cell-explorer.py", {"text": "hello", "src": "untrained"})

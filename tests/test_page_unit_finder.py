@@ -1,4 +1,5 @@
 """The Unit Finder page headless (AppTest) and in Debian's Chromium."""
+import re
 import numpy as np
 import pytest
 import torch
@@ -70,7 +71,8 @@ def test_a_span_without_units_says_what_to_try():
     hint = next(i.value for i in at.info if i.value.startswith("No unit's h stays"))
     best = float(hint.split("holds over this span is ")[1].split(" ")[0])
     at.button(key="uf.use_thr").click().run()
-    assert at.number_input(key="uf.thr").value <= best and any("units** keep h" in m.value for m in at.markdown)
+    assert at.number_input(key="uf.thr").value <= best
+    assert any(re.search(r"\*\*(1 unit\*\* keeps|\d+ units\*\* keep) h", m.value) for m in at.markdown)
 
 
 def test_bad_and_catastrophic_regex_get_a_clear_message():

@@ -119,10 +119,15 @@ def decay_figure(curves: Mapping[str, ArchCurves], *, quantity: str = "input", o
     fig.update_xaxes(title_text="distance d = T − t (steps back from the last step)",
                      range=[0, min(steps - 1, max(60, int(1.25 * last_seen)))])
     fig.update_yaxes(type="log", range=[ymin, ymax], exponentformat="power", title_text="relative to d = 0 (log)",
-                     dtick=1 if ymax - ymin <= 40 else 10)  # one label per decade (or per ten of them)
+                     dtick=decade_step(ymax - ymin))
     fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.16, x=0),
                       margin=dict(b=110, r=80 if presenter else 56), hovermode="closest")
     return fig
+
+
+def decade_step(decades: float, most: int = 10) -> int:
+    """Label every 1, 2, 5, 10, ... decades: at most `most` labels, so superscripts never touch."""
+    return next(s for s in (1, 2, 5, 10, 20, 50, 100, 200, 500) if decades / s <= most)
 
 
 def saliency_figure(labels: tuple[str, ...], curve: ArchCurves, *, width: int = 40,

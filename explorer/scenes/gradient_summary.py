@@ -110,9 +110,13 @@ def shipped_explanation(scene: LabScene, untrained_high: dict[str, int]) -> str:
     lstm, rnn = scene.curves.get("lstm"), scene.curves.get("rnn")
     if lstm is None or rnn is None:
         return ""
-    a, b = lstm.input_reach.distances[0], rnn.input_reach.distances[0]
-    fmt = lambda d: f"d = {d}" if d is not None else f"beyond d = {scene.steps - 1}"  # noqa: E731
-    return (f"On this text the trained LSTM's input sensitivity falls below 1e-3 at {fmt(a)}, the RNN's at {fmt(b)}. "
+    fmt = lambda d: f"at d = {d}" if d is not None else f"nowhere within d = {scene.steps - 1}"  # noqa: E731
+    gru = scene.curves.get("gru")
+    reaches = [f"the trained LSTM's input sensitivity falls below 1e-3 {fmt(lstm.input_reach.distances[0])}"]
+    if gru is not None:
+        reaches.append(f"the GRU's {fmt(gru.input_reach.distances[0])}")
+    reaches.append(f"the RNN's {fmt(rnn.input_reach.distances[0])}")
+    return (f"On this text {', '.join(reaches)}. "
             f"Training gave {lstm.carry_units_high} of the LSTM's {lstm.hidden_size} units a mean forget gate above "
             f"0.9 (the same model before training: {untrained_high.get('lstm', 0)} of {lstm.hidden_size}): those units keep "
             "their memory, but "

@@ -82,6 +82,21 @@ def scene_tools(P: PageState, url_path: str) -> bool:
     return presenter
 
 
+def _scene_title(page_title: str, P: PageState) -> str:
+    """A deck scene's first title: the page and what makes this scene differ from the page's defaults."""
+    from explorer.scenes.deck import MAX_TITLE
+
+    parts = []
+    for name, value in P.query().items():
+        if name in ("presenter", "knob"):
+            continue
+        shown = " ".join(value.split())
+        if len(shown) > 24:
+            shown = shown[:24] + "…"
+        parts.append(f"{name} “{shown}”" if " " in shown or len(shown) > 12 else f"{name} {shown}")
+    return (f"{page_title}: {', '.join(parts)}" if parts else f"{page_title} (as it opens)")[:MAX_TITLE]
+
+
 def _add_to_deck(P: PageState, url_path: str) -> None:
     from explorer.scenes.deck import MAX_SCENES, Scene
     from explorer.ui.router import PAGES
@@ -90,7 +105,7 @@ def _add_to_deck(P: PageState, url_path: str) -> None:
     scenes = list(DECK.get(()))
     title = next((t for _, t, _, u in PAGES if u == url_path), url_path)
     if len(scenes) < MAX_SCENES:
-        scenes.append(Scene(f"{title}: scene {len(scenes) + 1}", P.link(url_path)))
+        scenes.append(Scene(_scene_title(title, P), P.link(url_path)))
         DECK.set(tuple(scenes))
         st.toast(f"Added to your deck ({len(scenes)} scenes): open the Lesson page to order and present it.")
     else:

@@ -136,9 +136,14 @@ class PageState:
             for name, value in scene.items():
                 st.session_state[self.key(name)] = copy.copy(value)
             self._seen.set(query)
+        elif PAGE_CHANGED.get(True):
+            # back from another page: the scene is the truth. Streamlit may keep a widget's key through a run
+            # that did not draw it and hand back a stale value (seen: a Gradient Lab preset's bias 3 came
+            # back as 0), so every widget is set from the scene, never read.
+            self._notices.set([])
+            for name in self.params:
+                st.session_state[self.key(name)] = copy.copy(scene[name])
         else:
-            if PAGE_CHANGED.get(True):
-                self._notices.set([])
             for name in self.params:
                 k = self.key(name)
                 if k in st.session_state:
@@ -175,7 +180,8 @@ class PageState:
     def values(self) -> dict:
         return {name: self.get(name) for name in self.params}
 
-    def _query(self) -> dict:
+    def query(self) -> dict:
+        """The non-default values as query-string text (what a link to this scene holds)."""
         q = {}
         for name, p in self.params.items():
             value = self.get(name)
@@ -189,7 +195,7 @@ class PageState:
     def publish(self) -> None:
         """Store the current values as the page's scene and write them to the URL (defaults left out)."""
         self._scene.set(self.values())
-        wanted = self._query()
+        wanted = self.query()
         if dict(st.query_params) != wanted:
             st.query_params.from_dict(wanted)
         self._seen.set(wanted)
@@ -200,5 +206,5 @@ class PageState:
         """A relative link to this page in its current state (for 'copy link' and decks)."""
         from urllib.parse import urlencode
 
-        q = self._query()
+        q = self.query()
         return base_path + ("?" + urlencode(q) if q else "")

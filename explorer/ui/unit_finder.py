@@ -179,7 +179,7 @@ def selection(P: PageState, A: TextAnalysis, name: str, corpus: str, span: Span,
             st.button(f"Use threshold {best - 0.005:.2f}", key="uf.use_thr",
                       on_click=lambda: P.set("thr", round(best - 0.005, 2)))
             return
-        st.markdown(f"**{len(units_on)} units** keep h ≥ {thr:g} over t = {span.start}..{span.end - 1}: "
+        st.markdown(f"**{len(units_on)} unit{'s' if len(units_on) != 1 else ''}** keep{'s' if len(units_on) == 1 else ''} h ≥ {thr:g} over t = {span.start}..{span.end - 1}: "
                     f"{', '.join(map(str, units_on[:40]))}{' …' if len(units_on) > 40 else ''}")
         held = analysis(name, heldout_text(corpus), A.signal, "")
         found = [("this text", m, labels) for m in matches] + \

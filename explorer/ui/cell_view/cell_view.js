@@ -5,8 +5,12 @@
 // overlays and rewrites a few dozen text nodes; the heatmaps are drawn once, on canvases. User text is
 // only ever written with textContent, never as HTML.
 
-const FMT = (v) => (Math.abs(v) < 0.005 ? 0 : v).toFixed(2).replace("-", "−");
-const PAREN = (v) => (v < -0.005 ? "(" + FMT(v) + ")" : FMT(v));
+// two decimals on the diagram; a value that would round to 0.00 but is not ~0 keeps a third (r = 0.003
+// times 5.88 is not 0.00); the equations carry three, so a student's hand check matches the printed result
+const fixed = (v, d) => (Math.abs(v) < 0.5 * 10 ** -d ? 0 : v).toFixed(d).replace("-", "−");
+const FMT = (v) => (Math.abs(v) < 0.005 && Math.abs(v) >= 0.0005 ? fixed(v, 3) : fixed(v, 2));
+const EQ = (v) => fixed(v, 3);
+const PAREN = (v) => (v < -0.0005 ? "(" + EQ(v) + ")" : EQ(v));
 
 function decode(b64) {
   const bin = atob(b64);
@@ -242,7 +246,7 @@ function clearLabels(box, geom, els, run) {
     const b = t.getBBox();
     walls.push({ x0: b.x, x1: b.x + b.width, y0: b.y, y1: b.y + b.height });
   }
-  const widest = (name) => "−0.00" + ((run.pinned || []).some((p) => p.gate === name) ? " ⊣ pinned" : "");
+  const widest = (name) => "−0.000" + ((run.pinned || []).some((p) => p.gate === name) ? " ⊣ pinned" : "");
   const inside = (r) => r.x0 >= 0 && r.y0 >= DIAGRAM_TOP && r.x1 <= 720 && r.y1 <= height;
   for (const [name, , lx, ly] of geom.wires) {
     const { value } = els[name];
@@ -301,7 +305,7 @@ function buildEquations(run, parent) {
     update(w, t, u) {
       for (const [s, name, p] of slots) {
         const pinned = pinnedValue(run, name, t, u) !== null;
-        s.textContent = (p ? PAREN(w[name]) : FMT(w[name])) + (pinned ? " ⊣ pinned" : "");
+        s.textContent = (p ? PAREN(w[name]) : EQ(w[name])) + (pinned ? " ⊣ pinned" : "");
         s.classList.toggle("cv-pinned", pinned);
       }
     },
