@@ -36,7 +36,11 @@ DRAWN = """(expectView) => {
   const cv = document.querySelector('.cv-root');
   if (expectView && (!cv || cv.dataset.ready !== '1')) return false;
   const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
-  if (!charts.every((c) => c.offsetParent === null || c.querySelector('.main-svg .plot'))) return false;
+  // plotly.js 3 (plotly 7) draws no '.plot' group any more: a chart is drawn once its layout exists and
+  // its subplot layer is in the SVG
+  const drawn = (c) => { const gd = c.querySelector('.js-plotly-plot');
+                         return gd && gd._fullLayout && c.querySelector('.main-svg .cartesianlayer .subplot'); };
+  if (!charts.every((c) => c.offsetParent === null || drawn(c))) return false;
   return [...document.querySelectorAll("[data-testid='stMain'] img")].every((i) => i.complete);
 }"""
 VIEW_PAGES = {"cell-explorer"}  # pages whose first screen is the stepping component
@@ -57,7 +61,9 @@ def drawn_seconds(browser, url: str) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--pages", nargs="*", help="url paths to measure (default: every page, then memory and a cold start)")
     args = ap.parse_args()
+    chosen = [p for p in PAGES if args.pages is None or p[3] in args.pages]
     from playwright.sync_api import sync_playwright
 
     ref_port, app_port = _free_port(), _free_port()
@@ -72,7 +78,7 @@ def main() -> None:
             drawn_seconds(browser, f"http://127.0.0.1:{ref_port}/")
             print(f"server RSS after every page: {rss_mb(app.pid):.0f} MiB")
             rows = {}
-            for _, title, _, path in PAGES:
+            for _, title, _, path in chosen:
                 times, ratios = [], []
                 for _ in range(args.repeats):
                     r = drawn_seconds(browser, f"http://127.0.0.1:{ref_port}/")
@@ -83,10 +89,16 @@ def main() -> None:
                 print(f"{title:15s} drawn {rows[title][0]:.2f} s   {rows[title][1]:.2f}x the one-chart page", flush=True)
             ref_t = statistics.median(drawn_seconds(browser, f"http://127.0.0.1:{ref_port}/") for _ in range(3))
             print(f"reference one-chart page: {ref_t:.2f} s")
+            if args.pages is not None:
+                browser.close()
+                return
             before = rss_mb(app.pid)
             for k in range(100):
                 drawn_seconds(browser, f"http://127.0.0.1:{app_port}/{PAGES[k % len(PAGES)][3]}")
-            print(f"server RSS: {before:.0f} MiB before, {rss_mb(app.pid):.0f} MiB after 100 more page visits")
+            after = rss_mb(app.pid)
+            time.sleep(135)  # Streamlit keeps a closed session's state for server.disconnectedSessionTTL (120 s)
+            print(f"server RSS: {before:.0f} MiB before, {after:.0f} MiB after 100 more page visits, "
+                  f"{rss_mb(app.pid):.0f} MiB once their sessions expired")
             # a freshly started server, first deep link
             cold_port = _free_port()
             cold = launch(ROOT / "app.py", cold_port)

@@ -745,18 +745,15 @@ export default function (component) {
   document.addEventListener("keydown", onKey);
 
   view.set(view.t, view.unit);
-  // the heatmaps are drawn after the first paint of the bar, diagrams and equations, one per frame, so the
-  // page shows its first screen without waiting for them
+  // the heatmaps are drawn in the frame after the first paint of the bar, diagrams and equations (a canvas
+  // costs about a millisecond, so all of them fit one frame)
   const ready = new Promise((resolve) => {
-    const queue = runs.flatMap((r) => r.plots.map((pl) => [r, pl]));
-    const next = () => {
+    requestAnimationFrame(() => {
       if (!host.__cv || host.__cv.root !== root) return resolve(false);  // rebuilt meanwhile
-      const item = queue.shift();
-      if (!item) { root.dataset.ready = "1"; return resolve(true); }
-      item[0].drawPlot(item[1]);
-      requestAnimationFrame(next);
-    };
-    requestAnimationFrame(next);
+      for (const r of runs) for (const pl of r.plots) r.drawPlot(pl);
+      root.dataset.ready = "1";
+      resolve(true);
+    });
   });
 
   host.__cv = {

@@ -1,0 +1,116 @@
+"""Control changes and training as a user feels them (issue 12), in Debian's Chromium, warm server.
+
+    python benchmarks/bench_controls.py [--repeats 5]
+
+* A control change to the redrawn view: on the Cell Explorer, from the click (a what-if scenario, a
+  cell added, the weights) or the applied text (Ctrl+Enter) to the stepping view rebuilt and drawn;
+  on the Gradient Lab, from a preset's click to its decay chart redrawn. Reference: a trivial Streamlit
+  rerun on the same server (a toggle on Home).
+* Train "hello" for three cells: from the click on Train to the results on screen, against the same
+  three trainings (same text, seed and config) run alone in this process.
+Reported as medians; the bar is 0.5 s for a control change and 2x the training itself.
+"""
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT))
+from bench_server import launch, stop  # noqa: E402
+from conftest import CHROMIUM, _free_port, wait_healthy  # noqa: E402
+
+NEW_VIEW = """(old) => { const r = document.querySelector('.cv-root');
+  return r && r !== old && r.dataset.ready === '1' &&
+         document.querySelector("[data-testid='stApp']").getAttribute('data-test-script-state') === 'notRunning'; }"""
+IDLE = "() => document.querySelector(\"[data-testid='stApp']\").getAttribute('data-test-script-state') === 'notRunning'"
+
+
+def timed(page, act, wait: str, arg=None) -> float:
+    t0 = time.perf_counter()
+    act()
+    page.wait_for_timeout(30)  # let the rerun start before waiting for it to end
+    page.wait_for_function(wait, arg=arg, timeout=120_000, polling="raf")
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeats", type=int, default=5)
+    args = ap.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    from explorer.training import TrainConfig, train_char_model
+    port = _free_port()
+    app = launch(ROOT / "app.py", port)
+    url = f"http://127.0.0.1:{port}"
+    rows: dict[str, list[float]] = {}
+    try:
+        wait_healthy(url, app)
+        with sync_playwright() as pw:
+            b = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+            page = b.new_context(viewport={"width": 1280, "height": 900}).new_page()
+            for rep in range(args.repeats + 1):  # the first round warms the caches and is not counted
+                page.goto(f"{url}/cell-explorer?text=hello%20world")
+                page.locator(".cv-root[data-ready='1']").wait_for(timeout=120_000)
+                page.wait_for_function(IDLE)
+                got = {}
+                old = page.evaluate_handle("() => document.querySelector('.cv-root')")
+                got["Cell Explorer: add a GRU"] = timed(page, lambda: page.get_by_role("button", name="GRU").click(),
+                                                        NEW_VIEW, old)
+                old = page.evaluate_handle("() => document.querySelector('.cv-root')")
+                page.get_by_text("What if… a gate is clamped?").click()
+                page.get_by_role("combobox", name="Scenario").click()
+
+                def pick():
+                    page.get_by_role("option").nth(1).click()
+                got["Cell Explorer: a what-if"] = timed(page, pick, NEW_VIEW, old)
+                old = page.evaluate_handle("() => document.querySelector('.cv-root')")
+                box = page.get_by_role("textbox", name="Text the cell reads")
+
+                def type_text():
+                    box.fill("the quick brown fox jumps over the lazy dog " * 4)
+                    box.press("Control+Enter")
+                got["Cell Explorer: apply a 176-character text"] = timed(page, type_text, NEW_VIEW, old)
+                page.goto(f"{url}/gradient-lab")
+                page.wait_for_function(IDLE, timeout=120_000)
+                page.locator("[data-testid='stPlotlyChart']").first.wait_for(timeout=120_000)
+                got["Gradient Lab: a preset"] = timed(
+                    page, lambda: page.get_by_role("button", name="Forget/update bias 3").click(), IDLE)
+                page.goto(f"{url}/")
+                page.wait_for_function(IDLE, timeout=120_000)
+                got["reference: a trivial rerun (Home, a toggle)"] = timed(
+                    page, lambda: page.get_by_text("Open these scenes in presenter mode").click(), IDLE)
+                page.goto(f"{url}/train?text=hello&cells=lstm,gru,rnn")
+                page.wait_for_function(IDLE, timeout=120_000)
+
+                def train():
+                    page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Train", exact=True).click()
+                t = timed(page, train, "() => [...document.querySelectorAll('h2,h3,summary')].some(e => "
+                          "e.textContent.includes('How training went')) && document.querySelector(\"[data-testid='stApp']\")"
+                          ".getAttribute('data-test-script-state') === 'notRunning'")
+                got["Train 'hello', three cells (click to results)"] = t
+                if rep:
+                    for k, v in got.items():
+                        rows.setdefault(k, []).append(v)
+            b.close()
+    finally:
+        stop(app)
+    import torch
+    torch.set_num_threads(1)  # as the server runs (explorer/ui/__init__.py)
+    train_char_model("hello", arch="gru", seed=1, config=TrainConfig())  # warm torch up, as the server is
+    t0 = time.perf_counter()
+    for arch in ("lstm", "gru", "rnn"):  # the page's defaults: seed 0, H = 32, 300 steps, early stop
+        train_char_model("hello", arch=arch, seed=0, config=TrainConfig())
+    alone = time.perf_counter() - t0
+    for k, v in rows.items():
+        print(f"{k:52s} median {statistics.median(v):.2f} s  (min {min(v):.2f}, max {max(v):.2f})")
+    tr = statistics.median(rows["Train 'hello', three cells (click to results)"])
+    print(f"the same three trainings alone in this process: {alone:.2f} s -> the page takes {tr / alone:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
