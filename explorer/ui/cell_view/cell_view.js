@@ -5,10 +5,10 @@
 // overlays and rewrites a few dozen text nodes; the heatmaps are drawn once, on canvases. User text is
 // only ever written with textContent, never as HTML.
 
-// two decimals on the diagram; a value that would round to 0.00 but is not ~0 keeps a third (r = 0.003
-// times 5.88 is not 0.00); the equations carry three, so a student's hand check matches the printed result
+// two decimals on the diagram and in hover text; the equations carry three, so a student's hand check
+// matches the printed result (r = 0.003 times 5.88 is not 0.00)
 const fixed = (v, d) => (Math.abs(v) < 0.5 * 10 ** -d ? 0 : v).toFixed(d).replace("-", "−");
-const FMT = (v) => (Math.abs(v) < 0.005 && Math.abs(v) >= 0.0005 ? fixed(v, 3) : fixed(v, 2));
+const FMT = (v) => fixed(v, 2);
 const EQ = (v) => fixed(v, 3);
 const PAREN = (v) => (v < -0.0005 ? "(" + EQ(v) + ")" : EQ(v));
 
@@ -65,11 +65,11 @@ const DIAGRAMS = {
   },
   gru: {
     wires: [
-      ["h_prev", "M 30 60 L 182 60 M 30 300 L 600 300 M 200 300 L 200 268 M 330 300 L 330 268", 36, 46, "start"],
+      ["h_prev", "M 30 60 L 182 60 M 30 300 L 600 300 M 200 300 L 200 268 M 316 300 L 316 268", 36, 46, "start"],
       ["z", "M 200 232 L 200 78 M 200 150 L 282 150", 210, 205, "start"],
       ["z_h", "M 218 60 L 402 60", 310, 46, "middle"],
       ["one_minus_z", "M 318 150 L 402 150", 360, 194, "middle"],  // below: above it runs (1−z)·n's label
-      ["r", "M 362 250 L 432 250", 397, 238, "middle"],
+      ["r", "M 348 250 L 432 250", 390, 238, "middle"],
       ["b_n", "M 450 300 L 450 268", 450, 330, "middle"],  // under the bus: above it there are 32 units
       ["r_b", "M 468 250 L 540 250", 494, 218, "middle"],  // above the r label: the wire is short
       ["a_n", "M 600 300 L 600 268", 712, 326, "end"],  // under the bus: right of the wire there is no room
@@ -78,7 +78,7 @@ const DIAGRAMS = {
       ["h", "M 438 60 L 710 60", 570, 46, "middle"],
     ],
     nodes: [["op", 200, 60, "×"], ["op", 420, 60, "+"], ["op", 300, 150, "1−"], ["op", 420, 150, "×"],
-            ["op", 450, 250, "×"], ["gate", 200, 250, "σ  z"], ["gate", 330, 250, "σ  r"], ["gate", 580, 250, "tanh  n"]],
+            ["op", 450, 250, "×"], ["gate", 200, 250, "σ  z"], ["gate", 316, 250, "σ  r"], ["gate", 580, 250, "tanh  n"]],
     texts: [[36, 0, "hidden state: the only state"], [36, 360, "[h_{t−1}; x_t] → gates"]],
     height: 372,
   },
@@ -246,7 +246,7 @@ function clearLabels(box, geom, els, run) {
     const b = t.getBBox();
     walls.push({ x0: b.x, x1: b.x + b.width, y0: b.y, y1: b.y + b.height });
   }
-  const widest = (name) => "−0.000" + ((run.pinned || []).some((p) => p.gate === name) ? " ⊣ pinned" : "");
+  const widest = (name) => (els[name].kind === "gate" ? "0.00" : "−0.00") + ((run.pinned || []).some((p) => p.gate === name) ? " ⊣ pinned" : "");
   const inside = (r) => r.x0 >= 0 && r.y0 >= DIAGRAM_TOP && r.x1 <= 720 && r.y1 <= height;
   for (const [name, , lx, ly] of geom.wires) {
     const { value } = els[name];
