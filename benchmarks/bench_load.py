@@ -121,7 +121,9 @@ def main():
             leaks = []
             for k, p in enumerate(trainers):
                 # each text has its own digit: a session's generations may hold only that one
-                generated = " ".join(p.get_by_test_id("stMainBlockContainer").get_by_test_id("stCode").all_inner_texts())
+                codes = p.get_by_test_id("stMainBlockContainer").get_by_test_id("stCode")
+                codes.first.wait_for(timeout=60_000)  # its renderer is fetched on first use
+                generated = " ".join(codes.all_inner_texts())
                 digits = {c for c in generated if c.isdigit()}
                 if digits != {str(k)}:
                     leaks.append(f"a trainer of {texts[p]!r} generated {generated[:60]!r}")

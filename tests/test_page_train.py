@@ -131,6 +131,7 @@ def test_in_chromium_train_hello_then_stop_a_long_run(page, app_url):
     main.get_by_text("Feed it the text, one character at a time").scroll_into_view_if_needed()
     main.get_by_test_id("stDataFrame").first.wait_for(timeout=30_000)  # mounted when it scrolls into view
     assert main.get_by_test_id("stDataFrame").count() == 1
+    main.get_by_test_id("stCode").nth(2).wait_for(timeout=30_000)  # its renderer is fetched on first use
     generated = main.get_by_test_id("stCode").all_inner_texts()
     assert len(generated) == 3 and all(g.startswith("hello") for g in generated), generated
     assert main.get_by_text("every character right").count() == 3
