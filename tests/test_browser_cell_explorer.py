@@ -94,6 +94,7 @@ def test_clicking_a_heatmap_cell_selects_step_and_unit(page, app_url):
     page.wait_for_timeout(200)
     hover = page.locator(".cv-run[data-run='lstm'] .cv-tip").first.inner_text()
     assert hover.startswith("t=6 'f' · unit 3 · i="), hover
+    assert "i\nt = σ(W" in hover or "it = σ(W" in hover, hover  # and the equation it comes from
     page.mouse.click(x, y)
     page.wait_for_timeout(300)
     assert step.inner_text() == "t = 6"

@@ -365,6 +365,15 @@ function niceTicks(n, most) {
 // A heatmap as one canvas pixel per (step, unit), scaled up by CSS; axes, colour bar and hover text are
 // HTML written with textContent. Drawing costs about a millisecond, where a plotly heatmap costs hundreds
 // and needs plotly.js (3.5 MB) fetched and parsed first; see benchmarks/bench_pages.py.
+// the symbolic right-hand side of the equation that defines `name` ("i_t = σ(W_ii x_t + …)"), from the spec
+function definition(spec, name) {
+  for (const line of spec.equations || []) {
+    const head = typeof line[0] === "string" ? line[0] : "";
+    if (head.startsWith(`${name}_t = `)) return head.split(" = ").slice(0, 2).join(" = ");
+  }
+  return "";
+}
+
 const HM = { left: 46, right: 64, top: 6, bottom: 30 };  // px around the plot area
 
 function buildHeatmaps(view, run, data, arrays, parent) {
@@ -467,11 +476,16 @@ function buildHeatmaps(view, run, data, arrays, parent) {
       const k = Math.floor((ev.clientX - r.left) / r.width * T), u = Math.floor((ev.clientY - r.top) / r.height * H);
       return k >= 0 && k < T && u >= 0 && u < H ? [k, u] : null;
     };
+    const defined = definition(run.spec, p.name);  // the equation this heatmap's numbers come from
     canvas.addEventListener("mousemove", (ev) => {
       const at = cellAt(ev);
       if (!at) { tip.style.display = "none"; return; }
       const [k, u] = at;
       tip.textContent = `t=${k + 1 + data.offset} '${data.labels[k]}' · unit ${u} · ${p.name}=${FMT(arr[u * T + k])} (${p.hover})`;
+      if (defined) {
+        tip.appendChild(document.createElement("br"));
+        mathText(tip, defined);
+      }
       tip.style.display = "block";
       tip.style.left = `${Math.min(ev.offsetX + canvas.offsetLeft + 12, div.clientWidth - tip.offsetWidth - 4)}px`;
       tip.style.top = `${ev.offsetY + canvas.offsetTop + 14}px`;
