@@ -153,14 +153,19 @@ def test_a_control_change_keeps_the_cursor_and_no_click_is_lost(page, app_url, d
     assert_no_errors(page)
 
 
-@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080), (390, 844)])
-def test_readable_at_every_size_and_the_bar_stays_below_the_header(page, app_url, size):
-    """Issue 11: diagram labels were ~8 px at 1280; the stepping bar slid under Streamlit's header."""
+def open_sized(page, app_url, size, query):
+    """The Cell Explorer at a viewport size, its stepping view drawn and laid out."""
     page.set_viewport_size({"width": size[0], "height": size[1]})
-    page.goto(f"{app_url}/cell-explorer?text=hello%20world&cells=lstm,gru,rnn")
+    page.goto(f"{app_url}/cell-explorer{query}")
     settle(page)
     page.locator(".cv-root[data-ready='1']").wait_for(timeout=60_000)
     page.wait_for_timeout(500)
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080), (390, 844)])
+def test_readable_at_every_size_and_the_bar_stays_below_the_header(page, app_url, size):
+    """Issue 11: diagram labels were ~8 px at 1280; the stepping bar slid under Streamlit's header."""
+    open_sized(page, app_url, size, "?text=hello%20world&cells=lstm,gru,rnn")
     px = page.evaluate("""() => [...document.querySelectorAll('.cv-diagram')].map((svg) => {
         const label = svg.querySelector('.cv-wire-label');
         return parseFloat(getComputedStyle(label).fontSize) * svg.clientWidth / 720; })""")
@@ -207,11 +212,7 @@ LABEL_CLASHES = """() => [...document.querySelectorAll('.cv-diagram')].flatMap((
 @pytest.mark.parametrize("size", [(1280, 720), (1920, 1080), (390, 844)])
 def test_diagram_labels_touch_no_wire_node_or_label(page, app_url, size):
     """Issue 11: two GRU labels touched wires; labels grow on small screens, so this is checked at each size."""
-    page.set_viewport_size({"width": size[0], "height": size[1]})
-    page.goto(f"{app_url}/cell-explorer?text=hello&cells=lstm,gru,rnn&whatif=clamp&cgate=f")
-    settle(page)
-    page.locator(".cv-root[data-ready='1']").wait_for(timeout=60_000)
-    page.wait_for_timeout(500)
+    open_sized(page, app_url, size, "?text=hello&cells=lstm,gru,rnn&whatif=clamp&cgate=f")
     for _ in range(3):  # every step's values, not just the first
         assert page.evaluate(LABEL_CLASHES) == []
         page.get_by_role("button", name="Next step").click()

@@ -26,10 +26,6 @@ def presenting_deck() -> bool:
     return DECK_SHOW.get() is not None
 
 
-def _deck(token: str) -> decks.Deck:
-    return decks.decode(token)
-
-
 def follow() -> None:
     """In the router, after st.navigation: carry out a pending move to another scene (or the end)."""
     goto = DECK_GOTO.pop()
@@ -37,7 +33,7 @@ def follow() -> None:
     if goto is None or show is None:
         return
     token = show[0]
-    deck = _deck(token)
+    deck = decks.decode(token)
     if goto < 0 or not deck.scenes:
         DECK_SHOW.set(None)
         FORCE_LINK.set(True)
@@ -55,7 +51,7 @@ def bar() -> None:
     if show is None:
         return
     token, k = show
-    deck = _deck(token)
+    deck = decks.decode(token)
     if not deck.scenes:
         DECK_SHOW.set(None)
         return
