@@ -15,6 +15,7 @@ from explorer.ui.session_models import trained_entries
 from explorer.ui.share import scene_tools
 from explorer.ui.shipped_cache import shipped_names
 from explorer.ui.state import PageState, Param
+from explorer.ui.uploaded import uploaded
 
 P = PageState("ce", [
     Param("text", "hello", max_len=MAX_TEXT_CHARS),
@@ -31,6 +32,8 @@ P = PageState("ce", [
     Param("cfrom", 1, lo=1, hi=MAX_TEXT_CHARS),
     Param("cunits", "all", max_len=200),
     Param("crange", "max", choices=("max", "robust")),
+    Param("layer", 0, lo=0, hi=63),
+    Param("direction", 0, lo=0, hi=1),
     Param("presenter", False),
 ])
 P.restore()
@@ -42,7 +45,8 @@ controls(P, presenter)
 whatif_controls(P, len(str(P.get("text") or "")))
 
 config = CellExplorerConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in P.values().items()})
-scene = cell_explorer_scene(config, resolve, shipped=set(shipped_names()), session=set(trained_entries()))
+scene = cell_explorer_scene(config, resolve, shipped=set(shipped_names()), session=set(trained_entries()),
+                            uploaded=uploaded())
 show_messages(scene)
 if scene.stop:
     P.publish()

@@ -98,9 +98,9 @@ def test_the_your_model_page_loads_the_example_and_steps_through_layer_two():
     at.button(key="ym.example").click().run()
     assert not at.exception and not at.error
     assert any("LSTM, 2 layers × 1 direction" in s.value for s in at.success)
-    at.number_input(key="ym.layer").set_value(1).run()
+    at.selectbox(key="ym.layer").set_value(1).run()
     assert not at.exception and len(at.get("plotly_chart")) >= 2
-    assert any(m.value.startswith("Unit **") and "of layer 1" in m.value for m in at.markdown)
+    assert any(m.value.startswith("Unit **") and "of layer 2 of 2 (weights _l1)" in m.value for m in at.markdown)
 
 
 def test_hostile_uploads_get_a_message_in_chromium(page, app_url, tmp_path):

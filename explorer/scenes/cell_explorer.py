@@ -8,10 +8,11 @@ Model references:
     ("shipped", name)                          a model shipped with the app (trained on real text)
     ("session", arch)                          trained by this user on the Train & Predict page
     ("hello", arch)                            trained on the note's "hello" (explorer.ui.cache.hello_model)
+    ("yours", layer, direction, "reading")     a layer of the model uploaded on Your Model (explorer.zoo.layer_model)
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from explorer.cells import ARCHS, SPECS, Clamp
@@ -19,6 +20,7 @@ from explorer.limits import MAX_TEXT_CHARS, MAX_VIEW_CELLS
 from explorer.model import CharModel
 from explorer.text import prepare_text
 from explorer.whatif import describe
+from explorer.zoo.layer_model import Uploaded, direction_name, layer_name
 from explorer.zoo.shipped import DEFAULT_MODELS
 
 __all__ = ["WHATIFS", "SOURCES", "CellExplorerConfig", "RunSpec", "Message", "CellExplorerScene",
@@ -36,11 +38,12 @@ WHATIFS: dict[str, tuple[str, tuple[tuple[str, float], ...]]] = {
     "custom": ("Custom: one gate to a value", ()),
 }
 SOURCES = {"shipped": "trained on Python source", "hello": "trained on “hello”",
-           "untrained": "untrained (random init)", "session": "trained on your text"}
+           "untrained": "untrained (random init)", "session": "trained on your text", "yours": "your model (uploaded)"}
 ABOUT_SOURCE = {"untrained": "untrained (PyTorch's default init)",
                 "shipped": "trained on Python's standard-library source (shipped with the app)",
                 "session": "trained on your text in this session",
-                "hello": "trained on the note's “hello” until it predicts every next character"}
+                "hello": "trained on the note's “hello” until it predicts every next character",
+                "yours": "your uploaded model, in this session only"}
 CLAMP_GATES = tuple(dict.fromkeys(g for spec in SPECS.values() for g in spec.clampable))  # f, i, ... once each
 
 
@@ -60,6 +63,8 @@ class CellExplorerConfig:
     cfrom: int = 1  # ... from this step ...
     cunits: str = "all"  # ... for these units ('all' or '0, 3, 7')
     crange: str = "max"  # colour range of c_t: "max" |c| or "robust" (its 99th percentile)
+    layer: int = 0  # the uploaded model's layer (0-based, as torch's _l0) ...
+    direction: int = 0  # ... and direction (0 forward, 1 reverse)
     presenter: bool = False
 
 
@@ -119,6 +124,8 @@ def parse_units(raw: str, count: int) -> tuple[int, ...] | None:
 
 
 def model_ref(config: CellExplorerConfig, arch: str, shipped: set[str], session: set[str]) -> tuple:
+    if config.src == "yours":  # the scene has checked that the upload exists and can be read
+        return ("yours", int(config.layer), int(config.direction), "reading")
     if config.src == "shipped" and DEFAULT_MODELS.get(arch) in shipped:
         return ("shipped", DEFAULT_MODELS[arch])
     if config.src == "session" and arch in session:
@@ -129,9 +136,19 @@ def model_ref(config: CellExplorerConfig, arch: str, shipped: set[str], session:
 
 
 def cell_explorer_scene(config: CellExplorerConfig, resolve: Callable[[tuple], CharModel], *,
-                        shipped: set[str], session: set[str]) -> CellExplorerScene:
-    """Everything the page shows, from its config. `shipped`/`session`: the models that exist."""
+                        shipped: set[str], session: set[str], uploaded: Uploaded | None = None) -> CellExplorerScene:
+    """Everything the page shows, from its config. `shipped`/`session`/`uploaded`: the models that exist."""
     msgs: list[Message] = []
+    if config.src == "yours":
+        why = ("no model is uploaded in this session (load one, or the example, on the Your Model page)"
+               if uploaded is None else uploaded.problem)
+        if why:
+            msgs.append(Message("info", f"Your model: {why}. The shipped models are shown instead."))
+            config = replace(config, src="shipped")
+        else:
+            layer = min(max(int(config.layer), 0), uploaded.num_layers - 1)
+            config = replace(config, cells=(uploaded.arch,), layer=layer,
+                             direction=min(max(int(config.direction), 0), uploaded.directions - 1))
 
     def empty(*more: Message) -> CellExplorerScene:
         return CellExplorerScene(config, "", (), 1, 0, "", 1, 0, 1, tuple(msgs) + more, stop=True)
@@ -179,8 +196,14 @@ def cell_explorer_scene(config: CellExplorerConfig, resolve: Callable[[tuple], C
     for arch in chosen:
         m = models[arch]
         about = ABOUT_SOURCE[refs[arch][0]] + (f", seed {config.seed}" if refs[arch][0] == "untrained" else "")
-        runs.append(RunSpec(arch, f"{SPECS[arch].label} · H = {m.config.hidden_size} · "
-                                  f"{m.cell.num_parameters():,} cell parameters", about, refs[arch]))
+        title = f"{SPECS[arch].label} · H = {m.config.hidden_size} · {m.cell.num_parameters():,} cell parameters"
+        if refs[arch][0] == "yours":
+            where = layer_name(config.layer, uploaded.num_layers) + \
+                (f", {direction_name(config.direction)}" if uploaded.bidirectional else "")
+            title = f"Your {SPECS[arch].label} · {where} · H = {m.config.hidden_size}"
+            about += (": the reverse direction reads the text from its end, so step 1 is the last character"
+                      if config.direction else "") + ("" if m.predicts else f"; no next-character bars ({m.no_predictions})")
+        runs.append(RunSpec(arch, title, about, refs[arch]))
         mine = tuple(c for c in clamps if c.gate in SPECS[arch].clampable)
         if mine and len(mine) == len(clamps):
             runs.append(RunSpec(arch + "-whatif", f"{SPECS[arch].label} what-if: {describe(mine)}",

@@ -78,7 +78,8 @@ def payload(runs: list[Run], *, t: int = 1, unit: int = 0, k: int = 5, offset: i
             "pinned": [{"gate": c.gate, "from": c.from_step, "value": c.value,
                         "units": None if c.units is None else list(c.units)} for c in run.clamps],
             "h0": tr.h0.tolist(), "c0": None if tr.c0 is None else tr.c0.tolist(),
-            "topk": {"chars": chars, "probs": np.round(top.probs.double().numpy(), 4).tolist()},
+            "topk": {"chars": chars, "probs": np.round(top.probs.double().numpy(), 4).tolist(),
+                     "none": getattr(run.model, "no_predictions", None)},  # why a model shows no predictions
         })
     return {
         "T": T, "H": H, "labels": labels, "plabels": [plot_text(s) for s in labels], "offset": offset,

@@ -5,10 +5,12 @@ A model is named by a reference tuple:
     ("shipped", name)                          a model shipped with the app (trained on real text)
     ("session", arch)                          trained by this user on the Train & Predict page
     ("hello", arch)                            trained on the note's "hello" (shared, read-only)
+    ("yours", layer, direction, order)         a layer of the model uploaded on Your Model (this session)
 
 Untrained and shipped models are shared by every session through st.cache_resource: read-only, never
 trained, mutated or hooked. Session models live in st.session_state, so anything computed from them
-is memoised there too, never in a shared cache.
+is memoised there too, never in a shared cache. `SESSION_KINDS` names the references that are
+this session's own.
 """
 from __future__ import annotations
 
@@ -24,6 +26,9 @@ from explorer.whatif import clamped_text_trace
 from explorer.ui.session import CE_PAYLOAD, CE_WEIGHTS, memo
 from explorer.ui.session_models import trained_models
 from explorer.ui.shipped_cache import shipped_model
+from explorer.ui.uploaded import layer_model
+
+SESSION_KINDS = ("session", "yours")  # references to this user's own models: never in a shared cache
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
@@ -58,6 +63,8 @@ def resolve(ref: tuple) -> CharModel:
         return hello_model(ref[1])
     if kind == "session":
         return trained_models()[ref[1]]
+    if kind == "yours":
+        return layer_model(*ref[1:])
     raise ValueError(f"unknown model reference {ref!r}")
 
 
@@ -78,7 +85,7 @@ def view_payload(run_specs: tuple, text: str, offset: int, presenter: bool, robu
 
     Computed once per (runs, text): moving the cursor never comes back here.
     """
-    if not any(spec[3][0] == "session" for spec in run_specs):
+    if not any(spec[3][0] in SESSION_KINDS for spec in run_specs):
         return _shared_payload(run_specs, text, offset, presenter, robust)
 
     def build() -> dict:
@@ -104,7 +111,7 @@ def _shared_weight_picture(ref: tuple) -> WeightPicture:
 def weight_figure(ref: tuple) -> WeightPicture:
     """The note's single matrix W of the model `ref` names, cached: a rerun that only moves the cursor or a
     widget elsewhere never rebuilds it."""
-    if ref[0] != "session":
+    if ref[0] not in SESSION_KINDS:
         return _shared_weight_picture(ref)
     model = resolve(ref)
     return memo(CE_WEIGHTS, (ref, id(model)), lambda: _weight_picture(model))  # one per session

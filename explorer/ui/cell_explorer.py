@@ -7,9 +7,11 @@ from explorer.cells import ARCHS, SPECS
 from explorer.limits import MAX_TEXT_CHARS
 from explorer.scenes.cell_explorer import CLAMP_GATES, SOURCES, WHATIFS, CellExplorerScene
 from explorer.sizes import cell_size
-from explorer.ui.cache import resolve, weight_figure
+from explorer.ui.cache import SESSION_KINDS, resolve, weight_figure
 from explorer.ui.session import CE_SIZES, Key, memo
 from explorer.ui.state import PageState
+from explorer.ui.uploaded import uploaded
+from explorer.zoo.layer_model import Uploaded, direction_name, layer_name
 from explorer.whatif import clamped_text_trace
 from explorer.zoo.export import traces_csv, traces_npz
 
@@ -24,13 +26,20 @@ def controls(P: PageState, presenter: bool) -> None:
         st.text_area("Text the cell reads", key=P.key("text"), height=90,
                      help=f"Up to {MAX_TEXT_CHARS:,} characters. Untrained models read printable ASCII; anything "
                           "else is shown as ⟨unk⟩.")
+    mine = uploaded()
     with right:
-        st.segmented_control("Cells (one cursor for all)", ARCHS, selection_mode="multi", key=P.key("cells"),
-                             format_func=lambda a: SPECS[a].label)
-        st.radio("Weights", tuple(SOURCES), key=P.key("src"), horizontal=True, format_func=SOURCES.get,
+        yours = P.get("src") == "yours" and mine is not None and mine.problem is None
+        if not yours:
+            st.segmented_control("Cells (one cursor for all)", ARCHS, selection_mode="multi", key=P.key("cells"),
+                                 format_func=lambda a: SPECS[a].label)
+        sources = tuple(s for s in SOURCES if s != "yours" or mine is not None or P.get("src") == "yours")
+        st.radio("Weights", sources, key=P.key("src"), horizontal=True, format_func=SOURCES.get,
                  help="Shipped models learned from Python's standard library; untrained ones are PyTorch's "
-                      "default init; 'your text' uses the models you trained on the Train & Predict page.")
-        if "lstm" in (P.get("cells") or []):
+                      "default init; 'your text' uses the models you trained on the Train & Predict page; 'your "
+                      "model' the checkpoint you loaded on the Your Model page, one layer and direction at a time.")
+        if yours:
+            _layer_controls(P, mine)
+        if "lstm" in (P.get("cells") or []) or (yours and mine.arch == "lstm"):
             st.radio("Cell-state colours", ("max", "robust"), key=P.key("crange"), horizontal=True,
                      format_func={"max": "full range (max |c|)", "robust": "robust (99th percentile)"}.get,
                      help="One large unit can wash out the cₜ heatmap; the robust range clips at the 99th "
@@ -41,6 +50,22 @@ def controls(P: PageState, presenter: bool) -> None:
                             help="Units per cell (1 to 256).")
             c2.number_input("Seed", 0, 1_000_000, step=1, key=P.key("seed"),
                             help="The same seed and sizes give the same weights and the same pictures.")
+
+
+def _layer_controls(P: PageState, mine: Uploaded) -> None:
+    """Which layer and direction of the uploaded model the view steps through."""
+    if P.get("layer") >= mine.num_layers:
+        P.set("layer", mine.num_layers - 1)
+    c1, c2 = st.columns(2)
+    c1.selectbox("Layer", tuple(range(mine.num_layers)), key=P.key("layer"),
+                 format_func=lambda layer: layer_name(layer, mine.num_layers),
+                 help="Layer 1 reads the embedded characters; each layer above reads the outputs of the one below "
+                      "(both directions, side by side); the last feeds the readout.")
+    if mine.bidirectional:
+        c2.radio("Direction", (0, 1), key=P.key("direction"), format_func=direction_name, horizontal=True,
+                 help="The reverse direction reads the text from its last character to its first.")
+    elif P.get("direction"):
+        P.set("direction", 0)
 
 
 def whatif_controls(P: PageState, text_length: int) -> None:
@@ -91,7 +116,7 @@ def sizes_table(scene: CellExplorerScene) -> list[dict]:
     """One row per model shown, each with its own sizes; autograd's memory measured on this text's length."""
     rows = []
     for arch, ref in scene.refs.items():
-        if ref[0] == "session":  # this user's model: memoised in the session, so a cursor rerun never re-measures
+        if ref[0] in SESSION_KINDS:  # this user's model: memoised in the session, so a cursor rerun never re-measures
             model = resolve(ref)
             key = Key(f"{CE_SIZES.name}.{arch}", CE_SIZES.doc)  # one per shown cell, so rows do not evict each other
             s = memo(key, (ref, id(model), len(scene.text)), lambda: cell_size(model.cell, len(scene.text)))

@@ -62,6 +62,8 @@ DECK: Key[tuple] = Key("_deck.scenes", "the deck this session is building: a tup
 DECK_SHOW: Key[tuple] = Key("_deck.show", "(token, index) of the deck being presented, scene by scene")
 DECK_GOTO: Key[int] = Key("_deck.goto", "the deck scene (0-based) the next run switches to; -1 ends the show")
 FORCE_LINK: Key[bool] = Key("_state.force_link", "the next page run takes its scene from the URL, whatever it holds")
+YM_MODEL: Key[tuple] = Key("_ym.model", "(file id, Checkpoint, vocabulary) of this session's uploaded model")
+YM_LAYERS: Key[dict] = Key("_ym.layers", "(file id, layer, direction, order) -> LayerModel of the uploaded model")
 UF_SAMPLE_MATCHED: Key[bool] = Key("_uf.sample_matched", "the sample text was set to match the model")
 
 

@@ -6,15 +6,15 @@ import streamlit as st
 from explorer.figures.heatmaps import heatmap
 from explorer.limits import MAX_CHECKPOINT_BYTES
 from explorer.scenes.your_model import MODES, encode_input, layer_trace, reach_figure, unit_search
-from explorer.ui.session import Key
+from explorer.ui.session import YM_MODEL as MODEL
 from explorer.ui.share import plot, section
 from explorer.ui.state import PageState
 from explorer.zoo.checkpoint import Checkpoint, inspect, read_state_dict, read_vocab
+from explorer.zoo.layer_model import direction_name, layer_name
 from explorer.zoo.example_checkpoint import EXAMPLE_VOCAB, EXAMPLE_WEIGHTS
 
 __all__ = ["load_checkpoint", "explore"]
 
-MODEL: Key = Key("_ym.model", "(file id, Checkpoint, vocabulary) of this session's uploaded model")
 
 
 def load_checkpoint(P: PageState) -> tuple[Checkpoint | None, tuple[str, ...] | None]:
@@ -71,10 +71,11 @@ def explore(P: PageState, ck: Checkpoint, vocab, presenter: bool) -> None:
     c1.radio("Input", tuple(MODES), key=P.key("mode"), format_func=MODES.get, horizontal=True)
     if P.get("layer") >= s.num_layers:
         P.set("layer", s.num_layers - 1)
-    c2.number_input("Layer", 0, s.num_layers - 1, key=P.key("layer"), help="0 reads the input; the last feeds the "
-                                                                           "readout.")
+    c2.selectbox("Layer", tuple(range(s.num_layers)), key=P.key("layer"),
+                 format_func=lambda layer: layer_name(layer, s.num_layers),
+                 help="Layer 1 reads the input; each layer above reads the one below; the last feeds the readout.")
     if s.bidirectional:
-        c3.radio("Direction", (0, 1), key=P.key("direction"), format_func=["forward", "reverse"].__getitem__)
+        c3.radio("Direction", (0, 1), key=P.key("direction"), format_func=direction_name)
     else:
         P.set("direction", 0)
     signals = ("h", "c", "i", "f", "g", "o") if s.arch == "lstm" else ("h", "r", "z", "n") if s.arch == "gru" else ("h",)
@@ -92,7 +93,8 @@ def explore(P: PageState, ck: Checkpoint, vocab, presenter: bool) -> None:
     if inp.unknown:
         st.info(f"{inp.unknown} step(s) are not in the vocabulary and are read as token 0.")
     tr = layer_trace(ck, inp, P.get("layer"), P.get("direction"))
-    where = f"layer {P.get('layer')}" + (f", {['forward', 'reverse'][P.get('direction')]}" if s.bidirectional else "")
+    where = layer_name(P.get("layer"), s.num_layers) + (f", {direction_name(P.get('direction'))}" if s.bidirectional
+                                                        else "")
     plot(st, heatmap(tr, P.get("signal"), list(inp.labels), presenter=presenter), key="ym.heat")
     st.caption(f"{where}: time on x, unit on y; gates on 0..1, h and candidates on −1..1, c on a symmetric range.")
     with section("How far back does the gradient reach?", presenter):

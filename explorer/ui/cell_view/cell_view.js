@@ -333,6 +333,10 @@ function buildTopK(run, parent) {
   return {
     update(data, t) {
       const next = t < data.T ? data.labels[t] : null;
+      if (!rows.length) {  // a layer whose h the readout does not read alone: say why, draw no bars
+        title.textContent = `Next-character bars: none here — ${run.topk.none || "this model has no readout"}.`;
+        return;
+      }
       title.textContent = `After reading ${data.labels[t - 1] === undefined ? "?" : "'" + data.labels[t - 1] + "'"} (t = ${t}), the model predicts` +
         (next !== null ? ` — the text continues with '${next}'` : "");
       const chars = run.topk.chars[t - 1], probs = run.topk.probs[t - 1];
