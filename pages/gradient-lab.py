@@ -59,6 +59,11 @@ except ValueError as err:  # unusable text: say so, never a traceback
     st.stop()
 if source_note:
     getattr(st, source_note[0])(source_note[1])
+if sc.whole_stack is not None:
+    d3 = sc.whole_stack.distances[0]
+    st.caption(f"Through the whole stack, every layer and direction at once (torch.autograd, float64): the output's "
+               f"‖∂y_T/∂xₜ‖ falls below 1e-3 of its start "
+               + (f"at d = {d3}." if d3 is not None else f"nowhere within d = {sc.steps - 1}."))
 if P.get("cells") == "shipped":
     st.caption(shipped_explanation(sc, untrained_twin_high(P.get("text"))))
 if sc.notice:
@@ -87,9 +92,13 @@ with right:
     st.markdown("The carry gates  \n" + "  \n".join(carry_lines(sc)))
 
 with section("Saliency strip: the distance, read on the text", presenter, heading=False):
-    st.radio("Saliency strip for", ARCH_ORDER, key=P.key("strip"), horizontal=True, format_func=label)
-    shown = sc.curves.get(P.get("strip")) or next(iter(sc.curves.values()))  # a trained set may lack one
-    plot(st, saliency_figure(sc.labels, shown, presenter=presenter), width="stretch", key="gl.fig.strip")
+    if all(name in ARCH_ORDER for name in sc.curves):
+        st.radio("Saliency strip for", ARCH_ORDER, key=P.key("strip"), horizontal=True, format_func=label)
+        strip = P.get("strip") if P.get("strip") in sc.curves else next(iter(sc.curves))  # a trained set may lack one
+    else:  # curves named by contestant or layer
+        strip = st.radio("Saliency strip for", tuple(sc.curves), key="gl.strip_named", horizontal=True)
+    plot(st, saliency_figure(sc.labels, sc.curves[strip], presenter=presenter, reverse=strip in sc.reversed,
+                             name=None if strip in ARCH_ORDER else strip), width="stretch", key="gl.fig.strip")
     st.caption("Read the distance on the text itself: bright characters still move the last hidden state, dark "
                "ones have been forgotten (the colour is ‖∂h_T/∂xₜ‖ relative to the last character, on a log scale).")
 

@@ -176,3 +176,48 @@ def test_a_reverse_layer_of_a_bidirectional_model_is_stepped_in_its_reading_orde
                                uploaded=None)
     assert any("no model is uploaded in this session" in m.text for m in gone.messages)
     assert all(r.ref[0] == "untrained" for r in gone.runs)
+
+
+def test_the_gradient_lab_measures_each_layer_and_the_whole_stack_as_torch_autograd_does():
+    from torch.autograd.functional import jacobian
+
+    from explorer.gradients import reach
+    from explorer.scenes.gradient_lab import layers_scene
+
+    net = make("LSTM", True, dtype=torch.float64)
+    ck = inspect(net.state_dict())
+    layers = {f"layer {l + 1} {d}": LayerModel(ck, VOCAB, l, d) for l in range(2) for d in range(2)}
+    sc = layers_scene(layers, TEXT, ck)
+    assert set(sc.curves) == set(layers) and sc.reversed == ("layer 1 1", "layer 2 1")
+    ids = torch.tensor([VOCAB.index(ch) for ch in TEXT])
+    emb = net.embed(ids).detach()  # (T, I)
+    H, T = 5, len(TEXT)
+    # layer 2, reverse: its last state is torch's reverse half at t = 1, a function of layer 2's input (T, 2H)
+    x2 = torch_layers(net, TEXT)[0].detach()
+    top = nn.LSTM(2 * H, H, bidirectional=True).double()
+    top.load_state_dict({k.replace("_l1", "_l0"): v for k, v in net.rnn.state_dict().items() if "_l1" in k})
+    jac = jacobian(lambda x: top(x)[0][0, H:], x2)  # (H, T, 2H)
+    want = jac.square().sum(dim=(0, 2)).sqrt()  # (T,) by character t
+    got = 10 ** sc.curves["layer 2 1"].sens.input_log10  # (T,) by reading step: t = T first
+    assert torch.allclose(got.flip(0), want, rtol=1e-6, atol=1e-12)
+    # the whole stack: ‖∂y_T/∂x_t‖ of torch's own module output at the last step
+    jac = jacobian(lambda x: net.rnn(x)[0][-1], emb)  # (2H, T, I)
+    whole = jac.square().sum(dim=(0, 2)).sqrt()
+    assert sc.whole_stack == reach(torch.log10(whole))
+    assert sc.whole_stack.steps == T
+
+
+def test_the_example_is_a_weights_source_of_the_gradient_lab_and_its_unit_finder_in_the_same_session():
+    from conftest import open_app_page
+
+    at = open_app_page("pages/your-model.py")
+    at.button(key="ym.example").click().run()
+    at.query_params.clear()
+    at.switch_page("pages/gradient-lab.py").run()
+    at.radio(key="gl.cells").set_value("yours").run()
+    assert not at.exception and not at.error
+    assert any("Your uploaded model, every layer and direction" in c.value for c in at.caption)
+    assert any("Through the whole stack" in c.value for c in at.caption)
+    assert at.radio(key="gl.strip_named").options == ["layer 1", "layer 2"]
+    table = " ".join(m.value for m in at.markdown)
+    assert "**layer 1**" in table and "**layer 2**" in table

@@ -130,15 +130,19 @@ def decade_step(decades: float, most: int = 10) -> int:
     return next(s for s in (1, 2, 5, 10, 20, 50, 100, 200, 500) if decades / s <= most)
 
 
-def saliency_figure(labels: tuple[str, ...], curve: ArchCurves, *, width: int = 40,
-                    presenter: bool = False) -> go.Figure:
+def saliency_figure(labels: tuple[str, ...], curve: ArchCurves, *, width: int = 40, presenter: bool = False,
+                    reverse: bool = False, name: str | None = None) -> go.Figure:
     """The input, `width` characters per row, each cell coloured by log10 ‖∂h_T/∂x_t‖ relative to the last step.
+
+    reverse: the curve's cell read the text from its end (a reverse direction), so its last step is the text's
+    first character and the distance grows along the text; it is still drawn in the text's order.
 
     The colour scale is fixed to [SALIENCY_FLOOR, 0] (or up to the maximum for an exploding curve), so
     two pictures can be compared. Characters are drawn as text, HTML-escaped (plotly reads a few tags).
     """
     T = len(labels)
-    rel = by_distance(curve.sens.input_log10).flip(0)  # (T,) by step t: log10 s[t] / s[T]
+    rel = by_distance(curve.sens.input_log10)  # (T,) by distance d
+    rel = rel if reverse else rel.flip(0)  # (T,) by character t of the text: log10 s[t] / s[last step read]
     rows = math.ceil(T / width)
     z: list[list[float | None]] = [[None] * width for _ in range(rows)]
     text = [[""] * width for _ in range(rows)]
@@ -151,9 +155,9 @@ def saliency_figure(labels: tuple[str, ...], curve: ArchCurves, *, width: int = 
         # neighbours, so it shows as ▫ and the hover names it
         text[r][col] = " " if lab == "␣" else (safe if len(lab) <= 2 else "▫")
         shown = f" '{safe}'" if lab else ""
-        hover[r][col] = f"t={t + 1}{shown} · d={T - 1 - t} · {_sci(v)} of the last step"
+        hover[r][col] = f"t={t + 1}{shown} · d={t if reverse else T - 1 - t} · {_sci(v)} of the last step"
     zmax = max(0.0, min(float(rel.max()), Y_CEIL))
-    label = ARCH_LABELS.get(curve.arch, curve.arch.upper())
+    label = name or ARCH_LABELS.get(curve.arch, curve.arch.upper())
     fig = go.Figure(go.Heatmap(
         z=z, text=text, customdata=hover, texttemplate="%{text}" if any(labels) else None,
         hovertemplate="%{customdata}<extra></extra>", colorscale="Viridis", zmin=SALIENCY_FLOOR, zmax=zmax,

@@ -6,7 +6,7 @@ Importable from a notebook: `lab_scene(LabConfig(...))` gives the same numbers t
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 import torch
 
@@ -17,8 +17,12 @@ from explorer.model import CharModel, carry_bias
 from explorer.text import Vocab, char_label, prepare_text
 from explorer.limits import MAX_LAB_STEPS
 
+if TYPE_CHECKING:
+    from explorer.zoo.checkpoint import Checkpoint
+    from explorer.zoo.layer_model import LayerModel
+
 __all__ = ["LabConfig", "LabInput", "ArchCurves", "LabScene", "MAX_LAB_STEPS", "DEFAULT_TEXT", "ARCH_ORDER",
-           "lab_input", "lab_cell", "relevant", "measure", "lab_curves", "lab_scene", "model_scene"]
+           "lab_input", "lab_cell", "relevant", "measure", "lab_curves", "lab_scene", "model_scene", "layers_scene"]
 
 ARCH_ORDER = ("rnn", "lstm", "gru")
 DEFAULT_TEXT = (
@@ -102,6 +106,8 @@ class LabScene:
     labels: tuple[str, ...]
     curves: dict[str, ArchCurves] = field(default_factory=dict)  # by arch, in ARCH_ORDER
     notice: str | None = None
+    reversed: tuple[str, ...] = ()  # curves whose cell read the text from its end (a reverse direction)
+    whole_stack: Reach | None = None  # an uploaded stack: ‖∂y_T/∂xₜ‖ through every layer and direction
 
     @property
     def steps(self) -> int:
@@ -204,6 +210,26 @@ def model_scene(models: Mapping[str, CharModel], text: str, config: LabConfig = 
     cells = {arch: (m.cell, m.one_hot(m.vocab.encode(text))) for arch, m in models.items()}  # x: (T, V)
     order = [a for a in ARCH_ORDER if a in cells] + [a for a in cells if a not in ARCH_ORDER]
     return LabScene(config=config, labels=inp.labels, curves=measure({a: cells[a] for a in order}), notice=inp.notice)
+
+
+def layers_scene(layers: Mapping[str, "LayerModel"], text: str, checkpoint: "Checkpoint | None" = None) -> LabScene:
+    """The curves of an uploaded model's layers (explorer.zoo.layer_model.LayerModel, in reading order), each
+    cell reading its own layer's input (the stack below's outputs); with `stack` (a Checkpoint), the whole
+    stack's ‖∂y_T/∂xₜ‖ from torch.autograd too. Raises ValueError for unusable text."""
+    from explorer.gradients import input_sensitivity
+
+    inp = lab_input(LabConfig(source="text", text=text))  # validation, cap and labels
+    text = text[:inp.x.shape[0]]
+    cells = {}
+    for name, m in layers.items():
+        x = m.layer_input(text)  # (T, I_l) input order
+        cells[name] = (m.cell, x.flip(0) if m.direction else x)  # what the cell reads, in its reading order
+    whole = None
+    if checkpoint is not None:
+        x = checkpoint.embedding[next(iter(layers.values())).vocab.encode(text)]  # (T, I)
+        whole = reach(torch.log10(input_sensitivity(checkpoint.stack, x).clamp_min(1e-300)))
+    return LabScene(config=LabConfig(text=text), labels=inp.labels, curves=measure(cells), notice=inp.notice,
+                    reversed=tuple(name for name, m in layers.items() if m.direction), whole_stack=whole)
 
 
 def lab_scene(config: LabConfig) -> LabScene:

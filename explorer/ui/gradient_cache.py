@@ -13,14 +13,16 @@ import streamlit as st
 import torch
 
 from explorer.cells import Cell
-from explorer.scenes.gradient_lab import (ARCH_ORDER, ArchCurves, LabConfig, LabScene, lab_curves, lab_input, measure,
-                                          model_scene, relevant)
-from explorer.ui.session import GL_RACE, GL_TRAINED, RACE_CELLS, memo
+from explorer.scenes.gradient_lab import (ARCH_ORDER, ArchCurves, LabConfig, LabScene, lab_curves, lab_input,
+                                          layers_scene, measure, model_scene, relevant)
+from explorer.ui.session import GL_RACE, GL_TRAINED, GL_YOURS, RACE_CELLS, YM_MODEL, memo
+from explorer.ui.uploaded import layer_model, uploaded
+from explorer.zoo.layer_model import direction_name
 from explorer.ui.session_models import trained_models
 from explorer.ui.shipped_cache import shipped_model, shipped_names, shipped_untrained
 from explorer.zoo.shipped import DEFAULT_MODELS
 
-__all__ = ["RaceCell", "scene", "trained_scene", "shipped_scene", "race_scene", "lab_scene_for",
+__all__ = ["RaceCell", "scene", "trained_scene", "shipped_scene", "race_scene", "yours_scene", "lab_scene_for",
            "untrained_twin_high"]
 
 
@@ -76,6 +78,23 @@ def race_scene(racers: tuple[RaceCell, ...]) -> LabScene:
     return memo(GL_RACE, tuple((r.contestant, id(r.cell)) for r in racers), build)
 
 
+MAX_LAYER_CURVES = 8  # layers × directions drawn at once: more lines than this no one can tell apart
+
+
+def yours_scene(text: str) -> LabScene:
+    """Every layer and direction of this session's uploaded model on `text` (one memo per session)."""
+    file_key, ck, _ = YM_MODEL.get()
+    mine = uploaded()
+    names = {}
+    for layer in range(mine.num_layers):
+        for d in range(mine.directions):
+            name = f"layer {layer + 1}" + (f" {direction_name(d)}" if mine.bidirectional else "")
+            names[name] = (layer, d)
+    names = dict(list(names.items())[:MAX_LAYER_CURVES])
+    return memo(GL_YOURS, (file_key, text), lambda: layers_scene(
+        {name: layer_model(layer, d) for name, (layer, d) in names.items()}, text, ck))
+
+
 def lab_scene_for(cells: str, config: LabConfig, text: str) -> tuple[LabScene, tuple[str, str] | None]:
     """The scene for the chosen cells, and a note (level, text): what is shown, or what instead and why."""
     if cells == "trained":
@@ -91,6 +110,14 @@ def lab_scene_for(cells: str, config: LabConfig, text: str) -> tuple[LabScene, t
                                         "each reading one input of its task: why the winner won.")
         return scene(config), ("info", "No Memory Race has been run in this session yet: race on the **Memory Race** page, "
                                "then come back. Showing the untrained cells meanwhile.")
+    if cells == "yours":
+        mine = uploaded()
+        if mine is not None and mine.problem is None:
+            return yours_scene(text), ("caption", "Your uploaded model, every layer and direction: each line is one "
+                                       "layer's cell, reading what the layer below hands it (layer 1: the embedded "
+                                       "characters), and how far back its own input still moves its last state.")
+        why = mine.problem if mine else "no model is uploaded in this session (load one, or the example, on Your Model)"
+        return shipped_scene(text), ("info", f"Your model: {why}. Showing the shipped models instead.")
     if cells == "shipped":
         return shipped_scene(text), ("caption", "The models shipped with the app, trained on Python's standard "
                                                "library, reading the typed text.")

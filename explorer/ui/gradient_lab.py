@@ -13,7 +13,8 @@ __all__ = ["CELL_SOURCES", "preset_bar", "sidebar"]
 
 CELL_SOURCES = {"shipped": "shipped, trained on Python source", "untrained": "untrained (the knobs below)",
                 "trained": "trained in this session (Train & Predict)",
-                "race": "Memory Race contestants (this session)"}
+                "race": "Memory Race contestants (this session)",
+                "yours": "your model (uploaded), every layer"}
 PRESET_KEYS = dict(zip(PRESETS, ("shipped", "default", "bias3", "radius09", "explode")))  # stable widget keys
 
 

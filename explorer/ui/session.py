@@ -51,6 +51,7 @@ CE_SIZES: Key[tuple] = Key("_ce.sizes", "(fingerprint, CellSize) of a session mo
 CE_WEIGHTS: Key[tuple] = Key("_ce.weights", "(fingerprint, weight figure) for session models")
 GL_TRAINED: Key[tuple] = Key("_gl.trained", "(fingerprint, curves) of this session's trained models")
 GL_LAST_PRESET: Key[str] = Key("_gl.last_preset", "the Gradient Lab preset last pressed")
+GL_YOURS: Key[tuple] = Key("_gl.yours", "(fingerprint, curves) of the layers of this session's uploaded model")
 GL_RACE: Key[tuple] = Key("_gl.race", "(fingerprint, curves) of this session's race models")
 RACE_FRAME: Key[int] = Key("_race.frame", "counter that gives each live race chart a fresh key")
 RACE_JOB: Key = Key("_race.job", "the RaceJob running on its own thread for this session, if any")
