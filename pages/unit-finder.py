@@ -11,7 +11,10 @@ from explorer.limits import MAX_PATTERN_LEN, MAX_TEXT_CHARS
 from explorer.scenes.unit_finder import DEFAULT_SPAN
 from explorer.text import prepare_text
 from explorer.ui.share import scene_tools
-from explorer.ui.shipped_cache import analysis, shipped_model, shipped_names
+from explorer.figures.style import ARCH_LABELS
+from explorer.ui.shipped_cache import analysis, heldout_text, shipped_model, shipped_names
+from explorer.ui.uploaded import layer_analysis, layer_model, uploaded
+from explorer.zoo.layer_model import direction_name, layer_name
 from explorer.ui.state import PageState, Param
 from explorer.ui.unit_finder import (controls, found_banner, match_sample_once, rankings, saturation, selection,
                                      span_and_units, text_box, unit_view)
@@ -19,7 +22,10 @@ from explorer.zoo.shipped import DEFAULT_MODELS
 
 NAMES = shipped_names()
 P = PageState("uf", [
+    Param("src", "shipped", choices=("shipped", "yours")),
     Param("model", DEFAULT_MODELS["lstm"], choices=NAMES),
+    Param("layer", 0, lo=0, hi=63),
+    Param("direction", 0, lo=0, hi=1),
     Param("text", PYTHON_SAMPLE, max_len=MAX_TEXT_CHARS),
     Param("signal", "c", choices=("c", "h", "f", "i", "o", "g", "z", "r", "n")),
     Param("feature", "bracket_depth", choices=FEATURES + ("regex",)),
@@ -39,16 +45,30 @@ st.title("Unit Finder")
 st.caption("Models shipped with the app, trained on Python's standard-library source or on a toy language (a "
            "seeded text of brackets, strings and comments whose ground truth is known exactly). Which of their "
            "units learned to count brackets, notice strings and comments, or know where the line ends? Every "
-           "number is compared with the same model before training.")
+           "number is compared with the same model before training. Your own model, loaded on Your Model, can be "
+           "searched here too.")
 P.show_notices()
+mine = uploaded()
+yours = P.get("src") == "yours" and mine is not None and mine.problem is None
+if P.get("src") == "yours" and not yours:
+    why = mine.problem if mine else "no model is uploaded in this session (load one, or the example, on Your Model)"
+    st.info(f"Your model: {why}. A shipped model is shown instead.")
 name = P.get("model")
 model, man = shipped_model(name)
-controls(P, NAMES, man.arch)
+arch, hidden = (mine.arch, mine.hidden_size) if yours else (man.arch, man.hidden_size)
+controls(P, NAMES, arch, mine, yours)
 presenter = scene_tools(P, "unit-finder")
-st.caption(f"**{name}**: {man.parameters:,} parameters (H = {man.hidden_size}), "
-           f"{man.heldout_bits_per_char:.2f} bits per character on held-out text (the average surprise of each "
-           f"next character: lower is better; untrained: {man.heldout_bits_per_char_init:.2f}), trained "
-           f"{man.as_dict()['training']['seconds']:.0f} s on one CPU thread.")
+if yours:
+    layer, direction = min(P.get("layer"), mine.num_layers - 1), min(P.get("direction"), mine.directions - 1)
+    where = layer_name(layer, mine.num_layers) + (f", {direction_name(direction)}" if mine.bidirectional else "")
+    st.caption(f"**Your {ARCH_LABELS[arch]}, {where}** (H = {hidden}), reading the text in its own order (a reverse "
+               "direction's unit at t has read t and everything after it). Every number is compared with the same "
+               "architecture at PyTorch's default init (seed 0) reading the same embedding.")
+else:
+    st.caption(f"**{name}**: {man.parameters:,} parameters (H = {man.hidden_size}), "
+               f"{man.heldout_bits_per_char:.2f} bits per character on held-out text (the average surprise of each "
+               f"next character: lower is better; untrained: {man.heldout_bits_per_char_init:.2f}), trained "
+               f"{man.as_dict()['training']['seconds']:.0f} s on one CPU thread.")
 text_box(P)
 try:
     prepared = prepare_text(P.get("text"))
@@ -57,7 +77,9 @@ except ValueError as e:
     st.stop()
 if prepared.notice:
     st.info(prepared.notice)
-A = analysis(name, prepared.text, P.get("signal"), P.get("regex").strip())
+pattern = P.get("regex").strip()
+A = layer_analysis(layer, direction, prepared.text, P.get("signal"), pattern) if yours else \
+    analysis(name, prepared.text, P.get("signal"), pattern)
 if A.regex_error and P.get("regex").strip():
     st.warning(f"Your regex is not used: {A.regex_error}")
 feature = P.get("feature")
@@ -66,8 +88,10 @@ if feature not in A.features.names:  # "regex" chosen but no usable pattern
     feature = "bracket_depth"
 found_banner(A)
 span, units_on, matches = span_and_units(P, A)
-unit_view(P, A, feature, man.hidden_size, span, matches, presenter)
-rankings(A, feature, man.arch, presenter)
-selection(P, A, name, man.corpus, span, units_on, matches, presenter)
-saturation(P, name, man.arch, man.corpus, A.signal, presenter)
+unit_view(P, A, feature, hidden, span, matches, presenter,
+          no_predictions=layer_model(layer, direction, "input").no_predictions if yours else None)
+rankings(A, feature, arch, presenter)
+held = None if yours else analysis(name, heldout_text(man.corpus), A.signal, "")
+selection(P, A, held, span, units_on, matches, presenter)
+saturation(P, held or A, arch, presenter, over="characters of this text" if yours else None)
 P.publish()

@@ -1,4 +1,6 @@
 """One layer and direction of an uploaded checkpoint, read as the pages read a model: against torch.nn."""
+import re
+
 import pytest
 import torch
 from torch import nn
@@ -221,3 +223,32 @@ def test_the_example_is_a_weights_source_of_the_gradient_lab_and_its_unit_finder
     assert at.radio(key="gl.strip_named").options == ["layer 1", "layer 2"]
     table = " ".join(m.value for m in at.markdown)
     assert "**layer 1**" in table and "**layer 2**" in table
+    # the Unit Finder: a layer of the example, your regex as the feature, against the untrained twin
+    at.query_params.clear()
+    at.switch_page("pages/unit-finder.py").run()
+    at.radio(key="uf.src").set_value("yours").run()
+    at.selectbox(key="uf.layer").set_value(1).run()
+    assert not at.exception and not at.error
+    assert any("Your LSTM, layer 2 of 2 (weights _l1)" in c.value for c in at.caption)
+    at.selectbox(key="uf.feature").set_value("regex").run()
+    assert not at.exception and not at.error
+    at.selectbox(key="uf.layer").set_value(0).run()  # no readout on layer 1: said, not drawn
+    assert not at.exception and any("No next-character bars for this layer" in c.value for c in at.caption)
+
+
+def test_the_unit_finder_ranks_a_reverse_layer_by_torch_s_own_outputs():
+    import numpy as np
+
+    from explorer.units import analyse_text
+
+    net = make("GRU", True)
+    ck = inspect(net.state_dict())
+    text = TEXT * 3
+    A = analyse_text(LayerModel(ck, VOCAB, 1, 1, "input"), LayerModel(untrained_twin(ck), VOCAB, 1, 1, "input"),
+                     text, "h", r"\(.*?\)")
+    h = torch_layers(net, text)[1][:, 5:].detach().numpy()  # (T, H) torch's reverse half of layer 2, text order
+    spans = [(m.start(), m.end()) for m in re.finditer(r"\(.*?\)", text)]
+    feat = np.array([float(any(s <= t < e for s, e in spans)) for t in range(len(text))])
+    r = np.array([np.corrcoef(h[:, u], feat)[0, 1] for u in range(5)])
+    unit, best = A.ranking.best("regex")
+    assert unit == int(np.abs(r).argmax()) and abs(best - r[unit]) < 1e-5

@@ -10,8 +10,7 @@ from explorer.sizes import cell_size
 from explorer.ui.cache import SESSION_KINDS, resolve, weight_figure
 from explorer.ui.session import CE_SIZES, Key, memo
 from explorer.ui.state import PageState
-from explorer.ui.uploaded import uploaded
-from explorer.zoo.layer_model import Uploaded, direction_name, layer_name
+from explorer.ui.uploaded import layer_controls, uploaded
 from explorer.whatif import clamped_text_trace
 from explorer.zoo.export import traces_csv, traces_npz
 
@@ -38,7 +37,7 @@ def controls(P: PageState, presenter: bool) -> None:
                       "default init; 'your text' uses the models you trained on the Train & Predict page; 'your "
                       "model' the checkpoint you loaded on the Your Model page, one layer and direction at a time.")
         if yours:
-            _layer_controls(P, mine)
+            layer_controls(P, mine)
         if "lstm" in (P.get("cells") or []) or (yours and mine.arch == "lstm"):
             st.radio("Cell-state colours", ("max", "robust"), key=P.key("crange"), horizontal=True,
                      format_func={"max": "full range (max |c|)", "robust": "robust (99th percentile)"}.get,
@@ -50,22 +49,6 @@ def controls(P: PageState, presenter: bool) -> None:
                             help="Units per cell (1 to 256).")
             c2.number_input("Seed", 0, 1_000_000, step=1, key=P.key("seed"),
                             help="The same seed and sizes give the same weights and the same pictures.")
-
-
-def _layer_controls(P: PageState, mine: Uploaded) -> None:
-    """Which layer and direction of the uploaded model the view steps through."""
-    if P.get("layer") >= mine.num_layers:
-        P.set("layer", mine.num_layers - 1)
-    c1, c2 = st.columns(2)
-    c1.selectbox("Layer", tuple(range(mine.num_layers)), key=P.key("layer"),
-                 format_func=lambda layer: layer_name(layer, mine.num_layers),
-                 help="Layer 1 reads the embedded characters; each layer above reads the outputs of the one below "
-                      "(both directions, side by side); the last feeds the readout.")
-    if mine.bidirectional:
-        c2.radio("Direction", (0, 1), key=P.key("direction"), format_func=direction_name, horizontal=True,
-                 help="The reverse direction reads the text from its last character to its first.")
-    elif P.get("direction"):
-        P.set("direction", 0)
 
 
 def whatif_controls(P: PageState, text_length: int) -> None:

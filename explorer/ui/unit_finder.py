@@ -12,8 +12,9 @@ from explorer.scenes.unit_finder import Span, clamp_span, feature_warning, thres
 from explorer.text import char_label
 from explorer.ui.session import UF_SAMPLE_MATCHED
 from explorer.ui.share import plot, section
-from explorer.ui.shipped_cache import analysis, heldout_text
 from explorer.ui.state import PageState
+from explorer.ui.uploaded import layer_controls
+from explorer.zoo.layer_model import Uploaded
 from explorer.units import CARRY_GATE, SIGNAL_LABELS, SIGNALS, TextAnalysis, find_matches, gate_saturation, select_units
 
 __all__ = ["SAT_GATES", "match_sample_once", "controls", "text_box", "found_banner", "unit_view", "rankings",
@@ -46,16 +47,28 @@ def match_sample_once(P: PageState) -> None:
         _match_sample(P)
 
 
-def controls(P: PageState, names: tuple[str, ...], arch: str) -> None:
+MODEL_SOURCES = {"shipped": "shipped with the app", "yours": "your model (uploaded)"}
+
+
+def controls(P: PageState, names: tuple[str, ...], arch: str, mine: Uploaded | None, yours: bool) -> None:
+    """Model, activation and feature; `yours`: the uploaded model is shown (layer and direction instead of a name)."""
     _fit_choice(P, "signal", SIGNALS[arch])
     if arch in SAT_GATES:
         _fit_choice(P, "gate", SAT_GATES[arch])
+    if mine is not None or P.get("src") == "yours":
+        st.radio("Models", tuple(MODEL_SOURCES), key=P.key("src"), horizontal=True, format_func=MODEL_SOURCES.get,
+                 help="Your model: the checkpoint loaded on the Your Model page, one layer and direction at a time, "
+                      "compared with the same architecture at PyTorch's default init reading the same embedding.")
     c1, c2, c3 = st.columns(3)
-    c1.selectbox("Model", names, key=P.key("model"), on_change=_match_sample, args=(P,),
-                 format_func=lambda n: f"{ARCH_LABELS[n.split('-')[1]]} · "
-                                       f"{'Python source' if n.startswith('stdlib') else 'toy language'}",
-                 help="Python source: the standard library's own files. Toy language: a seeded text of nested "
-                      "brackets, strings and comments whose ground truth is known exactly.")
+    if yours:
+        with c1:
+            layer_controls(P, mine)
+    else:
+        c1.selectbox("Model", names, key=P.key("model"), on_change=_match_sample, args=(P,),
+                     format_func=lambda n: f"{ARCH_LABELS[n.split('-')[1]]} · "
+                                           f"{'Python source' if n.startswith('stdlib') else 'toy language'}",
+                     help="Python source: the standard library's own files. Toy language: a seeded text of nested "
+                          "brackets, strings and comments whose ground truth is known exactly.")
     c2.selectbox("Unit activation", SIGNALS[arch], key=P.key("signal"), format_func=SIGNAL_LABELS.get)
     c3.selectbox("Feature", FEATURES + ("regex",), key=P.key("feature"), format_func=FEATURE_LABELS.get)
 
@@ -82,7 +95,8 @@ def found_banner(A: TextAnalysis) -> None:
                    f"unrelated). The best unit of the untrained model reaches only |r| = {abs(bru):.2f}.")
 
 
-def unit_view(P: PageState, A: TextAnalysis, feature: str, hidden: int, span: Span, matches, presenter: bool) -> int:
+def unit_view(P: PageState, A: TextAnalysis, feature: str, hidden: int, span: Span, matches, presenter: bool,
+              no_predictions: str | None = None) -> int:
     """The coloured text, the top-k bars at the cursor and the unit against the ground truth; returns the unit."""
     T, labels, sig = len(A.text), A.trained.labels, A.signal
     problem = feature_warning(A, feature)
@@ -100,8 +114,8 @@ def unit_view(P: PageState, A: TextAnalysis, feature: str, hidden: int, span: Sp
     u3.number_input("Cursor t (top-k next characters)", min_value=0, max_value=max(T - 1, 0), key=P.key("t"))
     cursor = min(P.get("t"), T - 1)
     r_unit = float(A.ranking.r[A.features.names.index(feature), unit])
-    top = A.trained.top_k(3)
-    next_chars = ["next: " + " · ".join(f"'{char_label(A.trained.vocab.chars[int(i)])}' {float(p):.0%}"
+    top = A.trained.top_k(3)  # k = 0 for a layer whose h the readout does not read alone
+    next_chars = ["" if not top.ids.shape[1] else "next: " + " · ".join(f"'{char_label(A.trained.vocab.chars[int(i)])}' {float(p):.0%}"
                                         for i, p in zip(top.ids[t], top.probs[t])) for t in range(T)]
     kind = "gate" if sig in ("f", "i", "o", "z", "r") else "tanh" if sig in ("h", "g", "n") else "unbounded"
     left, right = st.columns([4, 1])
@@ -117,9 +131,12 @@ def unit_view(P: PageState, A: TextAnalysis, feature: str, hidden: int, span: Sp
                    f"places where the units on there (h ≥ {float(P.get('thr')):g}) are on together.")
     with right:
         k = A.trained.top_k(5)
-        plot(st, topk_bars([char_label(A.trained.vocab.chars[int(i)]) for i in k.ids[cursor]],
-                           [float(p) for p in k.probs[cursor]], after=f"'{labels[cursor]}'", presenter=presenter),
-             key="uf.topk_fig", config=NO_BAR)
+        if not k.ids.shape[1]:
+            st.caption(f"No next-character bars for this layer: {no_predictions or 'the model has no readout'}.")
+        else:
+                plot(st, topk_bars([char_label(A.trained.vocab.chars[int(i)]) for i in k.ids[cursor]],
+                               [float(p) for p in k.probs[cursor]], after=f"'{labels[cursor]}'", presenter=presenter),
+                 key="uf.topk_fig", config=NO_BAR)
     with section("The unit against the ground truth, step by step", presenter, heading=False):
         plot(st, unit_over_time(A.acts[:, unit], A.features[feature], unit=unit, value_name=sig, feature_name=feature,
                                 r=r_unit, presenter=presenter), key="uf.time_fig", config=NO_BAR)
@@ -159,8 +176,10 @@ def span_and_units(P: PageState, A: TextAnalysis):
     return span, units_on, matches
 
 
-def selection(P: PageState, A: TextAnalysis, name: str, corpus: str, span: Span, units_on, matches,
+def selection(P: PageState, A: TextAnalysis, held: TextAnalysis | None, span: Span, units_on, matches,
               presenter: bool) -> None:
+    """The span's units and where else they are on together: in this text, and in `held` (the held-out corpus of
+    a shipped model; None for a model that has none)."""
     labels, thr = A.trained.labels, float(P.get("thr"))
     with section("Select a span: which units are on there, and where else together?", presenter):
         s1, s2, s3 = st.columns(3)
@@ -181,12 +200,12 @@ def selection(P: PageState, A: TextAnalysis, name: str, corpus: str, span: Span,
             return
         st.markdown(f"**{len(units_on)} unit{'s' if len(units_on) != 1 else ''}** keep{'s' if len(units_on) == 1 else ''} h ≥ {thr:g} over t = {span.start}..{span.end - 1}: "
                     f"{', '.join(map(str, units_on[:40]))}{' …' if len(units_on) > 40 else ''}")
-        held = analysis(name, heldout_text(corpus), A.signal, "")
-        found = [("this text", m, labels) for m in matches] + \
+        found = [("this text", m, labels) for m in matches] + ([] if held is None else
             [("held-out corpus", m, held.trained.labels)
-             for m in find_matches(held.trained.trace.h.double().numpy(), units_on, thr, limit=8)]
+             for m in find_matches(held.trained.trace.h.double().numpy(), units_on, thr, limit=8)])
         if not found:
-            st.info("These units are never all on together anywhere else, in this text or in the held-out corpus.")
+            st.info("These units are never all on together anywhere else in this text"
+                    + (" or in the held-out corpus." if held is not None else "."))
             return
         st.dataframe([{"where": w, "t": m.start, "length": m.end - m.start, "units on": f"{m.agreement:.0%}",
                        "text (match in the middle)": "".join(lab[max(m.start - 12, 0):m.start]) + " ⟦"
@@ -194,17 +213,17 @@ def selection(P: PageState, A: TextAnalysis, name: str, corpus: str, span: Span,
                       for w, m, lab in found], hide_index=True, width="stretch")
 
 
-def saturation(P: PageState, name: str, arch: str, corpus: str, signal: str, presenter: bool) -> None:
+def saturation(P: PageState, held: TextAnalysis, arch: str, presenter: bool, over: str | None = None) -> None:
+    """Each unit's share of saturated gate values over `held` (the held-out corpus; `over` names other text)."""
     if arch not in SAT_GATES:
         return
     with section("Gate saturation", presenter):
         gate = st.radio("Gate", SAT_GATES[arch], key=P.key("gate"), horizontal=True, format_func=SIGNAL_LABELS.get)
-        held_text = heldout_text(corpus)
-        held = analysis(name, held_text, signal, "")
+        held_text = held.text
         plot(st, saturation_scatter(gate_saturation(held.trained.trace, gate), gate_saturation(held.untrained.trace, gate),
                                     arch=arch, presenter=presenter), key="uf.sat_fig", config=NO_BAR)
         carry = (" (the carry gate: the one that keeps the old state; near 1 means the unit keeps its memory)"
                  if gate == CARRY_GATE.get(arch) else "")
-        st.caption(f"Over {len(held_text):,} held-out characters (text no model trained on): each unit's share of "
+        st.caption(f"Over {len(held_text):,} {over or 'held-out characters (text no model trained on)'}: each unit's share of "
                    f"steps with {gate} below 0.1 (x) and above 0.9 (y){carry}. Untrained gates sit in the middle; "
                    "training pushes many to the corners.")

@@ -5,11 +5,15 @@ page; nothing here is ever in a shared cache, and it goes when the session goes.
 """
 from __future__ import annotations
 
-from explorer.ui.session import YM_LAYERS, YM_MODEL
-from explorer.zoo.checkpoint import Checkpoint
-from explorer.zoo.layer_model import LayerModel, Uploaded, summary, untrained_twin
+import streamlit as st
 
-__all__ = ["uploaded", "layer_model"]
+from explorer.ui.session import UF_YOURS, YM_LAYERS, YM_MODEL, memo
+from explorer.units import TextAnalysis, analyse_text
+from explorer.ui.state import PageState
+from explorer.zoo.checkpoint import Checkpoint
+from explorer.zoo.layer_model import LayerModel, Uploaded, direction_name, layer_name, summary, untrained_twin
+
+__all__ = ["uploaded", "layer_model", "layer_analysis", "layer_controls"]
 
 
 def _held() -> tuple[tuple, Checkpoint, tuple[str, ...] | None] | None:
@@ -40,3 +44,28 @@ def layer_model(layer: int, direction: int, order: str = "reading", untrained: b
         built[key] = LayerModel(untrained_twin(ck) if untrained else ck, vocab, layer, direction, order)
         YM_LAYERS.set(built)
     return built[key]
+
+
+def layer_analysis(layer: int, direction: int, text: str, signal: str, pattern: str = "") -> TextAnalysis:
+    """The Unit Finder's analysis of one layer and direction of the uploaded model, in the text's order, against
+    its untrained twin (one memo per session: a rerun that moves the cursor does not trace again)."""
+    file_key = YM_MODEL.get()[0]
+    return memo(UF_YOURS, (file_key, layer, direction, text, signal, pattern), lambda: analyse_text(
+        layer_model(layer, direction, "input"), layer_model(layer, direction, "input", untrained=True), text, signal,
+        pattern))
+
+
+def layer_controls(P: PageState, mine: Uploaded) -> None:
+    """Which layer and direction of the uploaded model the view steps through."""
+    if P.get("layer") >= mine.num_layers:
+        P.set("layer", mine.num_layers - 1)
+    c1, c2 = st.columns(2)
+    c1.selectbox("Layer", tuple(range(mine.num_layers)), key=P.key("layer"),
+                 format_func=lambda layer: layer_name(layer, mine.num_layers),
+                 help="Layer 1 reads the embedded characters; each layer above reads the outputs of the one below "
+                      "(both directions, side by side); the last feeds the readout.")
+    if mine.bidirectional:
+        c2.radio("Direction", (0, 1), key=P.key("direction"), format_func=direction_name, horizontal=True,
+                 help="The reverse direction reads the text from its last character to its first.")
+    elif P.get("direction"):
+        P.set("direction", 0)
