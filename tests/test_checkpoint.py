@@ -119,3 +119,26 @@ def test_hostile_uploads_get_a_message_in_chromium(page, app_url, tmp_path):
         page.locator("[data-testid='stAlertContentError']", has_text=expected[name]).wait_for(timeout=30_000)
         assert_no_errors(page)
     assert not os.path.exists("/tmp/explorer-pwned")
+
+
+def test_the_example_is_described_then_its_layer_two_steps_in_the_cell_explorer_in_chromium(page, app_url):
+    from conftest import assert_no_errors, settle
+
+    page.set_viewport_size({"width": 1440, "height": 1600})
+    page.goto(app_url + "/your-model")
+    settle(page)
+    page.get_by_role("button", name="Try it with the example").click()
+    page.get_by_text("LSTM, 2 layers × 1 direction").wait_for(timeout=60_000)
+    page.get_by_test_id("stSelectbox").first.click()
+    page.get_by_role("option", name="layer 2 of 2 (weights _l1)").click()
+    page.get_by_text("of layer 2 of 2 (weights _l1) follows your regex").wait_for(timeout=60_000)
+    page.get_by_role("link", name="Step through this layer in the Cell Explorer").click()
+    page.locator(".cv-root[data-ready='1']").wait_for(timeout=60_000)
+    page.get_by_text("Your LSTM · layer 2 of 2 (weights _l1) · H = 64").wait_for(timeout=30_000)
+    step = page.get_by_test_id("cv-step")
+    assert step.inner_text() == "t = 1"
+    page.get_by_role("button", name="Next step").click()
+    assert step.inner_text() == "t = 2"
+    assert page.locator(".cv-topk .cv-k").count() == 5  # the last layer: its readout's next-character bars
+    assert "After reading 'e' (t = 2)" in page.locator(".cv-sub", has_text="After reading").first.inner_text()
+    assert_no_errors(page)

@@ -56,16 +56,15 @@ def layer_analysis(layer: int, direction: int, text: str, signal: str, pattern: 
 
 
 def layer_controls(P: PageState, mine: Uploaded) -> None:
-    """Which layer and direction of the uploaded model the view steps through."""
+    """Which layer and direction of the uploaded model is shown: one above the other, so each label fits."""
     if P.get("layer") >= mine.num_layers:
         P.set("layer", mine.num_layers - 1)
-    c1, c2 = st.columns(2)
-    c1.selectbox("Layer", tuple(range(mine.num_layers)), key=P.key("layer"),
+    st.selectbox("Layer", tuple(range(mine.num_layers)), key=P.key("layer"),
                  format_func=lambda layer: layer_name(layer, mine.num_layers),
                  help="Layer 1 reads the embedded characters; each layer above reads the outputs of the one below "
-                      "(both directions, side by side); the last feeds the readout.")
+                      "(both directions, side by side); the last feeds the readout. In torch's names layer 1 is _l0.")
     if mine.bidirectional:
-        c2.radio("Direction", (0, 1), key=P.key("direction"), format_func=direction_name, horizontal=True,
+        st.radio("Direction", (0, 1), key=P.key("direction"), format_func=direction_name, horizontal=True,
                  help="The reverse direction reads the text from its last character to its first.")
     elif P.get("direction"):
         P.set("direction", 0)

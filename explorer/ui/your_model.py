@@ -10,7 +10,7 @@ from explorer.ui.session import YM_MODEL as MODEL
 from explorer.ui.share import plot, section
 from explorer.ui.state import PageState
 from explorer.zoo.checkpoint import Checkpoint, inspect, read_state_dict, read_vocab
-from explorer.zoo.layer_model import direction_name, layer_name
+from explorer.zoo.layer_model import direction_name, layer_name, unsupported
 from explorer.zoo.example_checkpoint import EXAMPLE_VOCAB, EXAMPLE_WEIGHTS
 
 __all__ = ["load_checkpoint", "explore"]
@@ -92,6 +92,7 @@ def explore(P: PageState, ck: Checkpoint, vocab, presenter: bool) -> None:
         st.info(inp.notice)
     if inp.unknown:
         st.info(f"{inp.unknown} step(s) are not in the vocabulary and are read as token 0.")
+    _open_elsewhere(ck, vocab, P)
     tr = layer_trace(ck, inp, P.get("layer"), P.get("direction"))
     where = layer_name(P.get("layer"), s.num_layers) + (f", {direction_name(P.get('direction'))}" if s.bidirectional
                                                         else "")
@@ -114,3 +115,21 @@ def explore(P: PageState, ck: Checkpoint, vocab, presenter: bool) -> None:
             st.info(problem)
         else:
             st.markdown(f"Unit **{unit}** of {where} follows your regex best: Pearson r = **{r:+.2f}** on this input.")
+
+
+def _open_elsewhere(ck: Checkpoint, vocab, P: PageState) -> None:
+    """Links that open this layer on the pages that step, measure and search (they read the same session model)."""
+    problem = unsupported(ck, vocab)
+    if problem:
+        st.caption(f"The Cell Explorer, Gradient Lab and Unit Finder cannot read this model: {problem}.")
+        return
+    where = {"layer": P.get("layer"), "direction": P.get("direction")}
+    text = P.get("text")[:200] if P.get("mode") == "characters" else "hello"
+    c1, c2, c3 = st.columns(3)
+    c1.page_link("pages/cell-explorer.py", query_params={"src": "yours", "text": text, **where}, icon=":material/biotech:",
+                 label="Step through this layer in the Cell Explorer")
+    c2.page_link("pages/gradient-lab.py", query_params={"cells": "yours", "text": text}, icon=":material/trending_down:",
+                 label="Every layer's gradient reach in the Gradient Lab")
+    c3.page_link("pages/unit-finder.py", query_params={"src": "yours", **where}, icon=":material/search:",
+                 label="Search this layer's units in the Unit Finder")
+
