@@ -229,3 +229,29 @@ def test_presenter_mode_shows_one_figure_at_a_time(page, app_url):
     assert visible() == 1 and page.locator(".cv-side:not(.cv-hidden)").count() == 0
     assert page.locator(".cv-map:not(.cv-hidden) canvas.cv-hm").first.bounding_box()["width"] > 600
     assert_no_errors(page)
+
+
+def test_a_rerun_that_takes_longer_than_a_fifth_of_a_second_dims_the_view_and_says_so(page, app_url):
+    open_explorer(page, app_url, "?cells=lstm,gru")
+    box = "document.querySelector('.cv-root').closest('[data-testid=\"stElementContainer\"]')"
+    # Streamlit itself marks the view's container stale while a rerun has not reached it again
+    page.evaluate(f"""() => {{ window.__staleSeen = false; const box = {box};
+        new MutationObserver(() => {{ if (box.getAttribute('data-stale') === 'true') window.__staleSeen = true; }})
+          .observe(box, {{attributes: true}}); }}""")
+    page.get_by_text("untrained (random init)").click()
+    page.wait_for_function("window.__staleSeen === true", timeout=30_000)
+    page.locator(".cv-root[data-ready='1']").wait_for(timeout=60_000)
+    pill = page.locator(".cv-busy-pill")
+    assert pill.count() == 0 or not pill.is_visible()
+    # a stale spell shorter than 0.2 s shows nothing; a longer one dims the view and shows the pill until it ends
+    page.evaluate(f"() => {{ const b = {box}; b.setAttribute('data-stale', 'true'); "
+                  "setTimeout(() => b.setAttribute('data-stale', 'false'), 80); }")
+    time.sleep(0.4)
+    assert page.locator(".cv-busy").count() == 0
+    page.evaluate(f"() => {box}.setAttribute('data-stale', 'true')")
+    page.locator(".cv-busy-pill.cv-on").wait_for(timeout=2_000)
+    assert page.locator(".cv-busy > .cv-root").count() == 1 and pill.inner_text() == "Recomputing…"
+    page.evaluate(f"() => {box}.setAttribute('data-stale', 'false')")
+    page.wait_for_function("!document.querySelector('.cv-busy')", timeout=2_000)
+    assert not pill.is_visible()
+    assert_no_errors(page)

@@ -37,6 +37,13 @@ def subscripts(text: str) -> str:
     return re.sub(r"_\{([^}]*)\}|_([A-Za-z0-9]+)", one, text)
 
 
+def sub_html(text: str) -> str:
+    """'W_ii x_t + b_hi h_{t−1}' -> HTML with <sub> for every subscript; the text is escaped first. For the app's
+    own equations (ArchSpec.equations), never for user text: a page draws them without a math library."""
+    safe = html.escape(text, quote=False)
+    return re.sub(r"_\{([^}]*)\}|_([A-Za-z0-9]+)", lambda m: f"<sub>{m.group(1) or m.group(2)}</sub>", safe)
+
+
 def plot_text(s: str) -> str:
     """User text made safe for plotly labels and hovers: plotly reads a subset of HTML in text, so escape it.
 

@@ -6,6 +6,7 @@ import streamlit as st
 from explorer.cells import ARCHS, SPECS
 from explorer.limits import MAX_TEXT_CHARS
 from explorer.scenes.cell_explorer import CLAMP_GATES, SOURCES, WHATIFS, CellExplorerScene
+from explorer.figures.style import sub_html
 from explorer.sizes import cell_size
 from explorer.ui.cache import SESSION_KINDS, resolve, weight_figure
 from explorer.ui.session import CE_SIZES, Key, memo
@@ -149,8 +150,9 @@ def note_section(scene: CellExplorerScene, presenter: bool) -> None:
     note.subheader("The equations")
     for col, arch in zip(note.columns(len(scene.refs)), scene.refs):
         with col:
-            st.markdown(f"**{SPECS[arch].label}**")
-            st.latex(SPECS[arch].latex)
+            # the spec's own equations as HTML (nothing typed by a user): no math library to fetch before the view
+            st.markdown(f"**{SPECS[arch].label}**<br>" + "<br>".join(sub_html(line) for line in SPECS[arch].equations),
+                        unsafe_allow_html=True)
     if "gru" in scene.refs:
         note.info("GRU conventions: in PyTorch (and here) z is the share of the old state **kept**: "
                   "hₜ = (1 − z) ⊙ n + z ⊙ hₜ₋₁. The lecture note and Cho et al. (2014) write it the other way "

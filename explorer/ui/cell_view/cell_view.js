@@ -585,10 +585,51 @@ function buildRun(view, run, data) {
 }
 
 // ------------------------------------------------------------------------------------------------
+// A sign of work: while the script reruns, Streamlit marks this element's container data-stale="true"
+// until the run reaches it again. A run that takes longer than BUSY_MS (a new text, a what-if, another
+// model) dims the view and shows "Recomputing…" at the top of the window, wherever the page is scrolled;
+// a quick one (a reported cursor) shows nothing. The pill lives on document.body (an ancestor of the view
+// may contain fixed positioning) and is hidden as soon as the run reaches the view or the view is gone.
+const BUSY_MS = 200;
+function busyPill() {
+  if (!window.__cvPill || !window.__cvPill.isConnected) {
+    const pill = el("div", "cv-busy-pill", "Recomputing…");
+    pill.setAttribute("role", "status");
+    document.body.appendChild(pill);
+    window.__cvPill = pill;
+  }
+  return window.__cvPill;
+}
+function watchBusy(host, tries = 0) {
+  if (host.__cvBusy) return;
+  const box = host.closest('[data-testid="stElementContainer"]');
+  if (!box) {  // not in the page yet: look again next frame
+    if (tries < 60) requestAnimationFrame(() => watchBusy(host, tries + 1));
+    return;
+  }
+  let timer = null, poll = null;
+  const stale = () => box.isConnected && box.getAttribute("data-stale") === "true";
+  const show = (on) => {
+    host.classList.toggle("cv-busy", on);
+    busyPill().classList.toggle("cv-on", on);
+    clearInterval(poll);
+    if (on) poll = setInterval(() => { if (!stale()) show(false); }, 250);  // the view may be removed meanwhile
+  };
+  const update = () => {
+    clearTimeout(timer);
+    if (!stale()) { show(false); return; }
+    timer = setTimeout(() => { if (stale()) show(true); }, BUSY_MS);
+  };
+  const obs = new MutationObserver(update);
+  obs.observe(box, { attributes: true, attributeFilter: ["data-stale"] });
+  host.__cvBusy = { obs };
+}
+
 export default function (component) {
   const { data, parentElement, setStateValue } = component;
   if (!data) return;
   const host = parentElement;
+  watchBusy(host);
   if (host.__cv && host.__cv.key === data.key) return; // same data: keep the view (and its cursor) as is
   // New data (another cell, a what-if, a new text): the cursor the user left stays where it was, unless the
   // server moved it itself (a link, a preset). The server's copy of the cursor can lag behind the browser's
