@@ -25,7 +25,7 @@ from explorer.trace import Trace
 
 __all__ = ["SIGNALS", "SIGNAL_LABELS", "signal", "pearson", "Ranking", "rank_units", "Saturation",
            "gate_saturation", "CARRY_GATE", "select_units", "Match", "find_matches",
-           "TextAnalysis", "analyse_text"]
+           "TextAnalysis", "analyse_text", "analyse_traces", "HeldOut", "held_out", "held_out_of"]
 
 # what a unit's "activation" can mean, per architecture; the first is the default
 SIGNALS = {"lstm": ("c", "h", "f", "i", "o", "g"), "gru": ("h", "z", "r", "n"), "rnn": ("h",)}
@@ -118,7 +118,7 @@ class Saturation:
 def gate_saturation(trace: Trace, gate: str, lo: float = 0.1, hi: float = 0.9) -> Saturation:
     """Saturation of one sigmoid gate (LSTM i, f, o; GRU r, z) over the steps of a trace."""
     if gate not in trace.gates or gate in ("g", "n"):
-        sig = [g for g in trace.gates if g not in ("g", "n")]
+        sig = _sigmoid_gates(trace)
         raise ValueError(f"gate must be a sigmoid gate of this {trace.arch.upper()} ({sig}), got {gate!r}")
     g = trace.gates[gate].detach().double().numpy()  # (T, H)
     return Saturation(gate=gate, low=(g < lo).mean(axis=0), high=(g > hi).mean(axis=0), lo=lo, hi=hi)
@@ -183,6 +183,12 @@ class TextAnalysis:
 
 def analyse_text(model: CharModel, untrained: CharModel, text: str, signal_name: str, pattern: str = "") -> TextAnalysis:
     """Trace `text` with both models and rank their units against every feature of the text."""
+    return analyse_traces(model.trace_text(text), untrained.trace_text(text), signal_name, pattern)
+
+
+def analyse_traces(tt: TextTrace, tu: TextTrace, signal_name: str, pattern: str = "") -> TextAnalysis:
+    """`analyse_text` from the two models' traces of one text (which it only reads: they may be shared)."""
+    text = tt.text
     features = text_features(text)
     regex_error = None
     if pattern:
@@ -190,8 +196,37 @@ def analyse_text(model: CharModel, untrained: CharModel, text: str, signal_name:
             features = features.with_feature("regex", regex_feature(text, pattern))
         except ValueError as e:
             regex_error = str(e)
-    tt, tu = model.trace_text(text), untrained.trace_text(text)
     acts, acts_u = signal(tt.trace, signal_name), signal(tu.trace, signal_name)
     return TextAnalysis(text=text, signal=signal_name, trained=tt, untrained=tu, features=features, acts=acts,
                         acts_untrained=acts_u, ranking=rank_units(acts, features),
                         ranking_untrained=rank_units(acts_u, features), regex_error=regex_error)
+
+
+@dataclass(frozen=True)
+class HeldOut:
+    """What the Unit Finder reads of a second, longer text: h for where units are on together, and the
+    saturation of every sigmoid gate, trained and untrained. A few MiB where a TextAnalysis of the same
+    text holds every gate, the one-hot inputs and the predictions of two models (about 56 MiB at T = 6000)."""
+
+    text: str
+    labels: tuple[str, ...]  # (T,)
+    h: np.ndarray  # (T, H) float32, the trained model's hidden state
+    saturation: dict[str, tuple[Saturation, Saturation]]  # sigmoid gate -> (trained, untrained)
+
+
+def _sigmoid_gates(trace: Trace) -> list[str]:
+    return [g for g in trace.gates if g not in ("g", "n")]
+
+
+def held_out(model: CharModel, untrained: CharModel, text: str) -> HeldOut:
+    """Trace `text` with both models and keep only what HeldOut holds."""
+    tt, tu = model.trace_text(text), untrained.trace_text(text)
+    return held_out_of(tt, tu)
+
+
+def held_out_of(trained: TextTrace, untrained: TextTrace) -> HeldOut:
+    h = trained.trace.h.detach().numpy().astype(np.float32)  # (T, H)
+    h.setflags(write=False)  # may be shared by every session: read-only
+    sat = {g: (gate_saturation(trained.trace, g), gate_saturation(untrained.trace, g))
+           for g in _sigmoid_gates(trained.trace)}
+    return HeldOut(text=trained.text, labels=trained.labels, h=h, saturation=sat)

@@ -12,8 +12,9 @@ from explorer.scenes.unit_finder import DEFAULT_SPAN
 from explorer.text import prepare_text
 from explorer.ui.share import scene_tools
 from explorer.figures.style import ARCH_LABELS
-from explorer.ui.shipped_cache import analysis, heldout_text, shipped_model, shipped_names
+from explorer.ui.shipped_cache import analysis, heldout, shipped_model, shipped_names
 from explorer.ui.uploaded import layer_analysis, layer_model, uploaded
+from explorer.units import held_out_of
 from explorer.zoo.layer_model import direction_name, layer_name
 from explorer.ui.state import PageState, Param
 from explorer.ui.unit_finder import (controls, found_banner, match_sample_once, rankings, saturation, selection,
@@ -91,7 +92,8 @@ span, units_on, matches = span_and_units(P, A)
 unit_view(P, A, feature, hidden, span, matches, presenter,
           no_predictions=layer_model(layer, direction, "input").no_predictions if yours else None)
 rankings(A, feature, arch, presenter)
-held = None if yours else analysis(name, heldout_text(man.corpus), A.signal, "")
+held = None if yours else heldout(name)
 selection(P, A, held, span, units_on, matches, presenter)
-saturation(P, held or A, arch, presenter, over="characters of this text" if yours else None)
+saturation(P, held or held_out_of(A.trained, A.untrained), arch, presenter,
+           over="characters of this text" if yours else None)
 P.publish()

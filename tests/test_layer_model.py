@@ -252,3 +252,18 @@ def test_the_unit_finder_ranks_a_reverse_layer_by_torch_s_own_outputs():
     r = np.array([np.corrcoef(h[:, u], feat)[0, 1] for u in range(5)])
     unit, best = A.ranking.best("regex")
     assert unit == int(np.abs(r).argmax()) and abs(best - r[unit]) < 1e-5
+
+
+def test_the_cell_explorer_downloads_hold_a_layer_s_trace():
+    import io
+
+    import numpy as np
+
+    from explorer.zoo.export import traces_csv, traces_npz
+
+    ck = inspect(make("LSTM", True).state_dict())
+    traces = {"lstm": LayerModel(ck, VOCAB, 1, 1).trace_text(TEXT)}
+    arrays = np.load(io.BytesIO(traces_npz(traces)))
+    assert np.allclose(arrays["lstm/h"], traces["lstm"].trace.h.numpy())
+    assert arrays["lstm/next_char_probs"].shape == (len(TEXT), 0)
+    assert traces_csv(traces).count("\n") > len(TEXT)

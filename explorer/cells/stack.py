@@ -204,9 +204,14 @@ class Stack(nn.Module):
         for layer in range(self.num_layers):
             out, _ = self._run(inp, self._flat(range(layer, layer + 1)), 1)  # (T, B, D*P), both directions
             x_l, traces = layout(inp), []
+            pre = self._lstm_input_terms(layer, inp) if self.arch == "lstm" else None  # (T*B, D*4H)
             for d in range(self.num_directions):
                 h = out[..., d * P:(d + 1) * P]  # (T, B, P)
-                gates, c = self._recover(layer, d, inp, h)
+                if pre is not None:
+                    w_hh = getattr(self, f"weight_hh_l{layer}" + ("_reverse" if d else ""))  # (4H, P)
+                    gates, c = _lstm_recover(pre[:, d * 4 * H:(d + 1) * 4 * H], w_hh, h, reverse=d == 1)
+                else:
+                    gates, c = self._recover(layer, d, inp, h)
                 traces.append(Trace(arch=self.arch, x=x_l, h=layout(h), c=None if c is None else layout(c),
                                     gates={k: layout(v) for k, v in gates.items()}, h0=zeros(P),
                                     c0=zeros(H) if self.arch == "lstm" else None))
@@ -218,9 +223,18 @@ class Stack(nn.Module):
             output = out.transpose(0, 1) if self.batch_first else out  # as the module lays out batches
         return StackTrace(output=output, layers=tuple(layers))
 
+    def _lstm_input_terms(self, layer: int, x: torch.Tensor) -> torch.Tensor:
+        """(T*B, D*4H): W_i· x_t + b_i· + b_h· of every direction of an LSTM layer, in one matmul over x (T, B, I)."""
+        sfx = [f"_l{layer}" + ("_reverse" if d else "") for d in range(self.num_directions)]
+        w_ih = torch.cat([getattr(self, "weight_ih" + s) for s in sfx])  # (D*4H, I)
+        if self.bias:
+            bias = torch.cat([getattr(self, "bias_ih" + s) + getattr(self, "bias_hh" + s) for s in sfx])  # (D*4H,)
+            return torch.addmm(bias, x.reshape(-1, x.shape[-1]), w_ih.T)
+        return x.reshape(-1, x.shape[-1]) @ w_ih.T
+
     def _recover(self, layer: int, d: int, x: torch.Tensor, h: torch.Tensor):
-        """Layer `layer`, direction d's gates (each (T, B, H)) and c (LSTM, else None) from its input x
-        (T, B, I) and its outputs h (T, B, P)."""
+        """Layer `layer`, direction d's gates (each (T, B, H)) from its input x (T, B, I) and its outputs
+        h (T, B, P): the GRU's and the RNN's (which has none); the LSTM's are recovered in `trace`."""
         T, B, P = h.shape
         sfx = f"_l{layer}" + ("_reverse" if d else "")
         w_ih, w_hh = getattr(self, "weight_ih" + sfx), getattr(self, "weight_hh" + sfx)  # (G*H, I), (G*H, P)
@@ -228,8 +242,6 @@ class Stack(nn.Module):
             return {}, None
         zero = torch.zeros(w_ih.shape[0], dtype=w_ih.dtype)  # (G*H,): bias=False
         b_ih, b_hh = getattr(self, "bias_ih" + sfx, zero), getattr(self, "bias_hh" + sfx, zero)
-        if self.arch == "lstm":
-            return _lstm_recover(w_ih, w_hh, b_ih + b_hh, x, h, reverse=d == 1)
         h0 = h.new_zeros(1, B, P)  # (1, B, P): the zero initial state
         h_prev = torch.cat([h0, h[:-1]] if d == 0 else [h[1:], h0])  # (T, B, P); the reverse step t reads h_{t+1}
         flat = gru_recover(w_ih, w_hh, b_ih, b_hh, x.reshape(T * B, -1), h_prev.view(T * B, P))  # each (T*B, H)
@@ -261,8 +273,9 @@ class Stack(nn.Module):
         return f"{self.arch!r}, {self.input_size}, {self.hidden_size}{nl}, " + ", ".join(opts)
 
 
-def _lstm_recover(w_ih, w_hh, bias, x, h, reverse: bool):
-    """{i, f, g, o} and c, each (T, B, H), from x (T, B, I) and h (T, B, P) of a run from zero states, at once.
+def _lstm_recover(pre, w_hh, h, reverse: bool):
+    """{i, f, g, o} and c, each (T, B, H), at once, from a run from zero states: pre (T*B, 4H) its input terms
+    W_i· x_t + b_i· + b_h· (a view it overwrites: Stack._lstm_input_terms), h (T, B, P) its outputs.
 
     `explorer.cells.lstm.recover` for a batch: that one scans c over its rows, so it cannot take the
     batch folded into them. Here two matmuls see all T*B rows and the scan runs over time with the batch
@@ -271,8 +284,7 @@ def _lstm_recover(w_ih, w_hh, bias, x, h, reverse: bool):
     c_t = f_t ⊙ c_{t+1} + i_t ⊙ g_t is scanned from t = T. As in lstm.recover, g = tanh(a) is computed
     as 2σ(2a) − 1 so that one in-place sigmoid covers all four gates.
     """
-    T, B, H = x.shape[0], x.shape[1], w_ih.shape[0] // 4
-    pre = torch.addmm(bias, x.reshape(T * B, -1), w_ih.T)  # (T*B, 4H): W_i· x_t + b_i· + b_h·
+    T, B, H = h.shape[0], h.shape[1], w_hh.shape[0] // 4
     if T > 1:
         reads, rows = (h[1:], pre[:-B]) if reverse else (h[:-1], pre[B:])  # (T-1, B, P), ((T-1)*B, 4H)
         rows.addmm_(reads.reshape((T - 1) * B, -1), w_hh.T)  # + W_h· h_{t∓1}, in place
@@ -282,6 +294,6 @@ def _lstm_recover(w_ih, w_hh, bias, x, h, reverse: bool):
     i, f, o = pre[..., :H], pre[..., H:2 * H], pre[..., 3 * H:]  # views, each (T, B, H)
     g = pre[..., 2 * H:3 * H].mul_(2.0).sub_(1.0)  # (T, B, H): 2σ(2a) − 1 = tanh(a)
     ig = i * g  # (T, B, H)
-    c0 = x.new_zeros(B, H)  # (B, H)
+    c0 = h.new_zeros(B, H)  # (B, H)
     c = linear_scan(f.flip(0), ig.flip(0), c0).flip(0) if reverse else linear_scan(f, ig, c0)  # (T, B, H)
     return {"i": i, "f": f, "g": g, "o": o}, c

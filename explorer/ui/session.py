@@ -65,6 +65,7 @@ DECK_GOTO: Key[int] = Key("_deck.goto", "the deck scene (0-based) the next run s
 FORCE_LINK: Key[bool] = Key("_state.force_link", "the next page run takes its scene from the URL, whatever it holds")
 YM_MODEL: Key[tuple] = Key("_ym.model", "(file id, Checkpoint, vocabulary) of this session's uploaded model")
 YM_LAYERS: Key[dict] = Key("_ym.layers", "(file id, layer, direction, order) -> LayerModel of the uploaded model")
+UF_ANALYSIS: Key[tuple] = Key("_uf.analysis", "(fingerprint, TextAnalysis) of the shipped model on screen")
 UF_YOURS: Key[tuple] = Key("_uf.yours", "(fingerprint, TextAnalysis) of a layer of this session's uploaded model")
 UF_SAMPLE_MATCHED: Key[bool] = Key("_uf.sample_matched", "the sample text was set to match the model")
 

@@ -15,7 +15,7 @@ from explorer.ui.share import plot, section
 from explorer.ui.state import PageState
 from explorer.ui.uploaded import layer_controls
 from explorer.zoo.layer_model import Uploaded
-from explorer.units import CARRY_GATE, SIGNAL_LABELS, SIGNALS, TextAnalysis, find_matches, gate_saturation, select_units
+from explorer.units import CARRY_GATE, HeldOut, SIGNAL_LABELS, SIGNALS, TextAnalysis, find_matches, select_units
 
 __all__ = ["SAT_GATES", "match_sample_once", "controls", "text_box", "found_banner", "unit_view", "rankings",
            "selection", "saturation"]
@@ -176,7 +176,7 @@ def span_and_units(P: PageState, A: TextAnalysis):
     return span, units_on, matches
 
 
-def selection(P: PageState, A: TextAnalysis, held: TextAnalysis | None, span: Span, units_on, matches,
+def selection(P: PageState, A: TextAnalysis, held: HeldOut | None, span: Span, units_on, matches,
               presenter: bool) -> None:
     """The span's units and where else they are on together: in this text, and in `held` (the held-out corpus of
     a shipped model; None for a model that has none)."""
@@ -201,8 +201,7 @@ def selection(P: PageState, A: TextAnalysis, held: TextAnalysis | None, span: Sp
         st.markdown(f"**{len(units_on)} unit{'s' if len(units_on) != 1 else ''}** keep{'s' if len(units_on) == 1 else ''} h ≥ {thr:g} over t = {span.start}..{span.end - 1}: "
                     f"{', '.join(map(str, units_on[:40]))}{' …' if len(units_on) > 40 else ''}")
         found = [("this text", m, labels) for m in matches] + ([] if held is None else
-            [("held-out corpus", m, held.trained.labels)
-             for m in find_matches(held.trained.trace.h.double().numpy(), units_on, thr, limit=8)])
+            [("held-out corpus", m, held.labels) for m in find_matches(held.h, units_on, thr, limit=8)])
         if not found:
             st.info("These units are never all on together anywhere else in this text"
                     + (" or in the held-out corpus." if held is not None else "."))
@@ -213,15 +212,15 @@ def selection(P: PageState, A: TextAnalysis, held: TextAnalysis | None, span: Sp
                       for w, m, lab in found], hide_index=True, width="stretch")
 
 
-def saturation(P: PageState, held: TextAnalysis, arch: str, presenter: bool, over: str | None = None) -> None:
+def saturation(P: PageState, held: HeldOut, arch: str, presenter: bool, over: str | None = None) -> None:
     """Each unit's share of saturated gate values over `held` (the held-out corpus; `over` names other text)."""
     if arch not in SAT_GATES:
         return
     with section("Gate saturation", presenter):
         gate = st.radio("Gate", SAT_GATES[arch], key=P.key("gate"), horizontal=True, format_func=SIGNAL_LABELS.get)
         held_text = held.text
-        plot(st, saturation_scatter(gate_saturation(held.trained.trace, gate), gate_saturation(held.untrained.trace, gate),
-                                    arch=arch, presenter=presenter), key="uf.sat_fig", config=NO_BAR)
+        plot(st, saturation_scatter(*held.saturation[gate], arch=arch, presenter=presenter), key="uf.sat_fig",
+             config=NO_BAR)
         carry = (" (the carry gate: the one that keeps the old state; near 1 means the unit keeps its memory)"
                  if gate == CARRY_GATE.get(arch) else "")
         st.caption(f"Over {len(held_text):,} {over or 'held-out characters (text no model trained on)'}: each unit's share of "
