@@ -21,8 +21,10 @@ def texts(at) -> str:
 def sizes(at) -> dict[str, list]:
     """The 'Parameters and memory' table (Markdown) as columns; counts as ints."""
     table = next(m.value for m in at.markdown if m.value.startswith("| cell |"))
-    lines = [ln.strip("|").split(" | ") for ln in table.splitlines() if not ln.startswith("|---")]
-    head, rows = [h.strip() for h in lines[0]], [[c.strip() for c in r] for r in lines[1:]]
+    import re
+    shown = lambda cell: re.sub(r"\\(.)", r"\1", cell.strip())  # noqa: E731 - as Markdown renders it
+    lines = [ln.strip("|").split(" | ") for ln in table.splitlines() if not set(ln) <= set("|:- ")]
+    head, rows = [shown(h) for h in lines[0]], [[shown(c) for c in r] for r in lines[1:]]
     as_int = lambda v: int(v.replace(",", "")) if v.replace(",", "").isdigit() else v  # noqa: E731
     return {h: [as_int(r[k]) for r in rows] for k, h in enumerate(head)}
 

@@ -7,6 +7,7 @@ from explorer.cells import ARCHS, SPECS
 from explorer.limits import MAX_TEXT_CHARS
 from explorer.scenes.cell_explorer import CLAMP_GATES, SOURCES, WHATIFS, CellExplorerScene
 from explorer.figures.style import sub_html
+from explorer.figures.tables import markdown_table
 from explorer.sizes import cell_size
 from explorer.ui.cache import SESSION_KINDS, resolve, weight_figure
 from explorer.ui.session import CE_SIZES, Key, memo
@@ -114,17 +115,6 @@ def sizes_table(scene: CellExplorerScene) -> list[dict]:
     return rows
 
 
-def _markdown_table(rows: list[dict]) -> str:
-    """Rows of computed values (no user text) as a Markdown table; numbers with thousands separators."""
-    if not rows:
-        return ""
-    cell = lambda v: f"{v:,}" if isinstance(v, int) else str(v).replace("|", "\\|")  # noqa: E731
-    head = list(rows[0])
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    lines += ["| " + " | ".join(cell(r[k]) for k in head) + " |" for r in rows]
-    return "\n".join(lines)
-
-
 def note_section(scene: CellExplorerScene, presenter: bool) -> None:
     """The note's claims in numbers: sizes, the single matrix W, the equations (folded in presenter mode)."""
     note = st.expander("What the note says, in numbers", expanded=False) if presenter else st.container()
@@ -132,7 +122,7 @@ def note_section(scene: CellExplorerScene, presenter: bool) -> None:
     note.caption("“The note” is the lecture note this app grew from (LSTM and GRU, 2021): each of its claims is "
                  "shown here on the models above.")
     note.subheader("Parameters and memory")
-    note.markdown(_markdown_table(sizes_table(scene)))  # a table, not a data grid: no 1.2 MB grid bundle to load
+    note.markdown(markdown_table(sizes_table(scene)))  # a table, not a data grid: no 1.2 MB grid bundle to load
     note.caption(f"Each row is the model shown above, with its own sizes. 'State carried' counts what passes from "
                  "one step to the next (h, and c for the LSTM); 'kept for backprop' is measured: the tensors torch.nn "
                  f"saves for the backward pass (autograd) during one forward over these {len(scene.text)} steps, in "

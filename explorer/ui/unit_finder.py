@@ -6,6 +6,7 @@ import streamlit as st
 from explorer.data.corpus import sample_text
 from explorer.data.features import FEATURE_LABELS, FEATURES
 from explorer.figures.style import ARCH_LABELS
+from explorer.figures.tables import markdown_table
 from explorer.figures.units import ranking_bars, saturation_scatter, text_colored, topk_bars, unit_over_time
 from explorer.limits import MAX_PATTERN_LEN, MAX_TEXT_CHARS
 from explorer.scenes.unit_finder import Span, clamp_span, feature_warning, threshold_hint
@@ -155,11 +156,12 @@ def rankings(A: TextAnalysis, feature: str, arch: str, presenter: bool) -> None:
                        "feature exactly, 0: unrelated). Some features correlate ~0.5 with untrained units (they "
                        "echo the input); only the gap to grey is learning.")
         with g2:
-            rows = [{"rank": i + 1, "trained unit": a[0], "trained r": round(a[1], 3), "untrained unit": b[0],
-                     "untrained r": round(b[1], 3)}
+            rows = [{"rank": i + 1, "trained unit": a[0], "trained r": f"{a[1]:+.3f}", "untrained unit": b[0],
+                     "untrained r": f"{b[1]:+.3f}"}
                     for i, (a, b) in enumerate(zip(A.ranking.top(feature, 8), A.ranking_untrained.top(feature, 8)))]
             st.markdown(f"**Top units for {FEATURE_LABELS[feature]}**")
-            st.dataframe(rows, hide_index=True, width="stretch")
+            # a Markdown table, not a data grid: the page loads no 1.2 MB grid bundle before its first figure
+            st.markdown(markdown_table(rows, align={"trained r": "right", "untrained r": "right"}))
 
 
 def span_and_units(P: PageState, A: TextAnalysis):
@@ -206,10 +208,12 @@ def selection(P: PageState, A: TextAnalysis, held: HeldOut | None, span: Span, u
             st.info("These units are never all on together anywhere else in this text"
                     + (" or in the held-out corpus." if held is not None else "."))
             return
-        st.dataframe([{"where": w, "t": m.start, "length": m.end - m.start, "units on": f"{m.agreement:.0%}",
-                       "text (match in the middle)": "".join(lab[max(m.start - 12, 0):m.start]) + " ⟦"
-                       + "".join(lab[m.start:m.end]) + "⟧ " + "".join(lab[m.end:m.end + 12])}
-                      for w, m, lab in found], hide_index=True, width="stretch")
+        # the text is the user's: markdown_table escapes every character Markdown (or math) would read
+        st.markdown(markdown_table([{"where": w, "t": m.start, "length": m.end - m.start,
+                                     "units on": f"{m.agreement:.0%}",
+                                     "text (match in the middle)": "".join(lab[max(m.start - 12, 0):m.start]) + " ⟦"
+                                     + "".join(lab[m.start:m.end]) + "⟧ " + "".join(lab[m.end:m.end + 12])}
+                                    for w, m, lab in found], align={"units on": "right"}))
 
 
 def saturation(P: PageState, held: HeldOut, arch: str, presenter: bool, over: str | None = None) -> None:
