@@ -1,0 +1,46 @@
+"""`streamlit run app.py` with the start-up paid at start-up: the hosted replicas' launcher.
+
+    python -m explorer.ui.serve --server.port 8501 [any other `streamlit run` option]
+
+A plain `streamlit run app.py` imports torch, plotly and the explorer, and loads the shipped models, in
+the first session's script run: the first student's deep link waits about 2.5 s longer than the next
+one. Here that work is done before the server listens, so its health check answers only once it is
+ready (deploy/serve.sh sends nginx's traffic to a replica only then); the first run finds the modules
+imported and the models in st.cache_resource (shared, read-only: they are only read).
+Everything else is Streamlit's own CLI, unchanged. deploy/serve.sh and the Dockerfile start replicas
+this way; benchmarks/bench_pages.py measures the first deep link both ways.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+APP = Path(__file__).resolve().parents[2] / "app.py"
+
+__all__ = ["warm", "main"]
+
+
+def warm() -> None:
+    """Import every page's modules and load the shipped models and their untrained twins into the shared cache."""
+    import explorer.ui.cache  # noqa: F401  (torch, plotly and the core come with these)
+    import explorer.ui.cell_explorer  # noqa: F401
+    import explorer.ui.gradient_cache  # noqa: F401
+    import explorer.ui.unit_finder  # noqa: F401
+    import explorer.ui.your_model  # noqa: F401
+    from explorer.ui.shipped_cache import shipped_model, shipped_names, shipped_untrained
+
+    for name in shipped_names():
+        shipped_model(name)
+        shipped_untrained(name)
+
+
+def main(argv: list[str]) -> int:
+    from streamlit.web import cli
+
+    warm()  # before the server listens: off every request's path
+    sys.argv = ["streamlit", "run", str(APP), *argv]
+    return cli.main()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
