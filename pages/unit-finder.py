@@ -15,7 +15,7 @@ from explorer.figures.style import ARCH_LABELS
 from explorer.ui.shipped_cache import analysis, heldout, shipped_model, shipped_names
 from explorer.ui.uploaded import layer_analysis, layer_model, uploaded
 from explorer.units import held_out_of
-from explorer.zoo.layer_model import direction_name, layer_name
+from explorer.zoo.layer_model import NO_UPLOAD, direction_name, layer_name
 from explorer.ui.state import PageState, Param
 from explorer.ui.unit_finder import (controls, found_banner, match_sample_once, rankings, saturation, selection,
                                      span_and_units, text_box, unit_view)
@@ -52,7 +52,7 @@ P.show_notices()
 mine = uploaded()
 yours = P.get("src") == "yours" and mine is not None and mine.problem is None
 if P.get("src") == "yours" and not yours:
-    why = mine.problem if mine else "no model is uploaded in this session (load one, or the example, on Your Model)"
+    why = mine.problem if mine else NO_UPLOAD
     st.info(f"Your model: {why}. A shipped model is shown instead.")
 name = P.get("model")
 model, man = shipped_model(name)
@@ -62,9 +62,10 @@ presenter = scene_tools(P, "unit-finder")
 if yours:
     layer, direction = min(P.get("layer"), mine.num_layers - 1), min(P.get("direction"), mine.directions - 1)
     where = layer_name(layer, mine.num_layers) + (f", {direction_name(direction)}" if mine.bidirectional else "")
-    st.caption(f"**Your {ARCH_LABELS[arch]}, {where}** (H = {hidden}), reading the text in its own order (a reverse "
-               "direction's unit at t has read t and everything after it). Every number is compared with the same "
-               "architecture at PyTorch's default init (seed 0) reading the same embedding.")
+    st.caption(f"**Your {ARCH_LABELS[arch]}, {where}** (H = {hidden}), shown in the text's order"
+               + (" (a reverse direction's unit at t has read t and everything after it)" if mine.bidirectional else "")
+               + ". Every number is compared with the same architecture at PyTorch's default init (seed 0) reading "
+               "the same embedding: “trained” below means your weights.")
 else:
     st.caption(f"**{name}**: {man.parameters:,} parameters (H = {man.hidden_size}), "
                f"{man.heldout_bits_per_char:.2f} bits per character on held-out text (the average surprise of each "

@@ -100,7 +100,7 @@ def test_the_your_model_page_loads_the_example_and_steps_through_layer_two():
     assert any("LSTM, 2 layers × 1 direction" in s.value for s in at.success)
     at.selectbox(key="ym.layer").set_value(1).run()
     assert not at.exception and len(at.get("plotly_chart")) >= 2
-    assert any(m.value.startswith("Unit **") and "of layer 2 of 2 (weights _l1)" in m.value for m in at.markdown)
+    assert any(m.value.startswith("Unit **") and "of layer 2 of 2" in m.value for m in at.markdown)
 
 
 def test_hostile_uploads_get_a_message_in_chromium(page, app_url, tmp_path):
@@ -130,11 +130,11 @@ def test_the_example_is_described_then_its_layer_two_steps_in_the_cell_explorer_
     page.get_by_role("button", name="Try it with the example").click()
     page.get_by_text("LSTM, 2 layers × 1 direction").wait_for(timeout=60_000)
     page.get_by_test_id("stSelectbox").first.click()
-    page.get_by_role("option", name="layer 2 of 2 (weights _l1)").click()
-    page.get_by_text("of layer 2 of 2 (weights _l1) follows your regex").wait_for(timeout=60_000)
+    page.get_by_role("option", name="layer 2 of 2").click()
+    page.get_by_text("of layer 2 of 2 follows your regex").wait_for(timeout=60_000)
     page.get_by_role("link", name="Step through this layer in the Cell Explorer").click()
     page.locator(".cv-root[data-ready='1']").wait_for(timeout=60_000)
-    page.get_by_text("Your LSTM · layer 2 of 2 (weights _l1) · H = 64").wait_for(timeout=30_000)
+    page.get_by_text("Your LSTM · layer 2 of 2 · H = 64").wait_for(timeout=30_000)
     step = page.get_by_test_id("cv-step")
     assert step.inner_text() == "t = 1"
     page.get_by_role("button", name="Next step").click()
@@ -142,3 +142,16 @@ def test_the_example_is_described_then_its_layer_two_steps_in_the_cell_explorer_
     assert page.locator(".cv-topk .cv-k").count() == 5  # the last layer: its readout's next-character bars
     assert "After reading 'e' (t = 2)" in page.locator(".cv-sub", has_text="After reading").first.inner_text()
     assert_no_errors(page)
+
+
+def test_a_broken_json_vocabulary_and_words_on_a_character_model_are_said_plainly():
+    from explorer.scenes.your_model import encode_input
+
+    with pytest.raises(ValueError, match="looks like JSON but is not valid JSON"):
+        read_vocab(b'["a", "b", {', None)
+    with pytest.raises(ValueError, match="has 1 token but the embedding has 40 rows"):
+        read_vocab(b"a\n", 40)
+    model = Tagger()
+    ck = inspect(model.state_dict())
+    with pytest.raises(ValueError, match="vocabulary is single characters: choose characters"):
+        encode_input(ck, tuple(chr(65 + k) for k in range(40)), "words", "the cat")

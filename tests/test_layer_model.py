@@ -127,7 +127,7 @@ def test_the_example_checkpoint_is_a_weights_source_of_the_cell_explorer_in_the_
     at.selectbox(key="ce.layer").set_value(1).run()
     assert not at.exception and not at.error
     view = cell_view_data(at)
-    assert [r["title"] for r in view["runs"]] == ["Your LSTM · layer 2 of 2 (weights _l1) · H = 64"]
+    assert [r["title"] for r in view["runs"]] == ["Your LSTM · layer 2 of 2 · H = 64"]
     assert len(view["runs"][0]["topk"]["chars"][0]) == 5  # the last layer of a one-way model: its readout's bars
     assert view["T"] == len(at.text_area(key="ce.text").value)
     # the lower layer shows no bars, and says why
@@ -160,7 +160,7 @@ def test_a_reverse_layer_of_a_bidirectional_model_is_stepped_in_its_reading_orde
     config = CellExplorerConfig(text=TEXT, src="yours", layer=1, direction=1, whatif="gru_keep", cfrom=3)
     scene = cell_explorer_scene(config, resolve, shipped=set(), session=set(), uploaded=summary(ck, VOCAB))
     assert [r.id for r in scene.runs] == ["gru", "gru-whatif"]
-    assert "layer 2 of 2 (weights _l1), reverse" in scene.runs[0].title
+    assert "layer 2 of 2, reverse" in scene.runs[0].title
     assert "step 1 is the last character" in scene.runs[0].note
     from explorer.whatif import clamped_text_trace
     runs = [Run(r.id, r.title, resolve(r.ref), clamped_text_trace(resolve(r.ref), scene.view_text, r.clamps)
@@ -218,7 +218,7 @@ def test_the_example_is_a_weights_source_of_the_gradient_lab_and_its_unit_finder
     at.switch_page("pages/gradient-lab.py").run()
     at.radio(key="gl.cells").set_value("yours").run()
     assert not at.exception and not at.error
-    assert any("Your uploaded model, every layer and direction" in c.value for c in at.caption)
+    assert any("Your uploaded model, every layer and direction" in c.value for c in at.info)
     assert any("Through the whole stack" in c.value for c in at.caption)
     assert at.radio(key="gl.strip_named").options == ["layer 1", "layer 2"]
     table = " ".join(m.value for m in at.markdown)
@@ -229,7 +229,7 @@ def test_the_example_is_a_weights_source_of_the_gradient_lab_and_its_unit_finder
     at.radio(key="uf.src").set_value("yours").run()
     at.selectbox(key="uf.layer").set_value(1).run()
     assert not at.exception and not at.error
-    assert any("Your LSTM, layer 2 of 2 (weights _l1)" in c.value for c in at.caption)
+    assert any("Your LSTM, layer 2 of 2" in c.value for c in at.caption)
     at.selectbox(key="uf.feature").set_value("regex").run()
     assert not at.exception and not at.error
     at.selectbox(key="uf.layer").set_value(0).run()  # no readout on layer 1: said, not drawn

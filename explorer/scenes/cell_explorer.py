@@ -20,7 +20,7 @@ from explorer.limits import MAX_TEXT_CHARS, MAX_VIEW_CELLS
 from explorer.model import CharModel
 from explorer.text import prepare_text
 from explorer.whatif import describe
-from explorer.zoo.layer_model import Uploaded, direction_name, layer_name
+from explorer.zoo.layer_model import NO_UPLOAD, Uploaded, direction_name, layer_name
 from explorer.zoo.shipped import DEFAULT_MODELS
 
 __all__ = ["WHATIFS", "SOURCES", "CellExplorerConfig", "RunSpec", "Message", "CellExplorerScene",
@@ -140,8 +140,7 @@ def cell_explorer_scene(config: CellExplorerConfig, resolve: Callable[[tuple], C
     """Everything the page shows, from its config. `shipped`/`session`/`uploaded`: the models that exist."""
     msgs: list[Message] = []
     if config.src == "yours":
-        why = ("no model is uploaded in this session (load one, or the example, on the Your Model page)"
-               if uploaded is None else uploaded.problem)
+        why = NO_UPLOAD if uploaded is None else uploaded.problem
         if why:
             msgs.append(Message("info", f"Your model: {why}. The shipped models are shown instead."))
             config = replace(config, src="shipped")

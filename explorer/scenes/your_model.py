@@ -65,6 +65,9 @@ def encode_input(ck: Checkpoint, vocab: tuple[str, ...] | None, mode: str, text:
     if vocab is None:
         raise ValueError(f"This model reads token ids 0..{ck.embedding.shape[0] - 1}: load its vocabulary (a JSON "
                          "list or one token per line) so that text can be turned into ids.")
+    if mode == "words" and all(len(tok) == 1 for tok in vocab):
+        raise ValueError("This model's vocabulary is single characters: choose characters, or every word would be "
+                         "read as the unknown token.")
     steps = list(text[:MAX_TEXT_CHARS]) if mode == "characters" else text.split()
     if not steps:
         raise ValueError("The input is empty: type at least one step.")

@@ -17,7 +17,7 @@ from explorer.scenes.gradient_lab import (ARCH_ORDER, ArchCurves, LabConfig, Lab
                                           layers_scene, measure, model_scene, relevant)
 from explorer.ui.session import GL_RACE, GL_TRAINED, GL_YOURS, RACE_CELLS, YM_MODEL, memo
 from explorer.ui.uploaded import layer_model, uploaded
-from explorer.zoo.layer_model import direction_name
+from explorer.zoo.layer_model import NO_UPLOAD, direction_name
 from explorer.ui.session_models import trained_models
 from explorer.ui.shipped_cache import shipped_model, shipped_names, shipped_untrained
 from explorer.zoo.shipped import DEFAULT_MODELS
@@ -113,10 +113,12 @@ def lab_scene_for(cells: str, config: LabConfig, text: str) -> tuple[LabScene, t
     if cells == "yours":
         mine = uploaded()
         if mine is not None and mine.problem is None:
-            return yours_scene(text), ("caption", "Your uploaded model, every layer and direction: each line is one "
+            return yours_scene(text), ("info", "Your uploaded model, every layer and direction: each line is one "
                                        "layer's cell, reading what the layer below hands it (layer 1: the embedded "
-                                       "characters), and how far back its own input still moves its last state.")
-        why = mine.problem if mine else "no model is uploaded in this session (load one, or the example, on Your Model)"
+                                       "characters), and how far back its own input still moves its last state. "
+                                       "The presets and knobs below build untrained cells; choose “your model” in "
+                                       "the sidebar's Cells to come back.")
+        why = mine.problem if mine else NO_UPLOAD
         return shipped_scene(text), ("info", f"Your model: {why}. Showing the shipped models instead.")
     if cells == "shipped":
         return shipped_scene(text), ("caption", "The models shipped with the app, trained on Python's standard "

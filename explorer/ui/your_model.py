@@ -10,6 +10,7 @@ from explorer.ui.session import YM_MODEL as MODEL
 from explorer.ui.share import plot, section
 from explorer.ui.state import PageState
 from explorer.zoo.checkpoint import Checkpoint, inspect, read_state_dict, read_vocab
+from explorer.units import SIGNAL_LABELS
 from explorer.zoo.layer_model import direction_name, layer_name, unsupported
 from explorer.zoo.example_checkpoint import EXAMPLE_VOCAB, EXAMPLE_WEIGHTS
 
@@ -67,7 +68,7 @@ def _load(P: PageState, file_key: tuple, data: bytes, name: str, vocab_bytes: by
 
 def explore(P: PageState, ck: Checkpoint, vocab, presenter: bool) -> None:
     s = ck.stack
-    c1, c2, c3, c4 = st.columns([2, 1, 1, 1])
+    c1, c2, c3, c4 = st.columns([2, 1.2, 1, 1.2])
     c1.radio("Input", tuple(MODES), key=P.key("mode"), format_func=MODES.get, horizontal=True)
     if P.get("layer") >= s.num_layers:
         P.set("layer", s.num_layers - 1)
@@ -81,7 +82,8 @@ def explore(P: PageState, ck: Checkpoint, vocab, presenter: bool) -> None:
     signals = ("h", "c", "i", "f", "g", "o") if s.arch == "lstm" else ("h", "r", "z", "n") if s.arch == "gru" else ("h",)
     if P.get("signal") not in signals:
         P.set("signal", signals[0])
-    c4.selectbox("Show", signals, key=P.key("signal"))
+    c4.selectbox("Show", signals, key=P.key("signal"), format_func=SIGNAL_LABELS.get,
+                 help="h: the hidden state; c: the LSTM's cell state; the others are its gates and candidate.")
     st.text_area("Your input", key=P.key("text"), height=100)
     try:
         inp = encode_input(ck, vocab, P.get("mode"), P.get("text"))
@@ -125,11 +127,10 @@ def _open_elsewhere(ck: Checkpoint, vocab, P: PageState) -> None:
         return
     where = {"layer": P.get("layer"), "direction": P.get("direction")}
     text = P.get("text")[:200] if P.get("mode") == "characters" else "hello"
-    c1, c2, c3 = st.columns(3)
-    c1.page_link("pages/cell-explorer.py", query_params={"src": "yours", "text": text, **where}, icon=":material/biotech:",
-                 label="Step through this layer in the Cell Explorer")
-    c2.page_link("pages/gradient-lab.py", query_params={"cells": "yours", "text": text}, icon=":material/trending_down:",
+    st.page_link("pages/cell-explorer.py", query_params={"src": "yours", "text": text, **where},
+                 icon=":material/biotech:", label="Step through this layer in the Cell Explorer")
+    st.page_link("pages/gradient-lab.py", query_params={"cells": "yours", "text": text}, icon=":material/trending_down:",
                  label="Every layer's gradient reach in the Gradient Lab")
-    c3.page_link("pages/unit-finder.py", query_params={"src": "yours", **where}, icon=":material/search:",
+    st.page_link("pages/unit-finder.py", query_params={"src": "yours", "text": text, **where}, icon=":material/search:",
                  label="Search this layer's units in the Unit Finder")
 

@@ -183,10 +183,14 @@ def read_vocab(data: bytes, size: int | None) -> tuple[str, ...]:
         tokens = json.loads(text)
         if not (isinstance(tokens, list) and all(isinstance(t, str) for t in tokens)):
             raise ValueError("a JSON vocabulary must be a list of strings")
-    except json.JSONDecodeError:
+    except json.JSONDecodeError as err:
+        if text.lstrip().startswith("["):  # meant as JSON: say where it breaks, not "1 token"
+            raise ValueError(f"the vocabulary looks like JSON but is not valid JSON ({err.msg} at line {err.lineno}, "
+                             f"column {err.colno}); write a list of strings, or one token per line") from None
         tokens = text.split("\n")
         if tokens and tokens[-1] == "":
             tokens = tokens[:-1]
     if size is not None and len(tokens) != size:
-        raise ValueError(f"the vocabulary has {len(tokens):,} tokens but the embedding has {size:,} rows")
+        raise ValueError(f"the vocabulary has {len(tokens):,} token{'s' if len(tokens) != 1 else ''} but the "
+                         f"embedding has {size:,} rows: it must list one token per row, in the embedding's order")
     return tuple(tokens)

@@ -29,7 +29,7 @@ from explorer.trace import Trace
 from explorer.zoo.checkpoint import Checkpoint
 
 __all__ = ["TokenVocab", "LayerConfig", "LayerModel", "Uploaded", "summary", "layer_cell", "unsupported",
-           "untrained_twin", "layer_name", "direction_name"]
+           "untrained_twin", "layer_name", "direction_name", "NO_UPLOAD"]
 
 
 @dataclass(frozen=True)
@@ -82,8 +82,12 @@ def summary(ck: Checkpoint, vocab: tuple[str, ...] | None) -> Uploaded:
 
 
 def layer_name(layer: int, num_layers: int) -> str:
-    """'layer 2 of 2 (weights _l1)': counted from 1, with torch's 0-based suffix beside it."""
-    return f"layer {layer + 1} of {num_layers} (weights _l{layer})"
+    """'layer 2 of 2': counted from 1 (PyTorch's parameter names count from 0: weight_ih_l1)."""
+    return f"layer {layer + 1} of {num_layers}"
+
+
+NO_UPLOAD = ("no model is uploaded in this session (an uploaded model stays only in the browser tab that loaded "
+             "it: a reload or a new tab starts a new session; load it again, or the example, on Your Model)")
 
 
 def direction_name(d: int) -> str:
