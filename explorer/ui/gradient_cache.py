@@ -116,8 +116,8 @@ def lab_scene_for(cells: str, config: LabConfig, text: str) -> tuple[LabScene, t
             return yours_scene(text), ("info", "Your uploaded model, every layer and direction: each line is one "
                                        "layer's cell, reading what the layer below hands it (layer 1: the embedded "
                                        "characters), and how far back its own input still moves its last state. "
-                                       "The presets and knobs below build untrained cells; choose “your model” in "
-                                       "the sidebar's Cells to come back.")
+                                       "The preset buttons above switch to the app's own cells; choose “your model” "
+                                       "under Cells in the sidebar to come back.")
         why = mine.problem if mine else NO_UPLOAD
         return shipped_scene(text), ("info", f"Your model: {why}. Showing the shipped models instead.")
     if cells == "shipped":
