@@ -106,19 +106,37 @@ def test_the_your_model_page_loads_the_example_and_steps_through_layer_two():
 def test_hostile_uploads_get_a_message_in_chromium(page, app_url, tmp_path):
     from conftest import assert_no_errors, settle
 
+    script = tmp_path / "script-src.pt"
+    torch.jit.save(torch.jit.script(nn.Linear(2, 2)), str(script))
     files = {"random.pt": bytes(range(256)) * 12, "evil.pt": _bytes({"weight_ih_l0": Payload()}),
-             "model.pt": _bytes(nn.LSTM(3, 4)), "transformer.pt": _bytes(nn.TransformerEncoderLayer(8, 2).state_dict())}
+             "model.pt": _bytes(nn.LSTM(3, 4)), "transformer.pt": _bytes(nn.TransformerEncoderLayer(8, 2).state_dict()),
+             "script.pt": script.read_bytes(),
+             "shapes.pt": _bytes({**nn.LSTM(3, 4).state_dict(), "weight_hh_l0": torch.zeros(16, 5)}),
+             "huge.pt": b"\0" * 50_000_001}  # over the 50 MB cap: Streamlit's uploader refuses it, and says so
     expected = {"random.pt": "not a PyTorch checkpoint", "evil.pt": "refused unread", "model.pt": "refused unread",
-                "transformer.pt": "Transformer"}
+                "transformer.pt": "Transformer", "script.pt": "TorchScript", "shapes.pt": "contradict",
+                "huge.pt": "File must be 50.0MB or smaller"}
     for name, data in files.items():
         path = tmp_path / name
         path.write_bytes(data)
         page.goto(app_url + "/your-model")  # a fresh session per file: each message is its own
         settle(page)
         page.locator("input[type='file']").first.set_input_files(str(path))
-        page.locator("[data-testid='stAlertContentError']", has_text=expected[name]).wait_for(timeout=30_000)
+        where = "[data-testid='stFileUploader']" if name == "huge.pt" else "[data-testid='stAlertContentError']"
+        page.locator(where, has_text=expected[name]).first.wait_for(timeout=30_000)
         assert_no_errors(page)
     assert not os.path.exists("/tmp/explorer-pwned")
+    # a vocabulary that does not match the embedding: both files uploaded, the mismatch said
+    weights, vocab = tmp_path / "tagger.pt", tmp_path / "vocab.txt"
+    weights.write_bytes(_bytes(Tagger().state_dict()))
+    vocab.write_text("a\nb\nc\n")
+    page.goto(app_url + "/your-model")
+    settle(page)
+    page.locator("input[type='file']").nth(1).set_input_files(str(vocab))
+    page.locator("input[type='file']").nth(0).set_input_files(str(weights))
+    page.locator("[data-testid='stAlertContentError']", has_text="the vocabulary has 3 tokens but the embedding has "
+                                                                 "40 rows").wait_for(timeout=30_000)
+    assert_no_errors(page)
 
 
 def test_the_example_is_described_then_its_layer_two_steps_in_the_cell_explorer_in_chromium(page, app_url):

@@ -148,7 +148,7 @@ def unit_view(P: PageState, A: TextAnalysis, feature: str, hidden: int, span: Sp
 
 def rankings(A: TextAnalysis, feature: str, arch: str, presenter: bool) -> None:
     with section("Units ranked by |correlation|, trained against untrained", presenter):
-        g1, g2 = st.columns([3, 2])
+        g1, g2 = st.columns([1, 1])
         with g1:
             plot(st, ranking_bars(A.ranking, A.ranking_untrained, arch=arch, presenter=presenter), key="uf.rank_fig",
                  config=NO_BAR)
@@ -156,12 +156,12 @@ def rankings(A: TextAnalysis, feature: str, arch: str, presenter: bool) -> None:
                        "feature exactly, 0: unrelated). Some features correlate ~0.5 with untrained units (they "
                        "echo the input); only the gap to grey is learning.")
         with g2:
-            rows = [{"rank": i + 1, "trained unit": a[0], "trained r": f"{a[1]:+.3f}", "untrained unit": b[0],
-                     "untrained r": f"{b[1]:+.3f}"}
+            rows = [{"rank": i + 1, "unit": a[0], "r": f"{a[1]:+.2f}", "untrained unit": b[0],
+                     "untrained r": f"{b[1]:+.2f}"}
                     for i, (a, b) in enumerate(zip(A.ranking.top(feature, 8), A.ranking_untrained.top(feature, 8)))]
             st.markdown(f"**Top units for {FEATURE_LABELS[feature]}**")
             # a Markdown table, not a data grid: the page loads no 1.2 MB grid bundle before its first figure
-            st.markdown(markdown_table(rows, align={"trained r": "right", "untrained r": "right"}))
+            st.markdown(markdown_table(rows, align={"r": "right", "untrained r": "right"}))
 
 
 def span_and_units(P: PageState, A: TextAnalysis):
@@ -191,7 +191,7 @@ def selection(P: PageState, A: TextAnalysis, held: HeldOut | None, span: Span, u
         if span.changed:
             st.info(f"The selection was moved to t = {span.start}..{span.end - 1} to fit this text of {len(A.text):,} "
                     "characters.")
-        st.code("".join(labels[span.start:span.end]), language=None)
+        st.text("".join(labels[span.start:span.end]))  # plain text: no code highlighter to fetch before the page draws
         if not units_on:
             best, unit = threshold_hint(A.trained.trace.h.double().numpy(), span)
             st.info(f"No unit's h stays ≥ {thr:g} over all of t = {span.start}..{span.end - 1}. The highest threshold "
