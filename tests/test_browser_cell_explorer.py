@@ -85,6 +85,7 @@ def test_the_printed_sums_add_up_by_hand(page, app_url):
 
 def test_clicking_a_heatmap_cell_selects_step_and_unit(page, app_url):
     step = open_explorer(page, app_url, "?src=untrained&hidden=8&text=abcdefgh")
+    settle(page)  # under load a second run may still be on its way: click on the view that stays
     canvas = page.locator(".cv-run[data-run='lstm'] .cv-plot canvas.cv-hm").first
     box = canvas.bounding_box()
     # the centre of the cell at t = 6, unit 3 (time on x, unit on y top-down)
