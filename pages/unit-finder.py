@@ -14,7 +14,6 @@ from explorer.ui.share import scene_tools
 from explorer.figures.style import ARCH_LABELS
 from explorer.ui.shipped_cache import analysis, heldout, shipped_model, shipped_names
 from explorer.ui.uploaded import layer_analysis, layer_model, uploaded
-from explorer.units import held_out_of
 from explorer.zoo.layer_model import NO_UPLOAD, direction_name, layer_name
 from explorer.ui.state import PageState, Param
 from explorer.ui.unit_finder import (controls, found_banner, match_sample_once, rankings, saturation, selection,
@@ -80,8 +79,8 @@ except ValueError as e:
 if prepared.notice:
     st.info(prepared.notice)
 pattern = P.get("regex").strip()
-A = layer_analysis(layer, direction, prepared.text, P.get("signal"), pattern) if yours else \
-    analysis(name, prepared.text, P.get("signal"), pattern)
+A, own = layer_analysis(layer, direction, prepared.text, P.get("signal"), pattern) if yours else \
+    (analysis(name, prepared.text, P.get("signal"), pattern), None)
 if A.regex_error and P.get("regex").strip():
     st.warning(f"Your regex is not used: {A.regex_error}")
 feature = P.get("feature")
@@ -95,6 +94,6 @@ unit_view(P, A, feature, hidden, span, matches, presenter,
 rankings(A, feature, arch, presenter)
 held = None if yours else heldout(name)
 selection(P, A, held, span, units_on, matches, presenter)
-saturation(P, held or held_out_of(A.trained, A.untrained), arch, presenter,
+saturation(P, held or own, arch, presenter,
            over="characters of this text" if yours else None)
 P.publish()

@@ -267,3 +267,14 @@ def test_the_cell_explorer_downloads_hold_a_layer_s_trace():
     assert np.allclose(arrays["lstm/h"], traces["lstm"].trace.h.numpy())
     assert arrays["lstm/next_char_probs"].shape == (len(TEXT), 0)
     assert traces_csv(traces).count("\n") > len(TEXT)
+
+
+def test_a_layer_s_input_is_torch_s_output_of_the_layers_below():
+    net = make("LSTM", True)
+    ck = inspect(net.state_dict())
+    ids = torch.tensor([VOCAB.index(ch) for ch in TEXT])
+    x = net.embed(ids).detach()
+    assert torch.equal(ck.stack.layer_input(x, 0), x)
+    assert torch.allclose(ck.stack.layer_input(x, 1), torch_layers(net, TEXT)[0].detach(), atol=1e-6)
+    with pytest.raises(ValueError, match="layer must be in 0..1"):
+        ck.stack.layer_input(x, 2)

@@ -188,6 +188,19 @@ class Stack(nn.Module):
         return (out.transpose(0, 1) if self.batch_first else out), final
 
     @torch.no_grad()
+    def layer_input(self, x: torch.Tensor, layer: int) -> torch.Tensor:
+        """What layer `layer` reads over x (T, I): x itself for layer 0, else the fused output of the layers below
+        (T, D*P), both directions side by side as torch concatenates them. No gate is recovered."""
+        if not 0 <= layer < self.num_layers:
+            raise ValueError(f"layer must be in 0..{self.num_layers - 1}, got {layer}")
+        x3, unbatched = self._time_major(x, self.dtype)
+        if not unbatched:
+            raise ValueError(f"layer_input expects one sequence of shape (T, {self.input_size}), got {tuple(x.shape)}")
+        if layer == 0:
+            return x3.squeeze(1).clone()
+        return self._run(x3, self._flat(range(layer)), layer)[0].squeeze(1)  # (T, D*P)
+
+    @torch.no_grad()
     def trace(self, x: torch.Tensor) -> StackTrace:
         """Run over x ((T, I), or batched as the module takes it) from zero states: output and every Trace."""
         x3, unbatched = self._time_major(x, self.dtype)  # (T, B, I)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from explorer.ui.session import UF_YOURS, YM_LAYERS, YM_MODEL, memo
-from explorer.units import TextAnalysis, analyse_text
+from explorer.units import HeldOut, TextAnalysis, analyse_text, held_out_of
 from explorer.ui.state import PageState
 from explorer.zoo.checkpoint import Checkpoint
 from explorer.zoo.layer_model import LayerModel, Uploaded, direction_name, layer_name, summary, untrained_twin
@@ -46,13 +46,15 @@ def layer_model(layer: int, direction: int, order: str = "reading", untrained: b
     return built[key]
 
 
-def layer_analysis(layer: int, direction: int, text: str, signal: str, pattern: str = "") -> TextAnalysis:
+def layer_analysis(layer: int, direction: int, text: str, signal: str, pattern: str = "") -> tuple[TextAnalysis, HeldOut]:
     """The Unit Finder's analysis of one layer and direction of the uploaded model, in the text's order, against
-    its untrained twin (one memo per session: a rerun that moves the cursor does not trace again)."""
-    file_key = YM_MODEL.get()[0]
-    return memo(UF_YOURS, (file_key, layer, direction, text, signal, pattern), lambda: analyse_text(
-        layer_model(layer, direction, "input"), layer_model(layer, direction, "input", untrained=True), text, signal,
-        pattern))
+    its untrained twin, and its gate saturations over the same text (one memo per session: a rerun that moves
+    the cursor traces and counts nothing again)."""
+    def build() -> tuple[TextAnalysis, HeldOut]:
+        A = analyse_text(layer_model(layer, direction, "input"),
+                         layer_model(layer, direction, "input", untrained=True), text, signal, pattern)
+        return A, held_out_of(A.trained, A.untrained)
+    return memo(UF_YOURS, (YM_MODEL.get()[0], layer, direction, text, signal, pattern), build)
 
 
 def layer_controls(P: PageState, mine: Uploaded) -> None:

@@ -24,7 +24,7 @@ import torch
 
 from explorer.cells import CELLS, Cell
 from explorer.model import TextTrace
-from explorer.text import char_label
+from explorer.text import Vocab, char_label
 from explorer.trace import Trace
 from explorer.zoo.checkpoint import Checkpoint
 
@@ -33,26 +33,13 @@ __all__ = ["TokenVocab", "LayerConfig", "LayerModel", "Uploaded", "summary", "la
 
 
 @dataclass(frozen=True)
-class TokenVocab:
-    """A checkpoint's vocabulary: token id i is chars[i]; a character outside it is read as id 0."""
+class TokenVocab(Vocab):
+    """A checkpoint's vocabulary: token id i is chars[i], and a character outside it is read as id 0 — whatever
+    token 0 is (a user's vocabulary need not start with explorer.text.UNK, nor hold any token at all)."""
 
-    chars: tuple[str, ...]
-
-    @property
-    def size(self) -> int:
-        return len(self.chars)
-
-    def index(self) -> dict[str, int]:
-        return {ch: i for i, ch in enumerate(self.chars)}
-
-    def unknown(self, text: str) -> list[str]:
-        """The distinct characters of `text` this vocabulary does not know, in order of appearance."""
-        known = set(self.chars)
-        return list(dict.fromkeys(ch for ch in text if ch not in known))
-
-    def encode(self, text: str) -> torch.Tensor:
-        idx = self.index()
-        return torch.tensor([idx.get(ch, 0) for ch in text], dtype=torch.long)  # (T,)
+    def __post_init__(self):
+        if len(set(self.chars)) != len(self.chars):
+            raise ValueError("a vocabulary must not repeat tokens")
 
 
 @dataclass(frozen=True)
@@ -174,10 +161,7 @@ class LayerModel:
         else the layer below's outputs (both directions, concatenated as torch does)."""
         ids = self.vocab.encode(text)  # (T,)
         x = self.checkpoint.embedding[ids].to(self.checkpoint.stack.dtype)  # (T, I)
-        if self.layer == 0:
-            return x
-        with torch.no_grad():
-            return self.checkpoint.stack.trace(x).layers[self.layer][0].x  # (T, D*P) the layer's input
+        return self.checkpoint.stack.layer_input(x, self.layer)  # (T, I_l)
 
     def num_parameters(self) -> int:
         return self.cell.num_parameters()
