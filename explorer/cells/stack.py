@@ -12,8 +12,9 @@ and direction d (suffix `_l{l}`, plus `_reverse` for d = 1):
 
 `trace(x)` runs the fused torch kernel one layer at a time (both directions in one call), then
 recovers every gate of every step at once from (layer input, previous hidden states): per layer and
-direction one matmul over all T*B rows (the LSTM splits it in two, inputs and hidden states, to avoid
-a shifted copy of h), and for the LSTM the cell state by `linear_scan`. No Python loop runs over time.
+direction one matmul over all T*B rows (the LSTM splits it in two: one matmul gives every direction's
+input terms, one per direction adds the hidden states' in place, so no shifted copy of h is made), and
+for the LSTM the cell state of both directions by one `linear_scan`. No Python loop runs over time.
 The reverse direction is reported in the input's time order: its step t reads h_{t+1} (zero at t = T),
 so `Trace.h_prev` (which assumes a forward run) does not apply to it. Dropout between layers is a
 training-time device: traces and sensitivities use eval semantics (no dropout).
@@ -217,14 +218,10 @@ class Stack(nn.Module):
         for layer in range(self.num_layers):
             out, _ = self._run(inp, self._flat(range(layer, layer + 1)), 1)  # (T, B, D*P), both directions
             x_l, traces = layout(inp), []
-            pre = self._lstm_input_terms(layer, inp) if self.arch == "lstm" else None  # (T*B, D*4H)
+            lstm = self._lstm_recover(layer, inp, out) if self.arch == "lstm" else None  # ({i,f,g,o}, c) per direction
             for d in range(self.num_directions):
                 h = out[..., d * P:(d + 1) * P]  # (T, B, P)
-                if pre is not None:
-                    w_hh = getattr(self, f"weight_hh_l{layer}" + ("_reverse" if d else ""))  # (4H, P)
-                    gates, c = _lstm_recover(pre[:, d * 4 * H:(d + 1) * 4 * H], w_hh, h, reverse=d == 1)
-                else:
-                    gates, c = self._recover(layer, d, inp, h)
+                gates, c = lstm[d] if lstm is not None else self._recover(layer, d, inp, h)
                 traces.append(Trace(arch=self.arch, x=x_l, h=layout(h), c=None if c is None else layout(c),
                                     gates={k: layout(v) for k, v in gates.items()}, h0=zeros(P),
                                     c0=zeros(H) if self.arch == "lstm" else None))
@@ -236,14 +233,55 @@ class Stack(nn.Module):
             output = out.transpose(0, 1) if self.batch_first else out  # as the module lays out batches
         return StackTrace(output=output, layers=tuple(layers))
 
-    def _lstm_input_terms(self, layer: int, x: torch.Tensor) -> torch.Tensor:
-        """(T*B, D*4H): W_i· x_t + b_i· + b_h· of every direction of an LSTM layer, in one matmul over x (T, B, I)."""
-        sfx = [f"_l{layer}" + ("_reverse" if d else "") for d in range(self.num_directions)]
-        w_ih = torch.cat([getattr(self, "weight_ih" + s) for s in sfx])  # (D*4H, I)
+    def _lstm_recover(self, layer: int, x: torch.Tensor, out: torch.Tensor):
+        """Every direction's {i, f, g, o} and c, each (T, B, H), of LSTM layer `layer` run from zero states over
+        its input x (T, B, I), from its fused outputs out (T, B, D*P): a list indexed by direction.
+
+        `explorer.cells.lstm.recover` for a whole layer: that one scans c over its rows, so it cannot take a
+        batch folded into them, and it runs one direction. Here one matmul over all T*B rows gives every
+        direction's input terms W_i· x_t + b_i· + b_h·, one more per direction adds W_h· h_{t∓1} in place
+        (the step that reads the zero initial state gets none, so no shifted copy of h is made), and one
+        sigmoid, one product and one scan then serve both directions: the reverse cell state
+        c_t = f_t ⊙ c_{t+1} + i_t ⊙ g_t is the forward recurrence over the reversed rows, so its operands
+        are written reversed beside the forward ones. As in lstm.recover, the candidate's rows of W and b
+        are doubled (exact) so that the one sigmoid also yields g = tanh(a) = 2σ(2a) − 1.
+        """
+        T, B, H, P, D = x.shape[0], x.shape[1], self.hidden_size, self.out_size, self.num_directions
+        sfx = [f"_l{layer}" + ("_reverse" if d else "") for d in range(D)]
+        scale = torch.ones(4, 1, 1, dtype=x.dtype)
+        scale[2] = 2.0  # (4, 1, 1): the candidate's block doubled
+        def doubled(w: torch.Tensor) -> torch.Tensor:  # (4H, ·) with the candidate's rows times 2
+            return (w.unflatten(0, (4, H)) * scale).flatten(0, 1)
+        w_ih = torch.cat([doubled(getattr(self, "weight_ih" + s)) for s in sfx])  # (D*4H, I)
+        rows = x.reshape(T * B, -1)  # (T*B, I)
         if self.bias:
-            bias = torch.cat([getattr(self, "bias_ih" + s) + getattr(self, "bias_hh" + s) for s in sfx])  # (D*4H,)
-            return torch.addmm(bias, x.reshape(-1, x.shape[-1]), w_ih.T)
-        return x.reshape(-1, x.shape[-1]) @ w_ih.T
+            b = torch.cat([doubled((getattr(self, "bias_ih" + s) + getattr(self, "bias_hh" + s)).unsqueeze(1))
+                           for s in sfx]).squeeze(1)  # (D*4H,)
+            pre = torch.addmm(b, rows, w_ih.T)  # (T*B, D*4H): input terms, every direction
+        else:
+            pre = rows @ w_ih.T
+        pre4 = pre.view(T, B, D, 4 * H)  # (T, B, D, 4H)
+        for d in range(D):
+            if T > 1:  # + W_h· h_{t∓1}, in place; rows of the direction's block, stride D*4H
+                h = out[1:] if d else out[:-1]  # (T-1, B, D*P): the h_{t∓1} each step reads
+                tgt = (pre4[:-1, :, d] if d else pre4[1:, :, d]).view((T - 1) * B, 4 * H)  # ((T-1)*B, 4H)
+                w_hh = doubled(getattr(self, "weight_hh" + sfx[d]))  # (4H, P)
+                tgt.addmm_(h[..., d * P:(d + 1) * P].reshape((T - 1) * B, P), w_hh.T)
+        pre.sigmoid_()  # i, f, σ(2a_g), o of every direction
+        gates = pre.view(T, B, D, 4, H)
+        g = gates[..., 2, :].mul_(2.0).sub_(1.0)  # (T, B, D, H): 2σ(2a) − 1 = tanh(a)
+        i, f, o = gates[..., 0, :], gates[..., 1, :], gates[..., 3, :]  # views, each (T, B, D, H)
+        a, ig = torch.empty_like(g), i * g  # (T, B, D, H): the scan's operands, reverse rows reversed
+        a[:, :, 0] = f[:, :, 0]
+        if D == 2:
+            a[:, :, 1] = f[:, :, 1].flip(0)
+            ig[:, :, 1] = ig[:, :, 1].flip(0)
+        c = linear_scan(a.view(T, B * D * H), ig.view(T, B * D * H), x.new_zeros(B * D * H)).view(T, B, D, H)
+        result = []
+        for d in range(D):
+            c_d = c[:, :, d].flip(0) if d else c[:, :, d]  # (T, B, H), the input's time order
+            result.append(({"i": i[:, :, d], "f": f[:, :, d], "g": g[:, :, d], "o": o[:, :, d]}, c_d))
+        return result
 
     def _recover(self, layer: int, d: int, x: torch.Tensor, h: torch.Tensor):
         """Layer `layer`, direction d's gates (each (T, B, H)) from its input x (T, B, I) and its outputs
@@ -285,28 +323,3 @@ class Stack(nn.Module):
         nl = f", nonlinearity={self.nonlinearity!r}" if self.arch == "rnn" else ""
         return f"{self.arch!r}, {self.input_size}, {self.hidden_size}{nl}, " + ", ".join(opts)
 
-
-def _lstm_recover(pre, w_hh, h, reverse: bool):
-    """{i, f, g, o} and c, each (T, B, H), at once, from a run from zero states: pre (T*B, 4H) its input terms
-    W_i· x_t + b_i· + b_h· (a view it overwrites: Stack._lstm_input_terms), h (T, B, P) its outputs.
-
-    `explorer.cells.lstm.recover` for a batch: that one scans c over its rows, so it cannot take the
-    batch folded into them. Here two matmuls see all T*B rows and the scan runs over time with the batch
-    in the unit axis. Step t reads h_{t-1} (reverse: h_{t+1}); the step that reads the zero initial
-    state gets no W_hh term, so no shifted copy of h is made. The reverse cell state
-    c_t = f_t ⊙ c_{t+1} + i_t ⊙ g_t is scanned from t = T. As in lstm.recover, g = tanh(a) is computed
-    as 2σ(2a) − 1 so that one in-place sigmoid covers all four gates.
-    """
-    T, B, H = h.shape[0], h.shape[1], w_hh.shape[0] // 4
-    if T > 1:
-        reads, rows = (h[1:], pre[:-B]) if reverse else (h[:-1], pre[B:])  # (T-1, B, P), ((T-1)*B, 4H)
-        rows.addmm_(reads.reshape((T - 1) * B, -1), w_hh.T)  # + W_h· h_{t∓1}, in place
-    pre = pre.view(T, B, 4 * H)  # (T, B, 4H)
-    pre[..., 2 * H:3 * H].mul_(2.0)  # the candidate's pre-activation doubled (exact)
-    pre.sigmoid_()  # i, f, σ(2a_g), o
-    i, f, o = pre[..., :H], pre[..., H:2 * H], pre[..., 3 * H:]  # views, each (T, B, H)
-    g = pre[..., 2 * H:3 * H].mul_(2.0).sub_(1.0)  # (T, B, H): 2σ(2a) − 1 = tanh(a)
-    ig = i * g  # (T, B, H)
-    c0 = h.new_zeros(B, H)  # (B, H)
-    c = linear_scan(f.flip(0), ig.flip(0), c0).flip(0) if reverse else linear_scan(f, ig, c0)  # (T, B, H)
-    return {"i": i, "f": f, "g": g, "o": o}, c
