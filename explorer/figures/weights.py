@@ -6,6 +6,7 @@ parsed, then drawn) before the stepping view could mount; see benchmarks/bench_p
 """
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,7 +23,8 @@ LEVELS = 256
 
 @dataclass(frozen=True)
 class WeightPicture:
-    image: np.ndarray  # (height, width, 3) uint8, ready for st.image
+    image: np.ndarray  # (height, width, 3) uint8
+    png: bytes  # the same picture encoded once: a page sends these bytes, it never re-encodes the array per rerun
     shape: tuple[int, int]  # W's (G·H, H + I)
     hidden: int  # H: columns left of the dashed line
     vmax: float  # the colour scale runs -vmax..vmax
@@ -66,4 +68,6 @@ def weight_picture(weight_ih: np.ndarray, weight_hh: np.ndarray, gate_names: tup
     draw.text(((MARGIN_LEFT + x) / 2, y), f"W_hh · h(t-1)  ({H} cols)", fill="#222", font=font, anchor="mt")
     draw.text(((x + MARGIN_LEFT + pw) / 2, y), f"W_ih · x(t)  ({HI - H} cols)", fill="#222", font=font,
               anchor="mt")
-    return WeightPicture(np.asarray(canvas), (GH, HI), H, vmax, tuple(gate_names))
+    png = io.BytesIO()
+    canvas.save(png, format="PNG", compress_level=1)  # flat colour blocks: level 1 is small enough, and fast
+    return WeightPicture(np.asarray(canvas), png.getvalue(), (GH, HI), H, vmax, tuple(gate_names))
