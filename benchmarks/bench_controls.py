@@ -82,11 +82,14 @@ def main() -> None:
                 got["Cell Explorer: add a GRU"] = timed(page, lambda: page.get_by_role("button", name="GRU").click(),
                                                         NEW_VIEW, old)
                 old = page.evaluate_handle("() => document.querySelector('.cv-root')")
-                page.get_by_text("What if… a gate is clamped?").click()
-                page.get_by_role("combobox", name="Scenario").click()
+                scenario = page.get_by_role("combobox", name="Scenario")
+                if not scenario.is_visible():  # the expander is closed unless a what-if is on
+                    page.get_by_text("What if… a gate is clamped?").click()
+                scenario.click()
+                page.get_by_role("listbox").get_by_role("option").nth(1).wait_for()
 
                 def pick():
-                    page.get_by_role("option").nth(1).click()
+                    page.get_by_role("listbox").get_by_role("option").nth(1).click()
                 got["Cell Explorer: a what-if"] = timed(page, pick, NEW_VIEW, old)
                 old = page.evaluate_handle("() => document.querySelector('.cv-root')")
                 box = page.get_by_role("textbox", name="Text the cell reads")

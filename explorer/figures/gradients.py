@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from typing import Mapping
 
+import numpy as np
 import plotly.graph_objects as go
 import torch
 
@@ -39,10 +40,12 @@ def _line(d: torch.Tensor, log10: torch.Tensor, name: str, color: str, dash: str
     """One curve; points below the floor are dropped, points above the ceiling pinned to it."""
     y = log10.clamp(max=Y_CEIL)
     keep = torch.isfinite(y) & (y >= Y_FLOOR - 2)  # a little past the floor so the line leaves the frame
+    # numpy arrays, not lists: plotly stores an array as it is, but validates a list element by element
+    # (a few thousand points made that most of a Gradient Lab rerun)
     return go.Scatter(
-        x=d[keep].tolist(), y=torch.pow(10.0, y[keep]).tolist(), mode="lines", name=name, legendgroup=legendgroup,
+        x=d[keep].numpy(), y=torch.pow(10.0, y[keep]).numpy(), mode="lines", name=name, legendgroup=legendgroup,
         line=dict(color=color, dash=dash, width=width),
-        customdata=[_sci(v) for v in log10[keep].tolist()],
+        customdata=np.array([_sci(v) for v in log10[keep].tolist()]),
         hovertemplate=f"{hover} · distance %{{x}} · %{{customdata}} of its start<extra></extra>",
     )
 

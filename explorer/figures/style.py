@@ -52,16 +52,27 @@ def plot_text(s: str) -> str:
     return html.escape(s, quote=False)
 
 
+GRID = "#EBF0F8"  # plotly_white's grid, axis line and zero line colour
+
+
 def base_layout(fig: go.Figure, *, title: str, height: int = 320, presenter: bool = False) -> go.Figure:
-    """Apply the shared layout: white background, large title, margins that leave room for labels."""
+    """Apply the shared layout: white background, large title, margins that leave room for labels.
+
+    Call it once the figure's axes exist. The look is plotly_white's, written as the few properties in
+    which it differs from the default template plotly attaches to every figure for free (the plot's
+    background and the axes' grid, line and zero-line colours): naming the template instead makes plotly
+    validate and copy all of it, 25-60 ms per figure here, most of a Gradient Lab or Train rerun.
+    """
     size = 20 if presenter else 14
     fig.update_layout(
         title=dict(text=title, font=dict(size=size + 4), x=0, xanchor="left"),
         font=dict(family=FONT_FAMILY, size=size),
-        template="plotly_white",
+        plot_bgcolor="white",
         height=int(height * (1.3 if presenter else 1)),
         margin=dict(l=60, r=20, t=56, b=48),
     )
+    fig.update_xaxes(gridcolor=GRID, linecolor=GRID, zerolinecolor=GRID)
+    fig.update_yaxes(gridcolor=GRID, linecolor=GRID, zerolinecolor=GRID)
     return fig
 
 

@@ -1,6 +1,7 @@
 """Figures of the Train & Predict page: learning curves and the next-character probabilities."""
 from __future__ import annotations
 
+import numpy as np
 import plotly.graph_objects as go
 
 from explorer.figures.style import ARCH_COLORS, ARCH_LABELS, GATE_SCALE, base_layout, plot_text
@@ -14,7 +15,8 @@ def curves_figure(curves: dict[str, list[float]], title: str, presenter: bool = 
     """One line per architecture against the optimiser step."""
     fig = go.Figure()
     for arch, ys in curves.items():
-        fig.add_scatter(x=list(range(1, len(ys) + 1)), y=ys, mode="lines", name=ARCH_LABELS[arch],
+        # arrays: plotly validates a list element by element, an array not at all
+        fig.add_scatter(x=np.arange(1, len(ys) + 1), y=np.asarray(ys, dtype=np.float64), mode="lines", name=ARCH_LABELS[arch],
                         line=dict(color=ARCH_COLORS[arch], width=3))
     base_layout(fig, title=title, height=300, presenter=presenter)
     fig.update_layout(xaxis_title="step", yaxis_title=y_title, legend=dict(orientation="h", y=-0.25))
