@@ -13,7 +13,7 @@ the per-step trajectories themselves are deterministic for the seed.
 One thread by default, as the page races: on the 2 shared, busy cores a second OpenMP thread made
 each step 20-200x slower (measured 2026-11-25, seed 0: 160-1900 ms per step on 2 threads, 4-55 ms on 1).
 On 1 thread, seed 0, under load:
-    first50   LSTM forget bias 3 solved at step 170 (1.2 s), GRU update bias 3 at step 150 (2.5 s);
+    first50   LSTM forget bias 3 solved at step 170 (1.2 s; 140 on a machine with other float32 kernels), GRU update bias 3 at step 150 (2.5 s);
               RNN, LSTM, GRU at chance after 11 s each (1,476 / 1,545 / 590 steps; 28%, 29%, 24%)
     first200  LSTM forget bias 3 solved at step 50 (1.2 s); the other four at chance after 13.4 s each
     adding50  MSE sits at ≈ 0.167 for hundreds of steps, then drops: LSTM below 0.1 at step 1,190 (4.3 s),

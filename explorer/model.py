@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from explorer.cells import CELLS, Cell
+from explorer.cells.base import fresh_module
 from explorer.text import Vocab, char_label
 from explorer.trace import Trace
 
@@ -74,10 +75,10 @@ def carry_bias(cell: Cell, amount: float) -> None:
 def init_readout(in_features: int, out_features: int, generator: torch.Generator) -> nn.Linear:
     """nn.Linear with its default init, U(-1/sqrt(in), 1/sqrt(in)), drawn from `generator`.
 
-    Built on 'meta' so that nn.Linear's own init never draws from (or changes) torch's global random state.
+    nn.Linear's own init never changes torch's global random state (fresh_module).
     """
     k = 1.0 / math.sqrt(in_features)
-    layer = nn.Linear(in_features, out_features, device="meta").to_empty(device="cpu")
+    layer = fresh_module(nn.Linear, in_features, out_features)
     with torch.no_grad():
         layer.weight.copy_(torch.rand(out_features, in_features, generator=generator) * 2 * k - k)  # (out, in)
         layer.bias.copy_(torch.rand(out_features, generator=generator) * 2 * k - k)  # (out,)

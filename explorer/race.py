@@ -24,6 +24,7 @@ from torch import nn
 from explorer.cells import CELLS, Cell
 from explorer.scenes.gradient_lab import ArchCurves, measure
 from explorer.model import carry_bias, init_readout
+from explorer.optim import Adam
 from explorer.data.tasks import TaskSpec, make_batch, task_loss, task_metric, skill
 
 __all__ = ["Contestant", "CONTESTANTS", "RaceConfig", "SequenceModel", "Curve", "Entry", "RaceProgress",
@@ -156,7 +157,7 @@ class _Runner:
 
     contestant: Contestant
     model: SequenceModel
-    opt: torch.optim.Optimizer
+    opt: Adam
     gen: torch.Generator
     steps: int = 0
     seconds: float = 0.0
@@ -182,7 +183,7 @@ def run_race(config: RaceConfig, on_progress: Callable[[RaceProgress], None] | N
     for key in config.contestants:
         c = CONTESTANTS[key]
         model = SequenceModel(task, c, config.hidden_size, config.seed)
-        runners.append(_Runner(c, model, torch.optim.Adam(model.parameters(), lr=config.lr),
+        runners.append(_Runner(c, model, Adam(model.parameters(), lr=config.lr),
                                torch.Generator().manual_seed(config.seed + 1)))
     _warm_up(runners, eval_batch)
     budget = config.time_budget if config.time_budget is not None else math.inf

@@ -28,6 +28,7 @@ import torch
 from torch import nn
 
 from explorer.model import CharModel, ModelConfig
+from explorer.optim import Adam
 from explorer.text import Vocab, prepare_text
 from explorer.limits import MAX_TRAIN_CHARS, MAX_TRAIN_HIDDEN, MAX_TRAIN_STEPS
 
@@ -169,7 +170,7 @@ def train_char_model(
     tokens = vocab.encode(prepared.text)  # (N,)
     whole = tokens.shape[0] <= cfg.window + 1  # short text: one sequence holds every pair
     gen = torch.Generator().manual_seed(seed + 2)  # +0 and +1 initialise the cell and readout
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    opt = Adam(model.parameters(), lr=cfg.lr)  # torch.optim.Adam's update, without importing torch._dynamo
     loss_fn = nn.CrossEntropyLoss()
     losses: list[float] = []
     accuracies: list[float] = []

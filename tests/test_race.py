@@ -124,9 +124,13 @@ def test_figures_show_every_contestant_and_the_baseline():
 
 
 def test_the_readme_race_claim_is_pinned():
-    """README and bench_race.py quote this figure: 'LSTM with forget bias 3 solves it at step 170'."""
+    """README and bench_race.py: 'LSTM with forget bias 3 solves it at step 140-170; the default LSTM stays at
+    chance'. The exact step depends on the CPU's float32 kernels (170 on one machine, 140 on another, same
+    seed), so the test pins the claim, not the step."""
     from explorer.data.tasks import TaskSpec
 
-    result = run_race(RaceConfig(task=TaskSpec("first_symbol", 50), contestants=("lstm_f3",), max_steps=400,
+    result = run_race(RaceConfig(task=TaskSpec("first_symbol", 50), contestants=("lstm_f3", "lstm"), max_steps=400,
                                  time_budget=None))
-    assert result.entries[0].solved_step == 170
+    solved = {e.contestant.key: e.solved_step for e in result.entries}
+    assert solved["lstm_f3"] is not None and solved["lstm_f3"] <= 250
+    assert solved["lstm"] is None

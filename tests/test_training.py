@@ -122,3 +122,49 @@ def test_long_and_odd_text_is_capped_with_a_notice():
 def test_out_of_range_settings_are_refused_with_a_message(kw):
     with pytest.raises(ValueError, match="must"):
         train_char_model("hello", **kw)
+
+
+def test_adam_matches_torch_optim_adam_bit_for_bit():
+    """explorer.optim.Adam against torch.optim.Adam: an LSTM and a readout, 150 clipped steps, one
+    parameter left without a gradient on odd steps (torch skips it and does not count the step)."""
+    import copy
+
+    from torch import nn
+
+    from explorer.optim import Adam
+
+    torch.manual_seed(0)
+    lstm, head, spare = nn.LSTM(5, 16, 2), nn.Linear(16, 7), nn.Parameter(torch.randn(3))
+    ours = (copy.deepcopy(lstm), copy.deepcopy(head), copy.deepcopy(spare))
+    theirs = (lstm, head, spare)
+    params = lambda m: [*m[0].parameters(), *m[1].parameters(), m[2]]  # noqa: E731
+    opt_ours, opt_theirs = Adam(params(ours), lr=0.01), torch.optim.Adam(params(theirs), lr=0.01)
+    gen = torch.Generator().manual_seed(1)
+    for step in range(150):
+        x, y = torch.randn(12, 3, 5, generator=gen), torch.randint(0, 7, (12, 3), generator=gen)
+        for (rnn, lin, extra), opt in ((ours, opt_ours), (theirs, opt_theirs)):
+            opt.zero_grad()
+            loss = nn.functional.cross_entropy(lin(rnn(x)[0]).reshape(-1, 7), y.reshape(-1))
+            if step % 2 == 0:
+                loss = loss + extra.square().sum()
+            loss.backward()
+            nn.utils.clip_grad_norm_([*rnn.parameters(), *lin.parameters()], 1.0)
+            opt.step()
+    assert all(torch.equal(a, b) for a, b in zip(params(ours), params(theirs)))
+
+
+def test_training_and_the_servers_warm_start_never_import_the_compiler():
+    """torch.optim imports torch._dynamo and sympy (72 MiB a server process); the app trains without them."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import sys, logging; logging.disable(logging.WARNING)\n"
+            "from explorer.ui.serve import warm; warm()\n"
+            "from explorer.training import train_char_model; train_char_model('hello', arch='gru', seed=0)\n"
+            "from explorer.cells import Stack; Stack('lstm', 3, 4, 2, bidirectional=True).to_torch()\n"
+            "print(sorted(m for m in ('torch._dynamo', 'sympy') if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                         cwd=Path(__file__).resolve().parents[1])
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "[]"

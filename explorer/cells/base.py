@@ -28,7 +28,18 @@ from torch import nn
 from explorer.cells.spec import ArchSpec
 from explorer.trace import Trace
 
-__all__ = ["Cell", "Clamp", "pin"]
+__all__ = ["Cell", "Clamp", "pin", "fresh_module"]
+
+
+def fresh_module(module_cls: type[nn.Module], *args, **kwargs) -> nn.Module:
+    """module_cls(*args, **kwargs) for a caller that overwrites every parameter, built without changing
+    torch's global random state: the module's own init draws inside fork_rng, which restores the state.
+
+    Not built on 'meta' and moved with to_empty(): that path runs torch's Python reference of empty_like,
+    which imports sympy the first time (about 40 MiB in every server process; benchmarks/bench_memory.py).
+    """
+    with torch.random.fork_rng(devices=[]):
+        return module_cls(*args, **kwargs)
 
 
 @dataclass(frozen=True)
@@ -122,9 +133,8 @@ class Cell(nn.Module):
         return cell
 
     def to_torch(self) -> nn.Module:
-        """An equivalent single-layer torch.nn.LSTM / GRU / RNN (built on 'meta' so no RNG is consumed)."""
-        module = self.torch_module(self.input_size, self.hidden_size, device="meta", dtype=self.weight_ih.dtype)
-        module = module.to_empty(device="cpu")
+        """An equivalent single-layer torch.nn.LSTM / GRU / RNN (torch's global random state untouched)."""
+        module = fresh_module(self.torch_module, self.input_size, self.hidden_size, dtype=self.weight_ih.dtype)
         module.load_state_dict({f"{k}_l0": v.detach().clone() for k, v in self.state_dict().items()})
         return module
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from explorer.cells.base import Cell
+from explorer.cells.base import Cell, fresh_module
 from explorer.cells.gru import recover as gru_recover
 from explorer.cells.scan import linear_scan
 from explorer.trace import Trace
@@ -142,14 +142,13 @@ class Stack(nn.Module):
         return stack
 
     def to_torch(self) -> nn.Module:
-        """The equivalent torch.nn.LSTM / GRU / RNN in eval mode (built on 'meta': no RNG is consumed)."""
+        """The equivalent torch.nn.LSTM / GRU / RNN in eval mode (torch's global random state untouched)."""
         kw = {"nonlinearity": self.nonlinearity} if self.arch == "rnn" else {}
         if self.proj_size:
             kw["proj_size"] = self.proj_size
-        module = _TORCH_MODULES[self.arch](self.input_size, self.hidden_size, self.num_layers, bias=self.bias,
-                                           batch_first=self.batch_first, dropout=self.dropout,
-                                           bidirectional=self.bidirectional, device="meta", dtype=self.dtype, **kw)
-        module = module.to_empty(device="cpu")
+        module = fresh_module(_TORCH_MODULES[self.arch], self.input_size, self.hidden_size, self.num_layers,
+                              bias=self.bias, batch_first=self.batch_first, dropout=self.dropout,
+                              bidirectional=self.bidirectional, dtype=self.dtype, **kw)
         module.load_state_dict({k: v.detach().clone() for k, v in self.state_dict().items()})
         return module.eval()
 

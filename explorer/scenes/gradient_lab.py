@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Mapping
 import torch
 
 from explorer.cells import CELLS, Cell
+from explorer.cells.base import fresh_module
 from explorer.gradients import (Reach, Sensitivities, gate_product, reach, rnn_bound, sensitivities,
                                 spectral_radius, with_spectral_radius)
 from explorer.model import CharModel, carry_bias
@@ -160,7 +161,7 @@ def divergence_step(cell: Cell, x: torch.Tensor, tol: float = 1e-6) -> int | Non
     cell = cell.double() if cell.weight_ih.dtype != torch.float64 else cell
     x = x.to(torch.float64)
     fused = cell.trace(x).h  # (T, H)
-    step = torch.nn.RNNCell(cell.input_size, cell.hidden_size, device="meta").to_empty(device="cpu").double()
+    step = fresh_module(torch.nn.RNNCell, cell.input_size, cell.hidden_size, dtype=torch.float64)
     step.load_state_dict(cell.state_dict())
     h = torch.zeros(1, cell.hidden_size, dtype=torch.float64)
     for t in range(x.shape[0]):

@@ -131,7 +131,7 @@ def note_section(scene: CellExplorerScene, presenter: bool) -> None:
     note.subheader("One matrix or two: W = [Wₕₕ | Wᵢₕ]")
     arch, ref = next(iter(scene.refs.items()))
     picture = weight_figure(ref)
-    note.image(picture.png, width="stretch",
+    note.image(picture.png, width="stretch", output_format="PNG",  # as encoded: "auto" would re-encode to JPEG
                caption=f"Colour: blue −{picture.vmax:.2f} … white 0 … red +{picture.vmax:.2f} (the largest |w|). "
                        "Rows: the gate blocks; columns: left of the dashed line W_hh, right of it W_ih.")
     note.caption(f"The note writes one W of shape ({SPECS[arch].gate_count}H, H + I) acting on [hₜ₋₁; xₜ] — "
