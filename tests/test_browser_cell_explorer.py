@@ -233,7 +233,9 @@ def test_presenter_mode_shows_one_figure_at_a_time(page, app_url):
 
 
 def test_a_rerun_that_takes_longer_than_a_fifth_of_a_second_dims_the_view_and_says_so(page, app_url):
-    open_explorer(page, app_url, "?cells=lstm,gru")
+    # a rerun slow enough for Streamlit to mark the view stale: three untrained H = 256 cells on 1,500
+    # characters (a plain rerun is now too quick for the mark to show)
+    open_explorer(page, app_url, "?cells=lstm,gru,rnn&hidden=256&text=" + "abc " * 375)
     box = "document.querySelector('.cv-root').closest('[data-testid=\"stElementContainer\"]')"
     # Streamlit itself marks the view's container stale while a rerun has not reached it again
     page.evaluate(f"""() => {{ window.__staleSeen = false; const box = {box};

@@ -28,13 +28,22 @@ def open_page(**query) -> AppTest:
     return open_app_page("pages/train.py", query)
 
 
-def table(at: AppTest):
-    return at.dataframe[0].value
+def table(at: AppTest) -> dict[str, list[str]] | None:
+    """The per-position table (a Markdown table, explorer.figures.tables), as columns of unescaped cells."""
+    import re
+
+    found = [m.value for m in at.main.markdown if m.value.startswith("| t |")]
+    if not found:
+        return None
+    lines = found[0].splitlines()
+    split = lambda line: [re.sub(r"\\(.)", r"\1", c.strip()) for c in re.split(r"(?<!\\)\|", line)[1:-1]]  # noqa: E731
+    head, rows = split(lines[0]), [split(line) for line in lines[2:]]
+    return {k: [r[i] for r in rows] for i, k in enumerate(head)}
 
 
 def test_train_hello_shows_every_prediction_and_the_generation():
     at = open_page()
-    assert not at.dataframe and any("Press **Train**" in i.value for i in at.info)
+    assert table(at) is None and any("Press **Train**" in i.value for i in at.info)
     at.button(key="tr.train").click().run()
     assert not at.exception and not at.error
     assert [m.label.split(" ·")[0] for m in at.metric] == ["LSTM", "GRU", "RNN"]
@@ -55,7 +64,7 @@ def test_a_model_trained_in_one_session_is_not_visible_in_another():
     assert set(first.session_state[TRAINED]) == {"gru"}
     second = open_page(cells="gru")
     assert TRAINED not in second.session_state or not second.session_state[TRAINED]
-    assert not second.metric and not second.dataframe
+    assert not second.metric and table(second) is None
 
 
 @pytest.mark.parametrize("text, message", [("", "empty"), ("  \n\t ", "whitespace"), ("x", "two characters")])
@@ -73,10 +82,11 @@ def test_hostile_text_trains_without_a_traceback_and_is_never_markup():
     at.text_area(key="tr.text").set_value(hostile).run()
     assert not at.exception and len(at.text_area(key="tr.text").value) == 2000  # the widget's cap
     at.button(key="tr.train").click().run()
-    assert not at.exception and at.dataframe
+    assert not at.exception and table(at) is not None
     assert "😀" in "".join(table(at)["next (real)"]) and "U+202E" in "".join(table(at)["next (real)"])
-    # user text reaches the page only through plain-text elements, never through markdown
-    assert not any("<script>" in m.value or "😀" in m.value for m in at.markdown)
+    # user text reaches Markdown only escaped (the table): never a tag, never emphasis
+    assert not any("<script>" in m.value or "**bold**" in m.value for m in at.markdown)
+    assert any("\\<script\\>" in m.value and "\\*\\*bold\\*\\*" in m.value for m in at.main.markdown)
 
 
 def test_a_too_long_text_in_the_link_is_cut_with_a_message():
@@ -129,8 +139,10 @@ def test_in_chromium_train_hello_then_stop_a_long_run(page, app_url):
     main = _trained_in_chromium(page, app_url + "/train")
     assert_no_errors(page)
     main.get_by_text("Feed it the text, one character at a time").scroll_into_view_if_needed()
-    main.get_by_test_id("stDataFrame").first.wait_for(timeout=30_000)  # mounted when it scrolls into view
-    assert main.get_by_test_id("stDataFrame").count() == 1
+    table = main.get_by_role("table")  # a Markdown table in a scrolling box, no data grid
+    table.first.wait_for(timeout=30_000)
+    assert table.count() == 1 and "needs memory?" in table.first.inner_text()
+    assert main.get_by_test_id("stDataFrame").count() == 0
     main.get_by_test_id("stCode").nth(2).wait_for(timeout=30_000)  # its renderer is fetched on first use
     generated = main.get_by_test_id("stCode").all_inner_texts()
     assert len(generated) == 3 and all(g.startswith("hello") for g in generated), generated

@@ -29,5 +29,7 @@ def cell_view(data: dict, *, data_key: str, key: str) -> dict | None:
     its view and cursor across reruns; a new one makes it rebuild.
     """
     data = dict(data, key=hashlib.sha1(data_key.encode()).hexdigest()[:16])
-    result = _cell_view(data=data, key=key, on_cursor_change=lambda: None)
+    # A list, not the dict itself: Streamlit scans a dict's values for dataframes, and that check imports
+    # pandas and pyarrow (66 MiB in the server process) on the first run of the page. A list goes as JSON.
+    result = _cell_view(data=[data], key=key, on_cursor_change=lambda: None)
     return getattr(result, "cursor", None)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import streamlit.components.v2 as components_v2
 
 _JS = """
-export default function ({ data, parentElement }) {
+export default function ({ data: sent, parentElement }) {
+  const data = sent[0];  // sent as [data]: a dict would make Streamlit import pandas (explorer/ui/cell_view.py)
   let box = parentElement.querySelector(".cl-box");
   if (!box) {
     box = document.createElement("div");
@@ -53,4 +54,4 @@ _copy_link = components_v2.component("explorer.copy_link", html="", css=_CSS, js
 
 def copy_link(url: str, *, key: str | None = None, label: str = "Link to this scene") -> None:
     """Show `url` on one line (scrollable, never wrapped) with a button that copies it."""
-    _copy_link(data={"url": url, "label": label}, key=key)
+    _copy_link(data=[{"url": url, "label": label}], key=key)  # a list: see cell_view.cell_view

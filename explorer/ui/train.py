@@ -6,6 +6,7 @@ import time
 import streamlit as st
 
 from explorer.figures.style import ARCH_LABELS, readable
+from explorer.figures.tables import markdown_table
 from explorer.figures.training import curves_figure, predictions_figure
 from explorer.limits import MAX_TRAIN_CHARS, MAX_TRAIN_HIDDEN, MAX_TRAIN_STEPS
 from explorer.scenes.train import WINDOW, predictions
@@ -181,7 +182,10 @@ def predictions_section(P: PageState, entries: dict, trained_text: str, presente
     st.caption("Columns are steps, rows are possible next characters, colour is the model's probability (0 to 1). "
                "The orange box marks the character that really comes next.")
     with section("Every position as a table", presenter, heading=False):
-        st.dataframe(list(pred.table), hide_index=True, height=min(38 + 35 * len(pred.table), 400))
+        # Markdown, not a data grid: the grid's 1.2 MB bundle (and pandas in the server) would load on the first
+        # training; a long text scrolls inside the box
+        box = st.container(height=min(60 + 36 * len(pred.table), 420), border=False)
+        box.markdown(markdown_table(list(pred.table)))
         st.caption("“needs memory?” — this character is followed by different characters elsewhere in the text, so "
                    "the current letter alone cannot give the answer.")
     return entry

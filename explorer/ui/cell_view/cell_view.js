@@ -626,7 +626,8 @@ function watchBusy(host, tries = 0) {
 }
 
 export default function (component) {
-  const { data, parentElement, setStateValue } = component;
+  const { parentElement, setStateValue } = component;
+  const data = component.data && component.data[0];  // sent as [payload]: see cell_view.py
   if (!data) return;
   const host = parentElement;
   watchBusy(host);
