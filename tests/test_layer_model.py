@@ -144,7 +144,7 @@ def cell_view_data(at) -> dict:
         yield n
         for c in getattr(n, "children", {}).values():
             yield from walk(c)
-    views = [json.loads(n.proto.json) for n in walk(at._tree)
+    views = [json.loads(n.proto.json)[0] for n in walk(at._tree)  # sent as [data]: explorer/ui/cell_view.py
              if getattr(getattr(n, "proto", None), "component_name", None) == "explorer.cell_view"]
     assert len(views) == 1
     return views[0]

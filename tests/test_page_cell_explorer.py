@@ -114,7 +114,7 @@ def test_a_model_trained_on_the_train_page_opens_here_in_the_same_session():
 def test_the_sidebar_link_reopens_the_scene_and_presenter_mode_is_kept():
     at = open_page(presenter="1", cells="lstm,gru", text="hi <b>")
     import json
-    links = [json.loads(n.proto.json)["url"] for n in at.sidebar
+    links = [json.loads(n.proto.json)[0]["url"] for n in at.sidebar  # sent as [data]: explorer/ui/copy_link.py
              if getattr(n.proto, "component_name", None) == "explorer.copy_link"]
     assert len(links) == 1  # one slot, holding the link the run settled
     link = links[0]
