@@ -37,6 +37,9 @@ def run_router() -> None:
     from explorer.ui.session import ACTIVE_PAGE, PAGE_CHANGED
     from explorer.ui.state import presenting
 
+    from explorer.ui.serve import warm
+
+    warm()  # a plain `streamlit run app.py`: the first run pays the start-up explorer.ui.serve pays before it listens
     st.set_page_config(page_title="LSTM & GRU Explorer", page_icon=FAVICON, layout="wide",
                        initial_sidebar_state="collapsed" if presenting() else "auto")
     pages = [st.Page(path, title=title, icon=icon, url_path=url, default=(url == ""))
