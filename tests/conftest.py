@@ -112,3 +112,20 @@ def open_app_page(page: str, query: dict | None = None):
     at.switch_page(page).run()
     assert not at.exception, at.exception
     return at
+
+
+def markdown_table_columns(at, first_column: str) -> dict[str, list[str]] | None:
+    """The Markdown table (explorer.figures.tables) whose first column is `first_column`, in the page's main
+    area, as columns of unescaped cells; None when there is none."""
+    import re
+
+    found = [m.value for m in at.main.markdown if m.value.startswith(f"| {first_column} |")]
+    if not found:
+        return None
+    lines = found[0].splitlines()
+
+    def cells(line: str) -> list[str]:
+        return [re.sub(r"\\(.)", r"\1", c.strip()) for c in re.split(r"(?<!\\)\|", line)[1:-1]]
+
+    head, rows = cells(lines[0]), [cells(line) for line in lines[2:]]
+    return {k: [r[i] for r in rows] for i, k in enumerate(head)}

@@ -5,7 +5,7 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from conftest import assert_no_errors, settle, open_app_page
+from conftest import assert_no_errors, markdown_table_columns, settle, open_app_page
 from explorer.model import CharModel, ModelConfig
 from explorer.text import Vocab
 from explorer.ui.session_models import PendingRun
@@ -29,16 +29,8 @@ def open_page(**query) -> AppTest:
 
 
 def table(at: AppTest) -> dict[str, list[str]] | None:
-    """The per-position table (a Markdown table, explorer.figures.tables), as columns of unescaped cells."""
-    import re
-
-    found = [m.value for m in at.main.markdown if m.value.startswith("| t |")]
-    if not found:
-        return None
-    lines = found[0].splitlines()
-    split = lambda line: [re.sub(r"\\(.)", r"\1", c.strip()) for c in re.split(r"(?<!\\)\|", line)[1:-1]]  # noqa: E731
-    head, rows = split(lines[0]), [split(line) for line in lines[2:]]
-    return {k: [r[i] for r in rows] for i, k in enumerate(head)}
+    """The per-position table (Markdown), as columns."""
+    return markdown_table_columns(at, "t")
 
 
 def test_train_hello_shows_every_prediction_and_the_generation():

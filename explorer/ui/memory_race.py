@@ -10,6 +10,7 @@ import torch
 from explorer.data.tasks import TASKS, TaskSpec, make_batch
 from explorer.figures.race import reach_figure, race_curves_figure, scoreboard_figure, sweep_figure
 from explorer.figures.style import readable
+from explorer.figures.tables import markdown_table
 from explorer.limits import MAX_COPY_LAG, MAX_RACE_HIDDEN, MAX_RACE_LAG, MAX_RACE_SECONDS
 from explorer.race import CONTESTANTS, RaceConfig, RaceProgress, gradient_reach, run_race, sweep_lag
 from explorer.ui.gradient_cache import RaceCell
@@ -207,12 +208,13 @@ def results(P: PageState) -> None:
     why = "The numbers, and why the winner won" if winners else "The numbers: nobody learned this task"
     with section(why, presenter, heading=False):
         fmt = (lambda v: f"{v:.1%}") if cfg.task.metric == "accuracy" else (lambda v: f"{v:.4f}")
-        st.dataframe([{"contestant": e.contestant.label, cfg.task.metric: fmt(e.final_metric),
-                       "baseline": fmt(cfg.task.baseline), "verdict": e.verdict, "steps": e.steps,
-                       "training time (s)": round(e.seconds, 1),
-                       "ms per step": round(1000 * e.seconds / max(e.steps, 1), 1),
-                       "parameters": sum(p.numel() for p in e.model.parameters())} for e in result.entries],
-                     hide_index=True, width="stretch")
+        # Markdown, not a data grid: no 1.2 MB grid bundle in the browser, no pandas in the server
+        st.markdown(markdown_table([{"contestant": e.contestant.label, cfg.task.metric: fmt(e.final_metric),
+                                     "baseline": fmt(cfg.task.baseline), "verdict": e.verdict, "steps": e.steps,
+                                     "training time (s)": round(e.seconds, 1),
+                                     "ms per step": round(1000 * e.seconds / max(e.steps, 1), 1),
+                                     "parameters": sum(p.numel() for p in e.model.parameters())}
+                                    for e in result.entries]))
         reach = RACE_REACH.get()
         if reach is not None:
             plot(st, reach_figure(cfg.task, reach, presenter=presenter), key="mr.reach")
