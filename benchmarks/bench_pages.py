@@ -63,8 +63,11 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--pages", nargs="*", help="url paths to measure (default: every page, then memory and a cold start)")
+    ap.add_argument("--cold", action="store_true", help="only the Cell Explorer, warm, then its first deep link on "
+                                                        "freshly started servers")
     args = ap.parse_args()
-    chosen = [p for p in PAGES if args.pages is None or p[3] in args.pages]
+    chosen = [p for p in PAGES if (args.pages is None and not args.cold) or p[3] in (args.pages or [])
+              or (args.cold and p[3] == "cell-explorer")]
     from playwright.sync_api import sync_playwright
 
     ref_port, app_port = _free_port(), _free_port()
@@ -94,12 +97,14 @@ def main() -> None:
                 browser.close()
                 return
             before = rss_mb(app.pid)
-            for k in range(100):
+            visits = 0 if args.cold else 100
+            for k in range(visits):
                 drawn_seconds(browser, f"http://127.0.0.1:{app_port}/{PAGES[k % len(PAGES)][3]}")
-            after = rss_mb(app.pid)
-            time.sleep(135)  # Streamlit keeps a closed session's state for server.disconnectedSessionTTL (120 s)
-            print(f"server RSS: {before:.0f} MiB before, {after:.0f} MiB after 100 more page visits, "
-                  f"{rss_mb(app.pid):.0f} MiB once their sessions expired")
+            if visits:
+                after = rss_mb(app.pid)
+                time.sleep(135)  # Streamlit keeps a closed session's state for server.disconnectedSessionTTL (120 s)
+                print(f"server RSS: {before:.0f} MiB before, {after:.0f} MiB after 100 more page visits, "
+                      f"{rss_mb(app.pid):.0f} MiB once their sessions expired")
             # a freshly started server, first deep link: `streamlit run app.py`, and deploy/serve.sh's launcher
             for how, cmd in (("streamlit run app.py", None), ("python -m explorer.ui.serve", WARM_LAUNCHER)):
                 cold_port = _free_port()
