@@ -247,15 +247,15 @@ class Stack(nn.Module):
         """
         T, B, H, P, D = x.shape[0], x.shape[1], self.hidden_size, self.out_size, self.num_directions
         sfx = [f"_l{layer}" + ("_reverse" if d else "") for d in range(D)]
-        scale = torch.ones(4, 1, 1, dtype=x.dtype)
-        scale[2] = 2.0  # (4, 1, 1): the candidate's block doubled
-        def doubled(w: torch.Tensor) -> torch.Tensor:  # (4H, ·) with the candidate's rows times 2
-            return (w.unflatten(0, (4, H)) * scale).flatten(0, 1)
+        scale = torch.tensor([1.0, 1.0, 2.0, 1.0], dtype=x.dtype)  # per gate block: the candidate's doubled
+
+        def doubled(w: torch.Tensor) -> torch.Tensor:  # (4H, ...) -> the same with the candidate's rows times 2
+            return (w.unflatten(0, (4, H)) * scale.view((4,) + (1,) * w.dim())).flatten(0, 1)
+
         w_ih = torch.cat([doubled(getattr(self, "weight_ih" + s)) for s in sfx])  # (D*4H, I)
         rows = x.reshape(T * B, -1)  # (T*B, I)
         if self.bias:
-            b = torch.cat([doubled((getattr(self, "bias_ih" + s) + getattr(self, "bias_hh" + s)).unsqueeze(1))
-                           for s in sfx]).squeeze(1)  # (D*4H,)
+            b = torch.cat([doubled(getattr(self, "bias_ih" + s) + getattr(self, "bias_hh" + s)) for s in sfx])  # (D*4H,)
             pre = torch.addmm(b, rows, w_ih.T)  # (T*B, D*4H): input terms, every direction
         else:
             pre = rows @ w_ih.T
