@@ -132,3 +132,23 @@ def test_the_weight_picture_puts_each_torch_weight_in_its_block():
     assert tuple(pic.image[y, x]) == tuple(int(v) for v in top[4:-1].split(","))
     column = pic.image[MARGIN_TOP:MARGIN_TOP + 320, MARGIN_LEFT + 4 * 40 - 1:MARGIN_LEFT + 4 * 40 + 2]
     assert (column.max(axis=2) < 40).any()  # the dashed black line after W_hh's 4 columns
+
+
+def test_the_weight_picture_sends_what_it_describes_in_a_palette_png():
+    """The bytes the page sends decode to exactly the picture the other test reads, one byte a pixel (a palette
+    PNG, a third of the RGB one's size for an nn.LSTM(96, 128)), with every weight cell in its scale colour."""
+    import io
+
+    from PIL import Image
+    from explorer.figures.weights import MARGIN_LEFT, MARGIN_TOP, _lut, weight_picture
+
+    torch.manual_seed(0)
+    m = torch.nn.LSTM(96, 128)
+    pic = weight_picture(m.weight_ih_l0.detach().numpy(), m.weight_hh_l0.detach().numpy(), ("i", "f", "g", "o"))
+    sent = Image.open(io.BytesIO(pic.png))
+    assert sent.mode == "P" and np.array_equal(np.asarray(sent.convert("RGB")), pic.image)
+    rgb = io.BytesIO()
+    Image.fromarray(pic.image).save(rgb, format="PNG", compress_level=1)  # what was sent before
+    assert len(pic.png) < 0.5 * len(rgb.getvalue())
+    area = pic.image[MARGIN_TOP:MARGIN_TOP + 100, MARGIN_LEFT + 5:MARGIN_LEFT + 100].reshape(-1, 3)
+    assert {tuple(c) for c in area} <= {tuple(c) for c in _lut()}  # no cell took a grey or a neighbour's colour

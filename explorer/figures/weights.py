@@ -18,13 +18,14 @@ from explorer.figures.style import UNBOUNDED_SCALE
 __all__ = ["WeightPicture", "weight_picture"]
 
 MARGIN_LEFT, MARGIN_BOTTOM, MARGIN_TOP = 190, 60, 12  # px for the block names, the column names, air
-LEVELS = 256
+LEVELS = 200  # colours of the weight scale; with GREYS, for the lines and the anti-aliased labels, a 256-colour palette
+GREYS = 256 - LEVELS
 
 
 @dataclass(frozen=True)
 class WeightPicture:
-    image: np.ndarray  # (height, width, 3) uint8
-    png: bytes  # the same picture encoded once: a page sends these bytes, it never re-encodes the array per rerun
+    image: np.ndarray  # (height, width, 3) uint8, exactly what `png` decodes to
+    png: bytes  # the same picture encoded once (a palette PNG): a page sends these bytes, never re-encodes per rerun
     shape: tuple[int, int]  # W's (G·H, H + I)
     hidden: int  # H: columns left of the dashed line
     vmax: float  # the colour scale runs -vmax..vmax
@@ -35,6 +36,14 @@ def _lut() -> np.ndarray:
     scale = plotly.colors.get_colorscale(UNBOUNDED_SCALE)
     rgb = plotly.colors.sample_colorscale(scale, [i / (LEVELS - 1) for i in range(LEVELS)], colortype="rgb")
     return np.array([[int(v) for v in c[4:-1].split(",")] for c in rgb], dtype=np.uint8)  # (LEVELS, 3)
+
+
+def _palette() -> Image.Image:
+    """The picture's 256 colours: the scale's LEVELS, then GREYS from black to white (lines and labels)."""
+    greys = np.rint(np.linspace(0, 255, GREYS)).astype(np.uint8).repeat(3).reshape(GREYS, 3)
+    pal = Image.new("P", (1, 1))
+    pal.putpalette(np.concatenate([_lut(), greys]).tobytes())
+    return pal
 
 
 def weight_picture(weight_ih: np.ndarray, weight_hh: np.ndarray, gate_names: tuple[str, ...], *,
@@ -68,6 +77,9 @@ def weight_picture(weight_ih: np.ndarray, weight_hh: np.ndarray, gate_names: tup
     draw.text(((MARGIN_LEFT + x) / 2, y), f"W_hh · h(t-1)  ({H} cols)", fill="#222", font=font, anchor="mt")
     draw.text(((x + MARGIN_LEFT + pw) / 2, y), f"W_ih · x(t)  ({HI - H} cols)", fill="#222", font=font,
               anchor="mt")
+    # one byte a pixel: the weight cells keep their exact colours (they are in the palette), a label's anti-aliased
+    # edge takes the nearest grey; a fifth of the RGB PNG's bytes for a student on a slow connection
+    picture = canvas.quantize(palette=_palette(), dither=Image.Dither.NONE)
     png = io.BytesIO()
-    canvas.save(png, format="PNG", compress_level=1)  # flat colour blocks: level 1 is small enough, and fast
-    return WeightPicture(np.asarray(canvas), png.getvalue(), (GH, HI), H, vmax, tuple(gate_names))
+    picture.save(png, format="PNG", compress_level=6)
+    return WeightPicture(np.asarray(picture.convert("RGB")), png.getvalue(), (GH, HI), H, vmax, tuple(gate_names))
