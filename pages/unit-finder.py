@@ -87,7 +87,7 @@ feature = P.get("feature")
 if feature not in A.features.names:  # "regex" chosen but no usable pattern
     st.info("The feature 'your regex' needs a valid pattern; showing bracket depth instead.")
     feature = "bracket_depth"
-found_banner(A)
+found_banner(A, feature)
 span, units_on, matches = span_and_units(P, A)
 unit_view(P, A, feature, hidden, span, matches, presenter,
           no_predictions=layer_model(layer, direction, "input").no_predictions if yours else None)

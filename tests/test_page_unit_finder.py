@@ -83,6 +83,27 @@ def test_bad_and_catastrophic_regex_get_a_clear_message():
     assert any("longer than" in w.value for w in at.warning)
 
 
+def test_the_headline_follows_the_chosen_feature_and_the_unit_shown():
+    """Changing the feature changes the headline: it names the feature, the unit the box shows (auto) and that
+    unit's r on this text, recomputed here from torch.nn.LSTMCell's states and the feature (not the page's ranking)."""
+    from explorer.data.features import text_features
+    from explorer.zoo.shipped import load_model
+
+    at = _run()
+    at.selectbox(key="uf.feature").set_value("in_string").run()
+    assert not at.exception
+    msg = next(s.value for s in at.success if s.value.startswith("Found automatically"))
+    assert "inside a string" in msg and "bracket depth" not in msg
+    unit, r, _ = _found(at)
+    assert at.number_input(key="uf.unit").value == unit
+    text = at.text_area(key="uf.text").value
+    c = _torch_cell_states(load_model("stdlib-lstm")[0], text)  # (T, H) torch.nn.LSTMCell's cell states
+    f = np.asarray(text_features(text)["in_string"], dtype=float)
+    assert np.corrcoef(c[:, unit], f)[0, 1] == pytest.approx(r, abs=0.006)
+    at.selectbox(key="uf.feature").set_value("bracket_depth").run()
+    assert "bracket depth" in next(s.value for s in at.success if s.value.startswith("Found automatically"))
+
+
 def test_switching_to_a_gru_falls_back_to_its_signals():
     at = _run({"model": "stdlib-gru", "signal": "c", "gate": "f"})
     assert at.selectbox(key="uf.signal").value == "h"

@@ -9,11 +9,12 @@ import numpy as np
 from explorer.data.features import FEATURE_LABELS
 from explorer.units import TextAnalysis
 
-__all__ = ["DEFAULT_SPAN", "Span", "clamp_span", "feature_warning", "threshold_hint"]
+__all__ = ["DEFAULT_SPAN", "STRONG_R", "Span", "clamp_span", "feature_warning", "found_headline", "threshold_hint"]
 
 # a span of corpus.PYTHON_SAMPLE (the closing brackets of a nested call, ')))])\n') over which three units
 # of the shipped LSTM keep h >= 0.3; tests/test_page_unit_finder.py holds the default to finding them
 DEFAULT_SPAN = (1089, 1097)
+STRONG_R = 0.5  # |r| from which the headline says a unit "tracks" a feature; below it, "only weakly"
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,22 @@ def feature_warning(A: TextAnalysis, feature: str) -> str | None:
                 "characters), and any slowly drifting unit correlates with it: this is not evidence of learning. "
                 "Try a longer text with several lines.")
     return None
+
+
+def found_headline(A: TextAnalysis, feature: str, signal_label: str) -> str | None:
+    """The page's headline for the chosen feature: its best unit, how strongly, and against the untrained model's
+    best; None when the feature says nothing on this text (feature_warning says why)."""
+    if feature_warning(A, feature):
+        return None
+    unit, r = A.ranking.best(feature)
+    _, r_untrained = A.ranking_untrained.best(feature)
+    label = FEATURE_LABELS[feature]
+    tracks = f"tracks {label}" if abs(r) >= STRONG_R else f"follows {label} best, but only weakly"
+    versus = (f"The best unit of the untrained model reaches only |r| = {abs(r_untrained):.2f}."
+              if abs(r_untrained) < abs(r) else f"The best unit of the untrained model reaches |r| = "
+              f"{abs(r_untrained):.2f} as well: on this text, that is not evidence of learning.")
+    return (f"Found automatically: unit **{unit}** of the {signal_label} {tracks}, r = **{r:+.2f}** on this text "
+            f"(Pearson r: +1 rises and falls with the feature, −1 mirrors it, 0 unrelated). {versus}")
 
 
 def threshold_hint(h: np.ndarray, span: Span) -> tuple[float, int]:

@@ -9,7 +9,7 @@ from explorer.figures.style import ARCH_LABELS
 from explorer.figures.tables import markdown_table
 from explorer.figures.units import ranking_bars, saturation_scatter, text_colored, topk_bars, unit_over_time
 from explorer.limits import MAX_PATTERN_LEN, MAX_TEXT_CHARS
-from explorer.scenes.unit_finder import Span, clamp_span, feature_warning, threshold_hint
+from explorer.scenes.unit_finder import Span, clamp_span, feature_warning, found_headline, threshold_hint
 from explorer.text import char_label
 from explorer.ui.session import UF_SAMPLE_MATCHED
 from explorer.ui.share import plot, section
@@ -85,15 +85,11 @@ def text_box(P: PageState) -> None:
                                                "time limit.")
 
 
-def found_banner(A: TextAnalysis) -> None:
-    bu, br = A.ranking.best("bracket_depth")
-    _, bru = A.ranking_untrained.best("bracket_depth")
-    if A.features["bracket_depth"].min() == A.features["bracket_depth"].max():
-        st.info("This text has no brackets outside strings and comments, so no unit can be found that counts them.")
-    else:
-        st.success(f"Found automatically: unit **{bu}** of the {SIGNAL_LABELS[A.signal]} tracks bracket depth, "
-                   f"r = **{br:+.2f}** on this text (Pearson r: +1 rises and falls with the depth, −1 mirrors it, 0 "
-                   f"unrelated). The best unit of the untrained model reaches only |r| = {abs(bru):.2f}.")
+def found_banner(A: TextAnalysis, feature: str) -> None:
+    """The headline for the chosen feature (nothing when it says nothing here: unit_view says why)."""
+    headline = found_headline(A, feature, SIGNAL_LABELS[A.signal])
+    if headline:
+        st.success(headline)
 
 
 def unit_view(P: PageState, A: TextAnalysis, feature: str, hidden: int, span: Span, matches, presenter: bool,
