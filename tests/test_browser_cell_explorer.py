@@ -100,6 +100,13 @@ def test_clicking_a_heatmap_cell_selects_step_and_unit(page, app_url):
     page.wait_for_timeout(300)
     assert step.inner_text() == "t = 6"
     assert page.get_by_label("Selected unit").input_value() == "3"
+    box = page.get_by_label("Selected unit")
+    for typed, used in (("99999", "7"), ("-3", "0"), ("", "0")):  # H = 8: the box shows the unit the view uses
+        box.fill(typed)
+        box.press("Enter")
+        page.wait_for_timeout(100)
+        assert box.input_value() == used, typed
+        assert f"unit {used}" in page.locator(".cv-root").inner_text()
 
 
 def test_hostile_text_is_shown_as_text_never_as_html(page, app_url):

@@ -782,7 +782,11 @@ export default function (component) {
   slider.oninput = () => view.set(Number(slider.value), view.unit);
   uMinus.onclick = () => view.set(view.t, view.unit - 1);
   uPlus.onclick = () => view.set(view.t, view.unit + 1);
-  uInput.onchange = () => view.set(view.t, Number(uInput.value));
+  uInput.onchange = () => {  // an impossible unit (99999, -3, empty) is clamped, and the box shows the unit used
+    const u = Number(uInput.value);
+    if (Number.isFinite(u) && uInput.value.trim() !== "") view.set(view.t, u);
+    uInput.value = view.unit;
+  };
 
   // keyboard: ← → Home End anywhere on the page, unless the user is typing in a field
   const onKey = (e) => {
