@@ -57,7 +57,7 @@ if train_clicked and prepared is not None and chosen:
 
 entries = trained_entries()
 if not entries:
-    if not train_clicked:
+    if not train_clicked and not problem and chosen:  # else the message above says what is missing
         st.info("Press **Train**. On “hello” each cell learns h → e, he → l, hel → l, hell → o in about a "
                 "second (a few dozen Adam steps).")
     P.publish()

@@ -66,6 +66,7 @@ def test_unusable_text_says_why_and_cannot_be_trained(text, message):
     assert not at.exception
     assert any(message in e.value for e in at.error)
     assert at.button(key="tr.train").disabled
+    assert not any("Press **Train**" in i.value for i in at.info)  # no invitation to press a disabled button
 
 
 def test_hostile_text_trains_without_a_traceback_and_is_never_markup():
