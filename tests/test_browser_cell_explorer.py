@@ -3,6 +3,7 @@ import re
 import time
 
 import pytest
+import torch
 
 from conftest import assert_no_errors, settle
 
@@ -265,3 +266,32 @@ def test_a_rerun_that_takes_longer_than_a_fifth_of_a_second_dims_the_view_and_sa
     page.wait_for_function("!document.querySelector('.cv-busy')", timeout=2_000)
     assert not pill.is_visible()
     assert_no_errors(page)
+
+
+def test_the_prediction_sentence_names_the_best_guess_and_the_true_next_character(page, app_url):
+    """Above the bars: the model's best guess with its probability, and where the real next character stands,
+    against torch.nn.LSTM + the readout run here on the shipped weights."""
+    from explorer.zoo.shipped import DEFAULT_MODELS, load_model
+
+    model = load_model(DEFAULT_MODELS["lstm"])[0]
+    text = "hello"
+    lstm = torch.nn.LSTM(model.cell.input_size, model.cell.hidden_size)
+    lstm.load_state_dict({k + "_l0": v for k, v in model.cell.state_dict().items()})
+    with torch.no_grad():
+        h, _ = lstm(model.one_hot(model.vocab.encode(text)))  # (T, H)
+        probs = torch.softmax(model.readout(h), dim=-1)  # (T, V)
+    open_explorer(page, app_url, f"?text={text}")
+    sentence = page.locator(".cv-sub", has_text="After reading").first
+    for t in range(1, len(text)):
+        p = probs[t - 1]
+        best = model.vocab.chars[int(p.argmax())]
+        said = sentence.inner_text()
+        assert f"best guess is '{best}' ({100 * float(p.max()):.1f}%)" in said, said
+        rank = int((p > p[model.vocab.encode(text[t])[0]]).sum())  # how many characters it thinks likelier
+        if rank == 0:
+            assert f"it is right: the text continues with '{text[t]}'" in said, said
+        elif rank < 5:
+            assert f"continues with '{text[t]}' (its guess no. {rank + 1}," in said, said
+        else:
+            assert f"continues with '{text[t]}', not among its top 5" in said, said
+        page.get_by_role("button", name="Next step").click()

@@ -337,9 +337,15 @@ function buildTopK(run, parent) {
         title.textContent = `Next-character bars: none here — ${run.topk.none || "this model has no readout"}.`;
         return;
       }
-      title.textContent = `After reading ${data.labels[t - 1] === undefined ? "?" : "'" + data.labels[t - 1] + "'"} (t = ${t}), the model predicts` +
-        (next !== null ? ` — the text continues with '${next}'` : "");
       const chars = run.topk.chars[t - 1], probs = run.topk.probs[t - 1];
+      // the sentence names the model's best guess and where the true next character stands among the bars
+      const pc = (p) => (100 * p).toFixed(1) + "%";
+      const rank = next === null ? -1 : chars.indexOf(next);
+      const truth = next === null ? "" : rank === 0 ? `, and it is right: the text continues with '${next}'` :
+        rank > 0 ? `; the text continues with '${next}' (its guess no. ${rank + 1}, ${pc(probs[rank])})` :
+        `; the text continues with '${next}', not among its top ${chars.length}`;
+      title.textContent = `After reading ${data.labels[t - 1] === undefined ? "?" : "'" + data.labels[t - 1] + "'"} ` +
+        `(t = ${t}), the model's best guess is '${chars[0]}' (${pc(probs[0])})${truth}`;
       rows.forEach((r, j) => {
         r.ch.textContent = chars[j];
         r.fill.style.width = (100 * probs[j]).toFixed(1) + "%";
