@@ -87,6 +87,21 @@ def test_a_scenario_keeps_its_link_and_warns_when_no_cell_has_the_gate():
     assert "none of the chosen cells" in texts(at)
 
 
+def test_choosing_a_scenario_that_holds_the_state_starts_it_where_there_is_a_state_to_hold():
+    """From step 1, 'freeze the memory' holds the zero initial state: every picture flat. Chosen in the box, it
+    starts half-way (step 4 of "hello"); a step the user set stays; a scenario that changes the state starts at 1."""
+    from explorer.scenes.cell_explorer import clamp_start
+
+    at = open_page(text="hello")
+    at.selectbox(key="ce.whatif").set_value("freeze").run()
+    assert not at.exception and at.number_input(key="ce.cfrom").value == 4
+    assert [clamp_start(k, 5) for k in ("freeze", "nowrite", "gru_keep", "forget", "expose", "none")] == [4, 4, 4, 1, 1, 1]
+    assert clamp_start("freeze", 1) == 1
+    at = open_page(text="hello", cfrom="2")
+    at.selectbox(key="ce.whatif").set_value("freeze").run()
+    assert at.number_input(key="ce.cfrom").value == 2
+
+
 def test_bad_unit_list_says_what_is_expected():
     at = open_page(whatif="forget", cunits="3, x")
     assert "Units must be" in texts(at)

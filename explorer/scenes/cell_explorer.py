@@ -24,7 +24,7 @@ from explorer.zoo.layer_model import NO_UPLOAD, Uploaded, direction_name, layer_
 from explorer.zoo.shipped import DEFAULT_MODELS
 
 __all__ = ["WHATIFS", "SOURCES", "CellExplorerConfig", "RunSpec", "Message", "CellExplorerScene",
-           "cell_explorer_scene", "parse_units"]
+           "cell_explorer_scene", "parse_units", "clamp_start"]
 
 # scenario: (label, gates pinned); "custom" pins the gate and value the config names
 WHATIFS: dict[str, tuple[str, tuple[tuple[str, float], ...]]] = {
@@ -37,6 +37,16 @@ WHATIFS: dict[str, tuple[str, tuple[tuple[str, float], ...]]] = {
     "gru_overwrite": ("GRU: z = 0 — overwrite with the candidate", (("z", 0.0),)),
     "custom": ("Custom: one gate to a value", ()),
 }
+
+
+def clamp_start(whatif: str, steps: int) -> int:
+    """A first clamped step that shows the scenario: 1, except for one that writes nothing new (LSTM i = 0) or keeps
+    the old state (GRU z = 1): from step 1 that keeps the zero initial state and every picture is flat, so half-way
+    through the text (the memory of the first half, then held)."""
+    holds = any((g, v) in (("i", 0.0), ("z", 1.0)) for g, v in WHATIFS.get(whatif, ("", ()))[1])
+    return max(1, min(steps, (steps + 1) // 2 + 1)) if holds and steps > 1 else 1
+
+
 SOURCES = {"shipped": "trained on Python source", "hello": "trained on “hello”",
            "untrained": "untrained (random init)", "session": "trained on your text", "yours": "your model (uploaded)"}
 ABOUT_SOURCE = {"untrained": "untrained (PyTorch's default init)",

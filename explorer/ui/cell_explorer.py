@@ -5,7 +5,7 @@ import streamlit as st
 
 from explorer.cells import ARCHS, SPECS
 from explorer.limits import MAX_TEXT_CHARS
-from explorer.scenes.cell_explorer import CLAMP_GATES, SOURCES, WHATIFS, CellExplorerScene
+from explorer.scenes.cell_explorer import CLAMP_GATES, SOURCES, WHATIFS, CellExplorerScene, clamp_start
 from explorer.figures.style import sub_html
 from explorer.figures.tables import markdown_table
 from explorer.sizes import cell_size
@@ -55,7 +55,12 @@ def controls(P: PageState, presenter: bool) -> None:
 
 def whatif_controls(P: PageState, text_length: int) -> None:
     with st.expander("What if… a gate is clamped?", expanded=P.get("whatif") != "none"):
+        def chosen():  # a scenario that holds the state starts where there is something to hold, unless set
+            if P.get("cfrom") == P.params["cfrom"].default:
+                P.set("cfrom", clamp_start(P.get("whatif"), text_length))
+
         st.selectbox("Scenario", tuple(WHATIFS), key=P.key("whatif"), format_func=lambda k: WHATIFS[k][0],
+                     on_change=chosen,
                      help="The clamped run is computed by the reference equations and shown beside the original.")
         w1, w2, w3, w4 = st.columns(4)
         if P.get("whatif") == "custom":
@@ -63,6 +68,8 @@ def whatif_controls(P: PageState, text_length: int) -> None:
                          help="LSTM: f (forget), i (input), o (output), g (candidate). GRU: z (update: share of h "
                               "kept), r (reset), n (candidate).")
             w2.select_slider("Value", [0.0, 0.25, 0.5, 0.75, 1.0], key=P.key("cval"))
+        if P.get("whatif") != "custom":  # no gate or value to choose: the step and the units come first
+            w3, w4 = w1, w2
         w3.number_input("From step t", 1, max(text_length, 1), key=P.key("cfrom"))
         w4.text_input("Units", key=P.key("cunits"), help="'all', or unit numbers separated by commas, e.g. 0, 3, 7")
         st.caption("f = 1 with i = 0 freezes the LSTM's memory: cₜ stays constant while hₜ still follows the "
