@@ -47,7 +47,7 @@ def controls(P: PageState, presenter: bool) -> None:
                           "percentile of |c| and says how many values lie beyond it.")
         if P.get("src") == "untrained":  # trained models keep their own sizes: the knobs would not apply
             c1, c2 = st.columns(2)
-            c1.number_input("Hidden size H", 1, 256, step=1, key=P.key("hidden"),
+            c1.number_input("Hidden size H (1–256)", 1, 256, step=1, key=P.key("hidden"),
                             help="Units per cell (1 to 256).")
             c2.number_input("Seed", 0, 1_000_000, step=1, key=P.key("seed"),
                             help="The same seed and sizes give the same weights and the same pictures.")

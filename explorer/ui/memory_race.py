@@ -36,15 +36,15 @@ def controls(P: PageState) -> tuple[RaceConfig | None, list[str]]:
     task_col, lag_col, budget_col, hidden_col, seed_col = st.columns([2.2, 1.1, 1.1, 1, 0.8])
     task_col.selectbox("Task", list(TASKS), format_func=TASKS.get, key=P.key("task"))
     kind = P.get("task")
-    lag_col.number_input("Lag T", 2, MAX_RACE_LAG, step=10, key=P.key("T"),
+    lag_col.number_input(f"Lag T (2–{MAX_RACE_LAG})", 2, MAX_RACE_LAG, step=10, key=P.key("T"),
                          help=f"How many steps back the answer lies. At most {MAX_RACE_LAG} ({MAX_COPY_LAG} for the copy task).")
-    budget_col.number_input("Time budget, shared (s)", 2, MAX_RACE_SECONDS, step=5, key=P.key("budget"),
-                            help=f"At most {MAX_RACE_SECONDS} s for all contestants together. The one with the least "
+    budget_col.number_input(f"Budget (2–{MAX_RACE_SECONDS} s)", 2, MAX_RACE_SECONDS, step=5, key=P.key("budget"),
+                            help=f"Training time shared by all contestants, at most {MAX_RACE_SECONDS} s. The one with the least "
                                  "training time so far always goes next, and a contestant that solves the task "
                                  "leaves its time to the rest.")
-    hidden_col.number_input("Hidden units H", 4, MAX_RACE_HIDDEN, step=8, key=P.key("hidden"),
-                            help=f"At most {MAX_RACE_HIDDEN}.")
-    seed_col.number_input("Seed", 0, 9999, key=P.key("seed"))
+    hidden_col.number_input(f"Hidden H (4–{MAX_RACE_HIDDEN})", 4, MAX_RACE_HIDDEN, step=8, key=P.key("hidden"),
+                            help=f"Hidden units of each contestant, 4 to {MAX_RACE_HIDDEN}.")
+    seed_col.number_input("Seed (0–9999)", 0, 9999, key=P.key("seed"))
     cols = st.columns(3)
     for k, (key, c) in enumerate(CONTESTANTS.items()):
         cols[k % 3].checkbox(c.label, key=P.key(key))
