@@ -105,7 +105,7 @@ def text_colored(labels: tuple[str, ...], values: np.ndarray, *, title: str, kin
         _span_boxes(fig, rows, cols, m.start, m.end, MATCH_COLOR, dash="dot")
     if cursor is not None and 0 <= cursor < T:
         _span_boxes(fig, rows, cols, cursor, cursor + 1, "#000000")
-    base_layout(fig, title=f"{title} (colour range {note})", height=80 + 22 * R, presenter=presenter)
+    base_layout(fig, title=f"{title} · colours: {note}", height=80 + 22 * R, presenter=presenter)
     fig.update_xaxes(visible=False, range=[-0.5, C - 0.5])
     fig.update_yaxes(visible=False, autorange="reversed")
     fig.update_layout(margin=dict(l=10, r=10, t=56, b=10), hoverlabel=dict(font=dict(size=20 if presenter else 15)))

@@ -117,7 +117,7 @@ def unit_view(P: PageState, A: TextAnalysis, feature: str, hidden: int, span: Sp
     kind = "gate" if sig in ("f", "i", "o", "z", "r") else "tanh" if sig in ("h", "g", "n") else "unbounded"
     left, right = st.columns([4, 1])
     with left:
-        plot(st, text_colored(labels, A.acts[:, unit], title=f"The text coloured by unit {unit} ({SIGNAL_LABELS[sig]})",
+        plot(st, text_colored(labels, A.acts[:, unit], title=f"The text coloured by unit {unit} of the {SIGNAL_LABELS[sig]}",
                               kind=kind, value_name=sig, unit=unit, next_chars=next_chars, cursor=cursor,
                               selection=(span.start, span.end), matches=matches[:3], presenter=presenter),
              key="uf.text_fig", config=NO_BAR)
