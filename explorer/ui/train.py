@@ -141,9 +141,13 @@ def how_it_went(entries: dict, presenter: bool) -> None:
             h = e.history
             status = ("loaded from a file" if h.notice == "loaded from a file" else "every character right"
                       if h.stopped_early else "stopped by you" if h.interrupted else "step budget used")
-            col.metric(f"{ARCH_LABELS[arch]} · {e.model.num_parameters():,} parameters",
-                       f"{h.seconds_per_step * 1000:.1f} ms / step",
-                       f"{h.steps} steps in {h.seconds:.2f} s · {status}", delta_color="off", delta_arrow="off")
+            # the outcome first, the cost below it
+            right = f"{h.final_accuracy:.0%} right" if h.accuracies else "loaded"
+            col.metric(f"{ARCH_LABELS[arch]} · {e.model.num_parameters():,} parameters", right,
+                       f"{status} · {h.steps} steps in {h.seconds:.2f} s ({h.seconds_per_step * 1000:.1f} ms each)",
+                       delta_color="off", delta_arrow="off",
+                       help="Share of next characters the model got right at its last training step (on long "
+                            "texts: in that step's windows); the table below checks every position.")
 
 
 def links_and_downloads(entries: dict, trained_text: str) -> None:
