@@ -87,7 +87,7 @@ def _rnn(models: Models, knob=None, presenter=False) -> StepScene:
     H = tr.hidden_size
     return StepScene(
         (f"A plain RNN keeps one vector, **h**, of H = {H} numbers. Each step mixes the new character with the "
-         "old h through one matrix and squashes the result into −1..1: hₜ = tanh(W x + W h + b).",
+         "old h through two weight matrices and squashes the result into −1..1: hₜ = tanh(Wᵢₕ xₜ + Wₕₕ hₜ₋₁ + b).",
          f"Nothing is kept aside: between the two l's of “hello” (t = 3 and 4) the {H} numbers change by "
          f"{change:.2f} on average. Every step rewrites the whole memory."),
         heatmap(tr, "h", list(HELLO), step=4, presenter=presenter),
