@@ -21,7 +21,7 @@ __all__ = ["load_checkpoint", "explore"]
 def load_checkpoint(P: PageState) -> tuple[Checkpoint | None, tuple[str, ...] | None]:
     """The upload widgets; the checkpoint of this session (uploaded, or the example) and its vocabulary."""
     c1, c2 = st.columns(2)
-    weights = c1.file_uploader(f"Checkpoint: a state dict (.pt, .pth) or .safetensors, at most "
+    weights = c1.file_uploader(f"Checkpoint: a state dict (.pt, .pth, .bin) or .safetensors, at most "
                                f"{MAX_CHECKPOINT_BYTES // 1_000_000} MB", type=["pt", "pth", "bin", "safetensors"],
                                key="ym.weights", help="Saved with torch.save(model.state_dict(), path). Loaded with "
                                                       "weights_only=True: nothing in the file can run code.")
