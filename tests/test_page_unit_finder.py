@@ -14,7 +14,7 @@ def _run(query: dict | None = None) -> AppTest:
 
 
 def _found(at) -> tuple[int, float, float]:
-    msg = next(s.value for s in at.success if s.value.startswith("Found automatically"))
+    msg = next(s.value for s in [*at.success, *at.info] if s.value.startswith("Found automatically"))
     unit = int(msg.split("unit **")[1].split("**")[0])
     r = float(msg.split("r = **")[1].split("**")[0])
     untrained = float(msg.split("reaches only |r| = ")[1].rstrip("."))
@@ -92,8 +92,9 @@ def test_the_headline_follows_the_chosen_feature_and_the_unit_shown():
     at = _run()
     at.selectbox(key="uf.feature").set_value("in_string").run()
     assert not at.exception
-    msg = next(s.value for s in at.success if s.value.startswith("Found automatically"))
-    assert "inside a string" in msg and "bracket depth" not in msg
+    msg = next(s.value for s in [*at.success, *at.info] if s.value.startswith("Found automatically"))
+    assert "“inside a string”" in msg and "bracket depth" not in msg
+    assert ("only weakly" in msg) == (abs(_found(at)[1]) < 0.5)
     unit, r, _ = _found(at)
     assert at.number_input(key="uf.unit").value == unit
     text = at.text_area(key="uf.text").value
@@ -101,7 +102,7 @@ def test_the_headline_follows_the_chosen_feature_and_the_unit_shown():
     f = np.asarray(text_features(text)["in_string"], dtype=float)
     assert np.corrcoef(c[:, unit], f)[0, 1] == pytest.approx(r, abs=0.006)
     at.selectbox(key="uf.feature").set_value("bracket_depth").run()
-    assert "bracket depth" in next(s.value for s in at.success if s.value.startswith("Found automatically"))
+    assert "“bracket depth”" in next(s.value for s in at.success if s.value.startswith("Found automatically"))
 
 
 def test_switching_to_a_gru_falls_back_to_its_signals():

@@ -49,20 +49,21 @@ def feature_warning(A: TextAnalysis, feature: str) -> str | None:
     return None
 
 
-def found_headline(A: TextAnalysis, feature: str, signal_label: str) -> str | None:
-    """The page's headline for the chosen feature: its best unit, how strongly, and against the untrained model's
-    best; None when the feature says nothing on this text (feature_warning says why)."""
+def found_headline(A: TextAnalysis, feature: str, signal_label: str) -> tuple[bool, str] | None:
+    """The page's headline for the chosen feature: (strong, text) naming its best unit, how strongly (|r| >= STRONG_R)
+    and against the untrained model's best; None when the feature says nothing on this text (feature_warning says why)."""
     if feature_warning(A, feature):
         return None
     unit, r = A.ranking.best(feature)
     _, r_untrained = A.ranking_untrained.best(feature)
     label = FEATURE_LABELS[feature]
-    tracks = f"tracks {label}" if abs(r) >= STRONG_R else f"follows {label} best, but only weakly"
+    strong = abs(r) >= STRONG_R
+    tracks = f"tracks “{label}”" if strong else f"follows “{label}” best of all units, but only weakly"
     versus = (f"The best unit of the untrained model reaches only |r| = {abs(r_untrained):.2f}."
               if abs(r_untrained) < abs(r) else f"The best unit of the untrained model reaches |r| = "
               f"{abs(r_untrained):.2f} as well: on this text, that is not evidence of learning.")
-    return (f"Found automatically: unit **{unit}** of the {signal_label} {tracks}, r = **{r:+.2f}** on this text "
-            f"(Pearson r: +1 rises and falls with the feature, −1 mirrors it, 0 unrelated). {versus}")
+    return strong, (f"Found automatically: unit **{unit}** of the {signal_label} {tracks}, r = **{r:+.2f}** on this "
+                    f"text (Pearson r: +1 rises and falls with the feature, −1 mirrors it, 0 unrelated). {versus}")
 
 
 def threshold_hint(h: np.ndarray, span: Span) -> tuple[float, int]:

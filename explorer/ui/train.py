@@ -48,7 +48,7 @@ def controls(P: PageState):
         c1, c2 = st.columns(2)
         c1.number_input(f"Hidden size H (1–{MAX_TRAIN_HIDDEN})", 1, MAX_TRAIN_HIDDEN, step=8, key=P.key("hidden"),
                         help=f"Units per cell, 1 to {MAX_TRAIN_HIDDEN} (larger would no longer train in seconds).")
-        c2.number_input(f"Steps, at most (1–{MAX_TRAIN_STEPS:,})", 1, MAX_TRAIN_STEPS, step=50, key=P.key("steps"),
+        c2.number_input(f"Max steps (1–{MAX_TRAIN_STEPS:,})", 1, MAX_TRAIN_STEPS, step=50, key=P.key("steps"),
                         help=f"Adam steps, up to {MAX_TRAIN_STEPS:,}. Short texts are usually learned in a few dozen.")
         with st.expander("More settings"):
             a1, a2 = st.columns(2)

@@ -89,7 +89,8 @@ def found_banner(A: TextAnalysis, feature: str) -> None:
     """The headline for the chosen feature (nothing when it says nothing here: unit_view says why)."""
     headline = found_headline(A, feature, SIGNAL_LABELS[A.signal])
     if headline:
-        st.success(headline)
+        strong, text = headline
+        (st.success if strong else st.info)(text)
 
 
 def unit_view(P: PageState, A: TextAnalysis, feature: str, hidden: int, span: Span, matches, presenter: bool,
