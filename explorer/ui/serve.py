@@ -19,7 +19,7 @@ from pathlib import Path
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 
-__all__ = ["warm", "main"]
+__all__ = ["warm", "warm_gradient_lab", "main"]
 
 
 @functools.cache  # once per process: here before the server listens, or in the first run (explorer.ui.router)
@@ -42,10 +42,24 @@ def warm() -> None:
     gc.freeze()
 
 
+def warm_gradient_lab() -> None:
+    """The Gradient Lab's opening scene: the shipped models and their untrained twins on the default text, measured
+    exactly (T Jacobians of up to 273 × 371 in float64 each) into the shared st.cache_data. About 5 s on one thread,
+    which the first visitor of the page waited otherwise; only here, before a replica listens, since a plain
+    `streamlit run` would make its first page of any kind wait for it."""
+    from explorer.scenes.gradient_lab import DEFAULT_TEXT
+    from explorer.ui.gradient_cache import shipped_scene, untrained_twin_high
+
+    shipped_scene(DEFAULT_TEXT)
+    untrained_twin_high(DEFAULT_TEXT)
+
+
 def main(argv: list[str]) -> int:
     from streamlit.web import cli
 
     warm()  # before the server listens: off every request's path
+    warm_gradient_lab()
+    gc.freeze()  # what the Gradient Lab's scene left alive, too
     sys.argv = ["streamlit", "run", str(APP), *argv]
     return cli.main()
 
