@@ -113,8 +113,9 @@ def unit_view(P: PageState, A: TextAnalysis, feature: str, hidden: int, span: Sp
     cursor = min(P.get("t"), T - 1)
     r_unit = float(A.ranking.r[A.features.names.index(feature), unit])
     top = A.trained.top_k(3)  # k = 0 for a layer whose h the readout does not read alone
-    next_chars = ["" if not top.ids.shape[1] else "next: " + " · ".join(f"'{char_label(A.trained.vocab.chars[int(i)])}' {float(p):.0%}"
-                                        for i, p in zip(top.ids[t], top.probs[t])) for t in range(T)]
+    chars = [char_label(ch) for ch in A.trained.vocab.chars]
+    next_chars = ["next: " + " · ".join(f"'{chars[i]}' {p:.0%}" for i, p in zip(ids, probs)) if ids else ""
+                  for ids, probs in zip(top.ids.tolist(), top.probs.tolist())]  # (T,): Python numbers, not tensors
     kind = "gate" if sig in ("f", "i", "o", "z", "r") else "tanh" if sig in ("h", "g", "n") else "unbounded"
     left, right = st.columns([4, 1])
     with left:
