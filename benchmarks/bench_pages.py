@@ -24,6 +24,7 @@ from conftest import CHROMIUM, _free_port, wait_healthy  # noqa: E402
 sys.path.insert(0, str(ROOT))
 from explorer.ui.router import PAGES  # noqa: E402
 
+COLD_PAGES = ("cell-explorer", "gradient-lab")  # first deep links measured on a fresh server (the costliest first runs)
 WARM_LAUNCHER = [sys.executable, "-m", "explorer.ui.serve"]  # deploy/serve.sh's: warm before it listens
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 # "drawn": the run has finished, the stepping view (where the page has one) has mounted and drawn all its
@@ -63,11 +64,11 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--pages", nargs="*", help="url paths to measure (default: every page, then memory and a cold start)")
-    ap.add_argument("--cold", action="store_true", help="only the Cell Explorer, warm, then its first deep link on "
-                                                        "freshly started servers")
+    ap.add_argument("--cold", action="store_true", help="only the Cell Explorer and the Gradient Lab, warm, then "
+                                                        "each one's first deep link on freshly started servers")
     args = ap.parse_args()
     chosen = [p for p in PAGES if (args.pages is None and not args.cold) or p[3] in (args.pages or [])
-              or (args.cold and p[3] == "cell-explorer")]
+              or (args.cold and p[3] in COLD_PAGES)]
     from playwright.sync_api import sync_playwright
 
     ref_port, app_port = _free_port(), _free_port()
@@ -106,20 +107,21 @@ def main() -> None:
                 print(f"server RSS: {before:.0f} MiB before, {after:.0f} MiB after 100 more page visits, "
                       f"{rss_mb(app.pid):.0f} MiB once their sessions expired")
             # a freshly started server, first deep link: `streamlit run app.py`, and deploy/serve.sh's launcher
-            for how, cmd in (("streamlit run app.py", None), ("python -m explorer.ui.serve", WARM_LAUNCHER)):
-                cold_port = _free_port()
-                cold = launch(ROOT / "app.py", cold_port, cmd)
-                try:
-                    wait_healthy(f"http://127.0.0.1:{cold_port}", cold)
-                    t_cold = drawn_seconds(browser, f"http://127.0.0.1:{cold_port}/cell-explorer")
-                    warm = rows["Cell Explorer"][0]
-                    print(f"Cell Explorer deep link on a fresh server ({how}): {t_cold:.2f} s = "
-                          f"{t_cold / warm:.2f}x the warm figure")
-                except Exception as err:  # noqa: BLE001 - a measurement that did not finish is reported, not hidden
-                    print(f"Cell Explorer deep link on a fresh server ({how}): not drawn within 120 s "
-                          f"({type(err).__name__})")
-                finally:
-                    stop(cold)
+            for _, title, _, path in [p for p in PAGES if p[3] in COLD_PAGES and p[1] in rows]:
+                for how, cmd in (("streamlit run app.py", None), ("python -m explorer.ui.serve", WARM_LAUNCHER)):
+                    cold_port = _free_port()
+                    cold = launch(ROOT / "app.py", cold_port, cmd)
+                    try:
+                        wait_healthy(f"http://127.0.0.1:{cold_port}", cold)
+                        t_cold = drawn_seconds(browser, f"http://127.0.0.1:{cold_port}/{path}")
+                        warm = rows[title][0]
+                        print(f"{title} deep link on a fresh server ({how}): {t_cold:.2f} s = "
+                              f"{t_cold / warm:.2f}x the warm figure")
+                    except Exception as err:  # noqa: BLE001 - a measurement that did not finish is reported
+                        print(f"{title} deep link on a fresh server ({how}): not drawn within 120 s "
+                              f"({type(err).__name__})")
+                    finally:
+                        stop(cold)
             browser.close()
     finally:
         stop(ref)

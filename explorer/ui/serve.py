@@ -15,11 +15,12 @@ from __future__ import annotations
 import functools
 import gc
 import sys
+import threading
 from pathlib import Path
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 
-__all__ = ["warm", "warm_gradient_lab", "main"]
+__all__ = ["warm", "warm_gradient_lab", "warm_gradient_lab_soon", "main"]
 
 
 @functools.cache  # once per process: here before the server listens, or in the first run (explorer.ui.router)
@@ -42,16 +43,25 @@ def warm() -> None:
     gc.freeze()
 
 
+@functools.cache  # once per process
 def warm_gradient_lab() -> None:
     """The Gradient Lab's opening scene: the shipped models and their untrained twins on the default text, measured
     exactly (T Jacobians of up to 273 × 371 in float64 each) into the shared st.cache_data. About 5 s on one thread,
-    which the first visitor of the page waited otherwise; only here, before a replica listens, since a plain
-    `streamlit run` would make its first page of any kind wait for it."""
+    which the first visitor of the page waited otherwise: here before a replica listens, or in the background from
+    a plain `streamlit run`'s first run (warm_gradient_lab_soon)."""
     from explorer.scenes.gradient_lab import DEFAULT_TEXT
     from explorer.ui.gradient_cache import shipped_scene, untrained_twin_high
 
     shipped_scene(DEFAULT_TEXT)
     untrained_twin_high(DEFAULT_TEXT)
+
+
+@functools.cache  # one thread per process
+def warm_gradient_lab_soon() -> None:
+    """warm_gradient_lab on a background thread: a plain `streamlit run`'s first page does not wait for it, and a
+    visitor who opens the Gradient Lab meanwhile waits on st.cache_data's lock for the same value, not for a second
+    computation. After the launcher's own call (main) the thread finds it done."""
+    threading.Thread(target=warm_gradient_lab, name="warm-gradient-lab", daemon=True).start()
 
 
 def main(argv: list[str]) -> int:
