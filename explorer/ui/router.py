@@ -40,7 +40,6 @@ def run_router() -> None:
     from explorer.ui.serve import warm, warm_gradient_lab_soon
 
     warm()  # a plain `streamlit run app.py`: the first run pays the start-up explorer.ui.serve pays before it listens
-    warm_gradient_lab_soon()  # and the Gradient Lab's opening scene is measured meanwhile, off this run's path
     st.set_page_config(page_title="LSTM & GRU Explorer", page_icon=FAVICON, layout="wide",
                        initial_sidebar_state="collapsed" if presenting() else "auto")
     pages = [st.Page(path, title=title, icon=icon, url_path=url, default=(url == ""))
@@ -57,6 +56,7 @@ def run_router() -> None:
         page.run()
     finally:  # also after st.stop() and an interrupted run
         _return_freed_memory()
+        warm_gradient_lab_soon()  # once, after the first run: the Gradient Lab's opening scene, in the background
 
 
 @functools.cache

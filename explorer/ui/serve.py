@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import os
 import sys
 import threading
 from pathlib import Path
@@ -58,10 +59,18 @@ def warm_gradient_lab() -> None:
 
 @functools.cache  # one thread per process
 def warm_gradient_lab_soon() -> None:
-    """warm_gradient_lab on a background thread: a plain `streamlit run`'s first page does not wait for it, and a
-    visitor who opens the Gradient Lab meanwhile waits on st.cache_data's lock for the same value, not for a second
-    computation. After the launcher's own call (main) the thread finds it done."""
-    threading.Thread(target=warm_gradient_lab, name="warm-gradient-lab", daemon=True).start()
+    """warm_gradient_lab on a background thread at the lowest priority: a plain `streamlit run`'s first page does
+    not wait for it nor share the CPU with it, and a visitor who opens the Gradient Lab meanwhile waits on
+    st.cache_data's lock for the same value, not for a second computation. After the launcher's own call (main)
+    the thread finds it done."""
+    def run() -> None:
+        try:  # Linux: a thread is a task with a nice value of its own; elsewhere it runs at normal priority
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+        except (AttributeError, OSError):
+            pass
+        warm_gradient_lab()
+
+    threading.Thread(target=run, name="warm-gradient-lab", daemon=True).start()
 
 
 def main(argv: list[str]) -> int:
