@@ -163,6 +163,7 @@ def saliency_figure(labels: tuple[str, ...], curve: ArchCurves, *, width: int = 
     label = name or ARCH_LABELS.get(curve.arch, curve.arch.upper())
     fig = go.Figure(go.Heatmap(
         z=z, text=text, customdata=hover, texttemplate="%{text}" if any(labels) else None,
+        textfont=dict(shadow="auto"),  # a halo in the contrasting colour: labels stay legible on mid-scale cells
         hovertemplate="%{customdata}<extra></extra>", colorscale="Viridis", zmin=SALIENCY_FLOOR, zmax=zmax,
         xgap=1, ygap=1,
         colorbar=dict(title=dict(text="log10 rel."), tickvals=[SALIENCY_FLOOR, -9, -6, -3, 0],
