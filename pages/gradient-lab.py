@@ -35,8 +35,8 @@ P.restore()
 presenter = scene_tools(P, "gradient-lab")
 st.title("Gradient Lab")
 st.markdown("How far back can each cell carry a gradient? For every step t we measure how strongly the last "
-            "hidden state depends on the input there, ‖∂h_T/∂xₜ‖, exactly and in double precision (float64), and plot it against "
-            "the distance T − t, for a vanilla RNN, an LSTM and a GRU on the same input.")
+            "hidden state depends on the input there, ‖∂h_T/∂xₜ‖, exactly and in double precision (float64), and plot "
+            "it against the distance T − t, for a vanilla RNN, an LSTM and a GRU on the same input.")
 st.info("**Gating helps only when the carry gate is near 1.** The carry gate is the one that decides how much of "
         "the old state is kept: the LSTM's forget gate f, the GRU's update gate z. At PyTorch's default init both "
         "sit near 0.5 and all three cells forget quickly; push them towards 1 and the LSTM and GRU reach much "
