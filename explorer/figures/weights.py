@@ -78,7 +78,8 @@ def weight_picture(weight_ih: np.ndarray, weight_hh: np.ndarray, gate_names: tup
     draw.text(((x + MARGIN_LEFT + pw) / 2, y), f"W_ih · x(t)  ({HI - H} cols)", fill="#222", font=font,
               anchor="mt")
     # one byte a pixel: the weight cells keep their exact colours (they are in the palette), a label's anti-aliased
-    # edge takes the nearest grey; about a third of the RGB PNG's bytes (tests/test_sizes_and_figures.py), for a slow connection
+    # edge takes the nearest grey; about a third of the RGB PNG's bytes (tests/test_sizes_and_figures.py), which
+    # a student on a slow connection feels
     picture = canvas.quantize(palette=_palette(), dither=Image.Dither.NONE)
     png = io.BytesIO()
     picture.save(png, format="PNG", compress_level=6)
