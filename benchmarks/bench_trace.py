@@ -19,20 +19,24 @@ from explorer.reference import reference_trace  # noqa: E402
 T, I, H = 1000, 64, 128
 
 
-def paired(reference, candidate, repeat=31, warmup=3):
-    """Median ms of each, and the median of per-pair ratios: runs alternate, so a busy machine slows both alike."""
+def paired(reference, candidate, repeat=31, warmup=3, gap=0.0):
+    """Median ms of each, and the median of per-pair ratios: runs alternate, so a busy machine slows both alike.
+    gap: seconds of sleep before each run, so that neither pays for threads the other left spinning."""
     for _ in range(warmup):
         reference(), candidate()
     ref, cand, ratios = [], [], []
     for _ in range(repeat):
+        time.sleep(gap)
         t0 = time.perf_counter()
         reference()
-        t1 = time.perf_counter()
+        r = time.perf_counter() - t0
+        time.sleep(gap)
+        t0 = time.perf_counter()
         candidate()
-        t2 = time.perf_counter()
-        ref.append(t1 - t0)
-        cand.append(t2 - t1)
-        ratios.append((t2 - t1) / (t1 - t0))
+        c = time.perf_counter() - t0
+        ref.append(r)
+        cand.append(c)
+        ratios.append(c / r)
     return statistics.median(ref) * 1e3, statistics.median(cand) * 1e3, statistics.median(ratios)
 
 

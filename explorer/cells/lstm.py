@@ -89,7 +89,18 @@ class LSTM(Cell):
 def recover(weight_ih, weight_hh, bias, x, h_prev, c0):
     """Every gate and c_t from x (T, I) and h_0..h_{T-1} (T, H) at once: ({i, f, g, o}, c), each (T, H).
 
-    Shared by LSTM.trace and the layers of a Stack (whose weight_hh may be (4H, P) with a projection).
+    A batch may sit between time and features: x (T, B, I), h_prev (T, B, P), c0 (B, H) -> each (T, B, H).
+    """
+    gates = recover_gates(weight_ih, weight_hh, bias, x, h_prev)
+    c = linear_scan(gates["f"], gates["i"] * gates["g"], c0)  # c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t, (T, [B,] H)
+    return gates, c
+
+
+def recover_gates(weight_ih, weight_hh, bias, x, h_prev):
+    """{i, f, g, o}, each (T, [B,] H), from x (T, [B,] I) and h_0..h_{T-1} (T, [B,] P) at once.
+
+    Shared by LSTM.trace (through `recover`) and each direction of a Stack's layers (whose weight_hh may be
+    (4H, P) with a projection; the Stack scans the cell states of all its layers at once).
     """
     H = weight_ih.shape[0] // 4
     # The candidate's rows of W and b are doubled (exact: a power of two), so one in-place sigmoid over
@@ -98,14 +109,14 @@ def recover(weight_ih, weight_hh, bias, x, h_prev, c0):
     # ulps of 1 (the parity tests hold it to torch's tanh within 1e-5).
     scale = torch.ones(4 * H, 1, dtype=x.dtype)
     scale[2 * H:3 * H] = 2.0
-    # the note's single matrix: [h_{t-1}; x_t] (T, H+I) times W^T (H+I, 4H), for all t at once
+    # the note's single matrix: [h_{t-1}; x_t] (T, H+I) times W^T (H+I, 4H), for all t (and rows of a batch) at once
     W = torch.cat([weight_hh, weight_ih], dim=1)  # (4H, P + I), P = H without projection
-    pre = torch.addmm(bias * scale[:, 0], torch.cat([h_prev, x], dim=1), (W * scale).T)  # (T, 4H): i, f, 2·g, o
-    pre.sigmoid_()
-    i, f, o = pre[:, :H], pre[:, H:2 * H], pre[:, 3 * H:]  # views, each (T, H)
-    g = pre[:, 2 * H:3 * H].mul_(2.0).sub_(1.0)  # (T, H) candidate: 2σ(2a) − 1 = tanh(a)
-    c = linear_scan(f, i * g, c0)  # c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t, (T, H)
-    return dict(zip(SPEC.gates, (i, f, g, o))), c
+    rows = torch.cat([h_prev, x], dim=-1)  # (T, [B,] P + I)
+    pre = torch.addmm(bias * scale[:, 0], rows.flatten(0, -2), (W * scale).T)  # (T*B, 4H): i, f, 2·g, o
+    pre = pre.sigmoid_().view(*x.shape[:-1], 4 * H)  # (T, [B,] 4H)
+    i, f, o = pre[..., :H], pre[..., H:2 * H], pre[..., 3 * H:]  # views, each (T, [B,] H)
+    g = pre[..., 2 * H:3 * H].mul_(2.0).sub_(1.0)  # (T, [B,] H) candidate: 2σ(2a) − 1 = tanh(a)
+    return dict(zip(SPEC.gates, (i, f, g, o)))
 
 
 SPEC = ArchSpec(

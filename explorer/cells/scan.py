@@ -11,7 +11,7 @@ _SCAN_BASE = 8  # at most this many rows: the doubling scan below, log2(8) = 3 r
 def linear_scan(a: torch.Tensor, b: torch.Tensor, c0: torch.Tensor) -> torch.Tensor:
     """All c_t of the recurrence c_t = a_t * c_{t-1} + b_t, for t = 1..T, by odd-even reduction.
 
-    a, b: (T, H); c0: (H,). Returns (T, H).
+    a, b: (T, H); c0: (H,). Returns (T, H). Any trailing shape works the same: a, b (T, B, H), c0 (B, H).
     Composing two steps is again one step: (a, b) then (a', b') is (a' a, a' b + b'). So every odd row is
     merged with the row before it (one multiply and one multiply-add over all pairs at once), the
     half-length recurrence is solved the same way, and the even rows are filled in from their

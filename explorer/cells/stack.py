@@ -10,17 +10,20 @@ and direction d (suffix `_l{l}`, plus `_reverse` for d = 1):
     weight_ih_l{l}: (G*H, I or D*P)   weight_hh_l{l}: (G*H, P)   bias_ih_l{l}, bias_hh_l{l}: (G*H,) (if bias)
     weight_hr_l{l}: (P, H)            LSTM with proj_size only: h_t = W_hr (o_t ⊙ tanh(c_t))
 
-`trace(x)` runs the fused torch kernel one layer at a time (both directions in one call), then
-recovers every gate of every step at once from (layer input, previous hidden states): per layer and
-direction one matmul over all T*B rows (the LSTM splits it in two: one matmul gives every direction's
-input terms, one per direction adds the hidden states' in place, so no shifted copy of h is made), and
-for the LSTM the cell state of both directions by one `linear_scan`. No Python loop runs over time.
+`trace(x)` runs the fused torch kernel one layer at a time, then recovers every gate of every step at
+once from (layer input, previous hidden states): per layer and direction one matmul over all T*B rows
+(`lstm.recover_gates` / `gru.recover`, as the single cells do), and for the LSTM the cell states of every
+layer and direction by one `linear_scan`. No Python loop runs over time. The reverse direction runs,
+and is recovered, as the forward recurrence over the reversed rows, so a bidirectional layer's two
+directions are independent work: they run at the same time on two threads (explorer.cells.directions),
+first the fused runs layer by layer, then the matmuls of every layer.
 The reverse direction is reported in the input's time order: its step t reads h_{t+1} (zero at t = T),
 so `Trace.h_prev` (which assumes a forward run) does not apply to it. Dropout between layers is a
 training-time device: traces and sensitivities use eval semantics (no dropout).
 """
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import dataclass
 
@@ -28,7 +31,9 @@ import torch
 from torch import nn
 
 from explorer.cells.base import Cell, fresh_module
+from explorer.cells.directions import both_directions, one_intra_op_thread
 from explorer.cells.gru import recover as gru_recover
+from explorer.cells.lstm import recover_gates as lstm_recover_gates
 from explorer.cells.scan import linear_scan
 from explorer.trace import Trace
 
@@ -168,11 +173,13 @@ class Stack(nn.Module):
             return x.unsqueeze(1), True  # (T, 1, I)
         return (x.transpose(0, 1) if self.batch_first else x), False  # (T, B, I)
 
-    def _run(self, x: torch.Tensor, params: list[torch.Tensor], num_layers: int):
-        """The fused kernel, no dropout: x (T, B, I) -> (outputs (T, B, D*P), final state)."""
-        B, n = x.shape[1], num_layers * self.num_directions
+    def _run(self, x: torch.Tensor, params: list[torch.Tensor], num_layers: int, bidirectional: bool | None = None):
+        """The fused kernel, no dropout: x (T, B, I) -> (outputs (T, B, D*P), final state).
+        bidirectional=False runs the forward recurrence alone on params of one direction (D = 1)."""
+        bidirectional = self.bidirectional if bidirectional is None else bidirectional
+        B, n = x.shape[1], num_layers * (2 if bidirectional else 1)
         h0 = x.new_zeros(n, B, self.out_size)  # (L*D, B, P)
-        args = (params, self.bias, num_layers, 0.0, False, self.bidirectional, False)
+        args = (params, self.bias, num_layers, 0.0, False, bidirectional, False)
         if self.arch == "lstm":
             out, h_n, c_n = torch.lstm(x, (h0, x.new_zeros(n, B, self.hidden_size)), *args)
             return out, (h_n, c_n)
@@ -203,10 +210,14 @@ class Stack(nn.Module):
     @torch.no_grad()
     def trace(self, x: torch.Tensor) -> StackTrace:
         """Run over x ((T, I), or batched as the module takes it) from zero states: output and every Trace."""
+        with one_intra_op_thread() if self.bidirectional else contextlib.nullcontext():  # see explorer.cells.directions
+            return self._trace(x)
+
+    def _trace(self, x: torch.Tensor) -> StackTrace:
         x3, unbatched = self._time_major(x, self.dtype)  # (T, B, I)
         x3 = x3.detach().clone()  # our own copy: the layer-0 traces hold it
-        T, B, _ = x3.shape
-        P, H, layers, inp = self.out_size, self.hidden_size, [], x3
+        T, B = x3.shape[:2]
+        P, H, L, D = self.out_size, self.hidden_size, self.num_layers, self.num_directions
 
         def layout(a: torch.Tensor) -> torch.Tensor:  # (T, B, ·) -> (T, ·) unbatched, else (B, T, ·)
             return a.squeeze(1) if unbatched else a.transpose(0, 1).contiguous()
@@ -214,88 +225,75 @@ class Stack(nn.Module):
         def zeros(n: int) -> torch.Tensor:  # a zero initial state: (n,) unbatched, else (B, n)
             return x3.new_zeros(n) if unbatched else x3.new_zeros(B, n)
 
-        for layer in range(self.num_layers):
-            out, _ = self._run(inp, self._flat(range(layer, layer + 1)), 1)  # (T, B, D*P), both directions
-            x_l, traces = layout(inp), []
-            lstm = self._lstm_recover(layer, inp, out) if self.arch == "lstm" else None  # ({i,f,g,o}, c) per direction
-            for d in range(self.num_directions):
-                h = out[..., d * P:(d + 1) * P]  # (T, B, P)
-                gates, c = lstm[d] if lstm is not None else self._recover(layer, d, inp, h)
-                traces.append(Trace(arch=self.arch, x=x_l, h=layout(h), c=None if c is None else layout(c),
-                                    gates={k: layout(v) for k, v in gates.items()}, h0=zeros(P),
-                                    c0=zeros(H) if self.arch == "lstm" else None))
-            layers.append(tuple(traces))
-            inp = out
+        seq, runs = [x3], []  # seq[l]: what layer l reads (T, B, ·), seq[l + 1] its outputs (T, B, D*P)
+        for layer in range(L):  # every fused run first; runs[l][d]: (input, outputs) in d's own time order
+            out, run = self._fused_layer(seq[-1], layer)
+            seq.append(out)
+            runs.append(run)
+        lstm = self.arch == "lstm"
+        # the LSTM's cell states: one scan for every layer and direction, over operands side by side
+        f, ig = (x3.new_empty(T, L * D, B, H) for _ in range(2)) if lstm else (None, None)  # (T, L*D, B, H)
+
+        def recover(d: int) -> list[dict]:  # direction d's gates, every layer, each (T, B, H) in the input's order
+            found = []
+            for layer in range(L):
+                gates = self._recover_gates(layer, d, *runs[layer][d])  # in d's own time order
+                if lstm:  # c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t, in d's own time order
+                    f[:, layer * D + d] = gates["f"]
+                    torch.mul(gates["i"], gates["g"], out=ig[:, layer * D + d])
+                found.append({k: v.flip(0) for k, v in gates.items()} if d else gates)
+            return found
+
+        found = both_directions(lambda: recover(0), lambda: recover(1)) if D == 2 else (recover(0),)
+        c = linear_scan(f, ig, x3.new_zeros(L * D, B, H)) if lstm else None  # (T, L*D, B, H)
+
+        def cell_state(layer: int, d: int) -> torch.Tensor | None:  # (T, B, H) in the input's time order
+            return None if c is None else (c[:, layer * D + d].flip(0) if d else c[:, layer * D + d])
+
+        layers = tuple(
+            tuple(Trace(arch=self.arch, x=layout(seq[layer]), h=layout(seq[layer + 1][..., d * P:(d + 1) * P]),
+                        c=None if c is None else layout(cell_state(layer, d)),
+                        gates={k: layout(v) for k, v in found[d][layer].items()},
+                        h0=zeros(P), c0=zeros(H) if lstm else None)
+                  for d in range(D))
+            for layer in range(L))
+        out = seq[-1]
         if unbatched:
             output = out.squeeze(1)  # (T, D*P)
         else:
             output = out.transpose(0, 1) if self.batch_first else out  # as the module lays out batches
-        return StackTrace(output=output, layers=tuple(layers))
+        return StackTrace(output=output, layers=layers)
 
-    def _lstm_recover(self, layer: int, x: torch.Tensor, out: torch.Tensor):
-        """Every direction's {i, f, g, o} and c, each (T, B, H), of LSTM layer `layer` run from zero states over
-        its input x (T, B, I), from its fused outputs out (T, B, D*P): a list indexed by direction.
+    def _fused_layer(self, x: torch.Tensor, layer: int):
+        """Layer `layer` over its input x (T, B, ·) from zero states, by the fused kernel: its outputs
+        (T, B, D*P) as torch lays them out, and per direction (input, outputs) in that direction's own time
+        order. A bidirectional layer's reverse direction is the forward recurrence over the reversed rows;
+        its two directions run at the same time (explorer.cells.directions)."""
+        def run(d: int, rows: torch.Tensor) -> torch.Tensor:  # (T, B, P): direction d over rows, forward
+            return self._run(rows, [getattr(self, n) for n in self._names(layer, d)], 1, bidirectional=False)[0]
 
-        `explorer.cells.lstm.recover` for a whole layer: that one scans c over its rows, so it cannot take a
-        batch folded into them, and it runs one direction. Here one matmul over all T*B rows gives every
-        direction's input terms W_i· x_t + b_i· + b_h·, one more per direction adds W_h· h_{t∓1} in place
-        (the step that reads the zero initial state gets none, so no shifted copy of h is made), and one
-        sigmoid, one product and one scan then serve both directions: the reverse cell state
-        c_t = f_t ⊙ c_{t+1} + i_t ⊙ g_t is the forward recurrence over the reversed rows, so its operands
-        are written reversed beside the forward ones. As in lstm.recover, the candidate's rows of W and b
-        are doubled (exact) so that the one sigmoid also yields g = tanh(a) = 2σ(2a) − 1.
-        """
-        T, B, H, P, D = x.shape[0], x.shape[1], self.hidden_size, self.out_size, self.num_directions
-        sfx = [f"_l{layer}" + ("_reverse" if d else "") for d in range(D)]
-        scale = torch.tensor([1.0, 1.0, 2.0, 1.0], dtype=x.dtype)  # per gate block: the candidate's doubled
+        if self.num_directions == 1:
+            out = run(0, x)
+            return out, ((x, out),)
+        x_rev = x.flip(0)  # (T, B, I): the reverse direction's rows, in its own time order
+        out_f, out_r = both_directions(lambda: run(0, x), lambda: run(1, x_rev))  # (T, B, P) each
+        return torch.cat([out_f, out_r.flip(0)], dim=-1), ((x, out_f), (x_rev, out_r))  # (T, B, 2P)
 
-        def doubled(w: torch.Tensor) -> torch.Tensor:  # (4H, ...) -> the same with the candidate's rows times 2
-            return (w.unflatten(0, (4, H)) * scale.view((4,) + (1,) * w.dim())).flatten(0, 1)
-
-        w_ih = torch.cat([doubled(getattr(self, "weight_ih" + s)) for s in sfx])  # (D*4H, I)
-        rows = x.reshape(T * B, -1)  # (T*B, I)
-        if self.bias:
-            b = torch.cat([doubled(getattr(self, "bias_ih" + s) + getattr(self, "bias_hh" + s)) for s in sfx])  # (D*4H,)
-            pre = torch.addmm(b, rows, w_ih.T)  # (T*B, D*4H): input terms, every direction
-        else:
-            pre = rows @ w_ih.T
-        pre4 = pre.view(T, B, D, 4 * H)  # (T, B, D, 4H)
-        for d in range(D):
-            if T > 1:  # + W_h· h_{t∓1}, in place; rows of the direction's block, stride D*4H
-                h = out[1:] if d else out[:-1]  # (T-1, B, D*P): the h_{t∓1} each step reads
-                tgt = (pre4[:-1, :, d] if d else pre4[1:, :, d]).view((T - 1) * B, 4 * H)  # ((T-1)*B, 4H)
-                w_hh = doubled(getattr(self, "weight_hh" + sfx[d]))  # (4H, P)
-                tgt.addmm_(h[..., d * P:(d + 1) * P].reshape((T - 1) * B, P), w_hh.T)
-        pre.sigmoid_()  # i, f, σ(2a_g), o of every direction
-        gates = pre.view(T, B, D, 4, H)
-        g = gates[..., 2, :].mul_(2.0).sub_(1.0)  # (T, B, D, H): 2σ(2a) − 1 = tanh(a)
-        i, f, o = gates[..., 0, :], gates[..., 1, :], gates[..., 3, :]  # views, each (T, B, D, H)
-        a, ig = torch.empty_like(g), i * g  # (T, B, D, H): the scan's operands, reverse rows reversed
-        a[:, :, 0] = f[:, :, 0]
-        if D == 2:
-            a[:, :, 1] = f[:, :, 1].flip(0)
-            ig[:, :, 1] = ig[:, :, 1].flip(0)
-        c = linear_scan(a.view(T, B * D * H), ig.view(T, B * D * H), x.new_zeros(B * D * H)).view(T, B, D, H)
-        result = []
-        for d in range(D):
-            c_d = c[:, :, d].flip(0) if d else c[:, :, d]  # (T, B, H), the input's time order
-            result.append(({"i": i[:, :, d], "f": f[:, :, d], "g": g[:, :, d], "o": o[:, :, d]}, c_d))
-        return result
-
-    def _recover(self, layer: int, d: int, x: torch.Tensor, h: torch.Tensor):
-        """Layer `layer`, direction d's gates (each (T, B, H)) from its input x (T, B, I) and its outputs
-        h (T, B, P): the GRU's and the RNN's (which has none); the LSTM's are recovered in `trace`."""
+    def _recover_gates(self, layer: int, d: int, x: torch.Tensor, h: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Layer `layer`, direction d's gates, each (T, B, H) (none for the RNN), from its input x (T, B, I)
+        and its outputs h (T, B, P), both in the direction's own time order: step t reads h_{t-1}."""
         T, B, P = h.shape
         sfx = f"_l{layer}" + ("_reverse" if d else "")
         w_ih, w_hh = getattr(self, "weight_ih" + sfx), getattr(self, "weight_hh" + sfx)  # (G*H, I), (G*H, P)
         if self.arch == "rnn":
-            return {}, None
+            return {}
         zero = torch.zeros(w_ih.shape[0], dtype=w_ih.dtype)  # (G*H,): bias=False
         b_ih, b_hh = getattr(self, "bias_ih" + sfx, zero), getattr(self, "bias_hh" + sfx, zero)
-        h0 = h.new_zeros(1, B, P)  # (1, B, P): the zero initial state
-        h_prev = torch.cat([h0, h[:-1]] if d == 0 else [h[1:], h0])  # (T, B, P); the reverse step t reads h_{t+1}
+        h_prev = torch.cat([h.new_zeros(1, B, P), h[:-1]])  # (T, B, P): h_0 = 0, h_1..h_{T-1}
+        if self.arch == "lstm":
+            return lstm_recover_gates(w_ih, w_hh, b_ih + b_hh, x, h_prev)
         flat = gru_recover(w_ih, w_hh, b_ih, b_hh, x.reshape(T * B, -1), h_prev.view(T * B, P))  # each (T*B, H)
-        return {k: v.unflatten(0, (T, B)) for k, v in flat.items()}, None  # each (T, B, H)
+        return {k: v.unflatten(0, (T, B)) for k, v in flat.items()}  # each (T, B, H)
 
     # ----------------------------------------------------------------------------------- gradients
     def input_sensitivity(self, x: torch.Tensor) -> torch.Tensor:
