@@ -242,45 +242,49 @@ function clearLabels(box, geom, els, run) {
   if (box.clientWidth <= 0) return;
   const height = geom.height || 340;
   const walls = obstacles(geom);
-  for (const t of box.querySelectorAll(".cv-diagram-caption")) {
-    const b = t.getBBox();
-    walls.push({ x0: b.x, x1: b.x + b.width, y0: b.y, y1: b.y + b.height });
-  }
   const widest = (name) => (els[name].kind === "gate" ? "0.00" : "−0.00") + ((run.pinned || []).some((p) => p.gate === name) ? " ⊣ pinned" : "");
   const inside = (r) => r.x0 >= 0 && r.y0 >= DIAGRAM_TOP && r.x1 <= 720 && r.y1 <= height;
-  for (const [name, , lx, ly] of geom.wires) {
+  const box4 = (b) => ({ x0: b.x, x1: b.x + b.width, y0: b.y, y1: b.y + b.height });
+  const shift = (r, dx, dy) => ({ x0: r.x0 + dx, x1: r.x1 + dx, y0: r.y0 + dy, y1: r.y1 + dy });
+  // every write first (each label at its widest value, at its drawn place), then every read: one layout in
+  // all. A label moved by (dx, dy) has its box moved by exactly that, so the moves are worked out without
+  // measuring again.
+  const labels = geom.wires.map(([name, , lx, ly]) => {
     const { value } = els[name];
-    const label = value.parentNode;
-    const shown = value.textContent;
+    const label = value.parentNode, shown = value.textContent;
     value.textContent = widest(name);
-    let x = lx, y = ly;
-    const place = () => { label.setAttribute("x", x); label.setAttribute("y", y); };
-    const rect = () => {
-      const b = label.getBBox();
-      return { x0: b.x, x1: b.x + b.width, y0: b.y, y1: b.y + b.height };
-    };
-    place();
+    label.setAttribute("x", lx);
+    label.setAttribute("y", ly);
+    return { value, label, shown, lx, ly };
+  });
+  for (const t of box.querySelectorAll(".cv-diagram-caption")) walls.push(box4(t.getBBox()));
+  for (const l of labels) l.drawn = box4(l.label.getBBox());
+  for (const l of labels) {
     // into the diagram first (a long label at a large size can run past an edge)
-    let me = rect();
-    x += Math.max(0, -me.x0) - Math.max(0, me.x1 - 720);
-    y += Math.max(0, DIAGRAM_TOP - me.y0) - Math.max(0, me.y1 - height);
-    place();
+    let me = l.drawn;
+    let dx = Math.max(0, -me.x0) - Math.max(0, me.x1 - 720);
+    let dy = Math.max(0, DIAGRAM_TOP - me.y0) - Math.max(0, me.y1 - height);
     for (let pass = 0; pass < 8; pass++) {
-      me = rect();
+      me = shift(l.drawn, dx, dy);
       const hit = walls.find((w) => overlap(me, w));
       if (!hit) break;
       // the shortest way out of the obstacle that stays inside the diagram
       const moves = [[0, hit.y0 - LABEL_PAD - me.y1 - 1], [0, hit.y1 + LABEL_PAD - me.y0 + 1],
                      [hit.x0 - LABEL_PAD - me.x1 - 1, 0], [hit.x1 + LABEL_PAD - me.x0 + 1, 0]]
-        .filter(([dx, dy]) => inside({ x0: me.x0 + dx, x1: me.x1 + dx, y0: me.y0 + dy, y1: me.y1 + dy }))
+        .filter(([mx, my]) => inside(shift(me, mx, my)))
         .sort((a, b) => Math.abs(a[0] + a[1]) - Math.abs(b[0] + b[1]));
       if (!moves.length) break;
-      x += moves[0][0];
-      y += moves[0][1];
-      place();
+      dx += moves[0][0];
+      dy += moves[0][1];
     }
-    walls.push(rect());  // later labels keep off this one too
-    value.textContent = shown;
+    walls.push(shift(l.drawn, dx, dy));  // later labels keep off this one too
+    l.x = l.lx + dx;
+    l.y = l.ly + dy;
+  }
+  for (const l of labels) {
+    l.label.setAttribute("x", l.x);
+    l.label.setAttribute("y", l.y);
+    l.value.textContent = l.shown;
   }
 }
 
@@ -419,11 +423,7 @@ function buildHeatmaps(view, run, data, arrays, parent) {
     pl.col.style.cssText = `left:${g.x0 + (view.t - 1) * dx}px;top:${g.y0}px;width:${Math.max(dx, 2)}px;height:${g.h}px`;
     pl.row.style.cssText = `left:${g.x0}px;top:${g.y0 + view.unit * dy}px;width:${g.w}px;height:${Math.max(dy, 3)}px`;
   }
-  function place(pl) {
-    const cv = pl.canvas;
-    pl.geom = { x0: cv.offsetLeft, y0: cv.offsetTop, w: cv.clientWidth, h: cv.clientHeight };
-    move(pl);
-  }
+  for (const pl of plots) pl.move = () => move(pl);
   const tick = (cls, text, style) => {
     const e = el("span", cls, text);
     e.style.cssText = style;
@@ -505,10 +505,20 @@ function buildHeatmaps(view, run, data, arrays, parent) {
       const at = cellAt(ev);
       if (at) view.set(at[0] + 1, at[1]);
     });
-    new ResizeObserver(() => place(pl)).observe(canvas);
-    place(pl);
+    canvas.__cvPlot = pl;
+    view.resized.observe(canvas);  // placed with every other canvas once all are drawn, then on each resize
   }
   return { plots, drawOne, moveAll: () => plots.forEach(move) };
+}
+
+// the cursor and unit overlays sit on the canvases: every canvas is measured first, then every overlay
+// moved, so one layout serves them all (measuring each right after drawing it cost a layout per heatmap)
+function placePlots(plots) {
+  for (const pl of plots) {
+    const cv = pl.canvas;
+    pl.geom = { x0: cv.offsetLeft, y0: cv.offsetTop, w: cv.clientWidth, h: cv.clientHeight };
+  }
+  for (const pl of plots) pl.move();
 }
 
 // presenter mode: one figure per screen, chosen with a row of buttons (the diagram, or one heatmap)
@@ -714,6 +724,7 @@ export default function (component) {
   });
   root.appendChild(strip);
 
+  view.resized = new ResizeObserver((entries) => placePlots(entries.map((e) => e.target.__cvPlot)));
   const grid = el("div", `cv-runs cv-n${Math.min(data.runs.length, 3)}`);
   root.appendChild(grid);
   const runs = data.runs.map((r) => buildRun(view, r, data));
@@ -821,6 +832,7 @@ export default function (component) {
     requestAnimationFrame(() => {
       if (!host.__cv || host.__cv.root !== root) return resolve(false);  // rebuilt meanwhile
       for (const r of runs) for (const pl of r.plots) r.drawPlot(pl);
+      placePlots(runs.flatMap((r) => r.plots));
       root.dataset.ready = "1";
       resolve(true);
     });
@@ -835,6 +847,7 @@ export default function (component) {
       clearTimeout(urlTimer);
       document.removeEventListener("keydown", onKey);
       if (window.__cvKey === onKey) window.__cvKey = null;
+      view.resized.disconnect();
       root.remove();
       host.__cv = null;
     },
