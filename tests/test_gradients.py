@@ -312,3 +312,40 @@ def test_the_shipped_explanation_quotes_every_cells_own_reach():
             assert len(below) == 0, arch
         else:
             assert int(below[0]) == int(d.split("= ")[1]), (arch, d)
+
+
+def test_carry_units_high_counts_torch_s_own_gates_from_the_forward_pass_alone():
+    """model_carry_units_high (the Gradient Lab's 'before training' count) against the carry gate worked out
+    from torch.nn.LSTMCell / GRUCell's own weights step by step: f = σ(W_if x + b_if + W_hf h + b_hf),
+    z = σ(W_iz x + b_iz + W_hz h + b_hz); biases shifted so some units sit above 0.9 and some below."""
+    from explorer.model import CharModel, ModelConfig
+    from explorer.scenes.gradient_lab import model_carry_units_high
+    from explorer.text import Vocab
+
+    torch.manual_seed(3)
+    vocab = Vocab.from_text("the cat sat on a mat")
+    text = "a cat sat on the mat; the mat sat"
+    models, expected = {}, {}
+    for arch, block in (("lstm", 1), ("gru", 1)):  # f is block 1 of (i, f, g, o); z block 1 of (r, z, n)
+        model = CharModel(vocab, ModelConfig(arch=arch, hidden_size=12, seed=3))
+        ref = model.cell.to_torch()
+        with torch.no_grad():
+            ref.bias_ih_l0[block * 12:(block + 1) * 12] += torch.linspace(-1, 5, 12)
+        model.cell.load_state_dict({k.removesuffix("_l0"): v for k, v in ref.state_dict().items()})
+        step = (torch.nn.LSTMCell if arch == "lstm" else torch.nn.GRUCell)(vocab.size, 12)
+        step.load_state_dict({k.removesuffix("_l0"): v for k, v in ref.state_dict().items()})
+        x = torch.nn.functional.one_hot(vocab.encode(text), vocab.size).float()  # (T, V)
+        h, c, gates = torch.zeros(12), torch.zeros(12), []
+        with torch.no_grad():
+            for t in range(len(text)):
+                w_i, w_h = step.weight_ih[block * 12:(block + 1) * 12], step.weight_hh[block * 12:(block + 1) * 12]
+                b = step.bias_ih[block * 12:(block + 1) * 12] + step.bias_hh[block * 12:(block + 1) * 12]
+                gates.append(torch.sigmoid(w_i @ x[t] + w_h @ h + b))
+                if arch == "lstm":
+                    h, c = (s[0] for s in step(x[t:t + 1], (h[None], c[None])))
+                else:
+                    h = step(x[t:t + 1], h[None])[0]
+        expected[arch] = int((torch.stack(gates).mean(dim=0) > 0.9).sum())
+        models[arch] = model
+    assert 0 < expected["lstm"] < 12 and 0 < expected["gru"] < 12, expected
+    assert model_carry_units_high(models, text) == expected

@@ -23,7 +23,8 @@ if TYPE_CHECKING:
     from explorer.zoo.layer_model import LayerModel
 
 __all__ = ["LabConfig", "LabInput", "ArchCurves", "LabScene", "MAX_LAB_STEPS", "DEFAULT_TEXT", "ARCH_ORDER",
-           "lab_input", "lab_cell", "relevant", "measure", "lab_curves", "lab_scene", "model_scene", "layers_scene"]
+           "lab_input", "lab_cell", "relevant", "carry_gate", "units_above", "measure", "lab_curves", "lab_scene",
+           "model_scene", "model_carry_units_high", "layers_scene"]
 
 ARCH_ORDER = ("rnn", "lstm", "gru")
 DEFAULT_TEXT = (
@@ -172,16 +173,29 @@ def divergence_step(cell: Cell, x: torch.Tensor, tol: float = 1e-6) -> int | Non
 
 
 @torch.no_grad()
+def carry_gate(cell: Cell, x: torch.Tensor) -> torch.Tensor | None:
+    """(T, H): the carry gate (f for the LSTM, z for the GRU) at every step of x, in the cell's dtype; None
+    for a cell without one."""
+    if cell.spec.carry_gate is None:
+        return None
+    return cell.trace(x.to(cell.weight_ih.dtype)).gates[cell.spec.carry_gate]
+
+
+def units_above(gate: torch.Tensor, level: float = 0.9) -> int:
+    """How many units' mean gate over the steps of `gate` (T, H) is above `level`."""
+    return int((gate.mean(dim=0) > level).sum())
+
+
+@torch.no_grad()
 def measure(cells: Mapping[str, tuple[Cell, torch.Tensor]]) -> dict[str, ArchCurves]:
     """Every curve for each (cell, x) pair: any Cell, trained or untrained, each with its own (T, I) input."""
     out: dict[str, ArchCurves] = {}
     for name, (cell, x) in cells.items():
         s = sensitivities(cell, x)
         carry, carry_mean, bound, sigma, high, radius, diverges = None, None, None, None, None, None, None
-        if cell.spec.carry_gate is not None:
-            gate = cell.trace(x.to(cell.weight_ih.dtype)).gates[cell.spec.carry_gate]  # (T, H)
-            carry, carry_mean = gate_product(gate), float(gate.mean())
-            high = int((gate.mean(dim=0) > 0.9).sum())
+        gate = carry_gate(cell, x)  # (T, H), or None for the RNN
+        if gate is not None:
+            carry, carry_mean, high = gate_product(gate), float(gate.mean()), units_above(gate)
         else:
             bound = rnn_bound(cell, x.shape[0])
             sigma = float(10 ** bound[1]) if x.shape[0] > 1 else None
@@ -206,11 +220,31 @@ def model_scene(models: Mapping[str, CharModel], text: str, config: LabConfig = 
 
     Characters a model does not know become its UNK token. Raises ValueError for unusable text.
     """
+    inp, cells = _model_inputs(models, text, config)
+    return LabScene(config=config, labels=inp.labels, curves=measure(cells), notice=inp.notice)
+
+
+def model_carry_units_high(models: Mapping[str, CharModel], text: str) -> dict[str, int]:
+    """For each gated model, the units whose mean carry gate on `text` is above 0.9: the count `model_scene`
+    reports as carry_units_high, from the forward pass alone (no gradient sweep). Models without a carry
+    gate (the RNN) are left out. Raises ValueError for unusable text."""
+    _, cells = _model_inputs(models, text, LabConfig())
+    out = {}
+    for name, (cell, x) in cells.items():
+        gate = carry_gate(cell, x)
+        if gate is not None:
+            out[name] = units_above(gate)
+    return out
+
+
+def _model_inputs(models: Mapping[str, CharModel], text: str,
+                  config: LabConfig) -> tuple[LabInput, dict[str, tuple[Cell, torch.Tensor]]]:
+    """The validated input and each model's (cell, one-hot x (T, V)) in the page's order of architectures."""
     inp = lab_input(replace(config, source="text", text=text))  # validation, cap and labels
     text = text[:inp.x.shape[0]]
     cells = {arch: (m.cell, m.one_hot(m.vocab.encode(text))) for arch, m in models.items()}  # x: (T, V)
     order = [a for a in ARCH_ORDER if a in cells] + [a for a in cells if a not in ARCH_ORDER]
-    return LabScene(config=config, labels=inp.labels, curves=measure({a: cells[a] for a in order}), notice=inp.notice)
+    return inp, {a: cells[a] for a in order}
 
 
 def layers_scene(layers: Mapping[str, "LayerModel"], text: str, checkpoint: "Checkpoint | None" = None) -> LabScene:

@@ -14,7 +14,8 @@ import torch
 
 from explorer.cells import Cell
 from explorer.scenes.gradient_lab import (ARCH_ORDER, ArchCurves, LabConfig, LabScene, lab_curves, lab_input,
-                                          layers_scene, measure, model_scene, relevant)
+                                          layers_scene, measure, model_carry_units_high, model_scene,
+                                          relevant)
 from explorer.ui.session import GL_RACE, GL_TRAINED, GL_YOURS, RACE_CELLS, YM_MODEL, memo
 from explorer.ui.uploaded import layer_model, uploaded
 from explorer.zoo.layer_model import NO_UPLOAD, direction_name
@@ -65,8 +66,7 @@ def shipped_scene(text: str) -> LabScene:
 def untrained_twin_high(text: str) -> dict[str, int]:
     """Units with mean carry gate > 0.9 of each shipped model's untrained twin (same init) on `text`."""
     models = {arch: shipped_untrained(name) for arch, name in DEFAULT_MODELS.items() if name in shipped_names()}
-    sc = model_scene(models, text)
-    return {arch: c.carry_units_high for arch, c in sc.curves.items() if c.carry_units_high is not None}
+    return model_carry_units_high(models, text)  # a forward pass each: no gradient sweep for one count
 
 
 def race_scene(racers: tuple[RaceCell, ...]) -> LabScene:
