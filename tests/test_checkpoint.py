@@ -149,7 +149,7 @@ def test_the_example_is_described_then_its_layer_two_steps_in_the_cell_explorer_
     page.get_by_text("LSTM, 2 layers × 1 direction").wait_for(timeout=60_000)
     page.get_by_test_id("stSelectbox").first.click()
     page.get_by_role("option", name="layer 2 of 2").click()
-    page.get_by_text("of layer 2 of 2 follows your regex").wait_for(timeout=60_000)
+    page.get_by_text("of layer 2 of 2 tracks your regex").wait_for(timeout=60_000)
     page.get_by_role("link", name="Step through this layer in the Cell Explorer").click()
     page.locator(".cv-root[data-ready='1']").wait_for(timeout=60_000)
     page.get_by_text("Your LSTM · layer 2 of 2 · H = 64").wait_for(timeout=30_000)
@@ -173,3 +173,24 @@ def test_a_broken_json_vocabulary_and_words_on_a_character_model_are_said_plainl
     ck = inspect(model.state_dict())
     with pytest.raises(ValueError, match="vocabulary is single characters: choose characters"):
         encode_input(ck, tuple(chr(65 + k) for k in range(40)), "words", "the cat")
+
+
+def test_a_model_with_an_embedding_reads_token_ids_without_its_vocabulary():
+    """No vocabulary: the numbers mode types token ids, and the layer reads torch's own nn.Embedding rows."""
+    from explorer.scenes.your_model import encode_input, mode_label
+
+    torch.manual_seed(0)
+    model = Tagger(num_layers=2)
+    ck = inspect(model.state_dict())
+    with pytest.raises(ValueError, match="choose numbers and type the ids themselves"):
+        encode_input(ck, None, "characters", "hello")
+    inp = encode_input(ck, None, "numbers", "3, 17 0\n39")
+    ids = torch.tensor([3, 17, 0, 39])
+    with torch.no_grad():
+        assert torch.equal(inp.x, model.emb(ids))
+        assert torch.allclose(ck.stack.trace(inp.x).output, model.encoder(model.emb(ids))[0], atol=1e-6)
+    assert inp.labels == ("3", "17", "0", "39")
+    for bad in ("3, 40", "2.5", "-1", "x"):
+        with pytest.raises(ValueError, match=r"token ids 0\.\.39 \(whole numbers\)"):
+            encode_input(ck, None, "numbers", bad)
+    assert mode_label(ck, "numbers").startswith("token ids")

@@ -83,6 +83,17 @@ def test_bad_and_catastrophic_regex_get_a_clear_message():
     assert any("longer than" in w.value for w in at.warning)
 
 
+def test_the_regex_box_is_in_sight_when_the_regex_is_the_feature():
+    """Folded with the long text otherwise; out of the fold when the pattern drives the page (a broken or
+    unmatched pattern must be fixable without hunting for its box)."""
+    label = "Your feature: a regular expression"
+    at = _run({"regex": "(unclosed", "feature": "regex"})
+    assert [t for t in at.text_input if t.label.startswith(label)]
+    assert not [t for t in at.expander[0].text_input if t.label.startswith(label)]
+    at = _run()
+    assert [t for t in at.expander[0].text_input if t.label.startswith(label)]
+
+
 def test_the_headline_follows_the_chosen_feature_and_the_unit_shown():
     """Changing the feature changes the headline: it names the feature, the unit the box shows (auto) and that
     unit's r on this text, recomputed here from torch.nn.LSTMCell's states and the feature (not the page's ranking)."""

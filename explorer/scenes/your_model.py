@@ -1,7 +1,8 @@
 """The Your Model page's scene: a user's checkpoint reading a user's input, one layer and direction at a time.
 
 Input modes: characters or whitespace-separated words (through the checkpoint's embedding and its
-vocabulary), or numbers (one step per line, I comma-separated values) for a model without an embedding.
+vocabulary), or numbers: token ids for a model with an embedding (any model can be read without its
+vocabulary), one step per line of I comma-separated values for a model without one.
 Everything here is the same machinery as the other pages: `Stack.trace` for every gate of every layer,
 `input_sensitivity` for the gradient's reach, Pearson r against a regex feature for the units.
 """
@@ -23,11 +24,17 @@ from explorer.trace import Trace
 from explorer.units import pearson
 from explorer.zoo.checkpoint import Checkpoint
 
-__all__ = ["MODES", "ModelInput", "encode_input", "layer_trace", "reach_figure", "unit_search"]
+__all__ = ["MODES", "mode_label", "ModelInput", "encode_input", "layer_trace", "reach_figure", "unit_search"]
 
 MODES = {"characters": "characters (one step per character)", "words": "words (split on spaces)",
          "numbers": "numbers (one step per line, comma-separated)"}
+IDS_LABEL = "token ids (numbers, e.g. 3, 17, 0)"  # the numbers mode of a model with an embedding
 MAX_STEPS = 400  # steps of a user's input this page traces (the gradient is exact autograd: kept small)
+
+
+def mode_label(ck: Checkpoint, mode: str) -> str:
+    """How the input mode reads for this model: numbers are token ids when it has an embedding."""
+    return IDS_LABEL if mode == "numbers" and ck.embedding is not None else MODES[mode]
 
 
 @dataclass(frozen=True)
@@ -42,9 +49,9 @@ class ModelInput:
 def encode_input(ck: Checkpoint, vocab: tuple[str, ...] | None, mode: str, text: str) -> ModelInput:
     """The input as the module reads it; ValueError says what the model can read when it cannot read this."""
     I = ck.stack.input_size
+    if mode == "numbers" and ck.embedding is not None:
+        return _token_ids(ck, text)
     if mode == "numbers":
-        if ck.embedding is not None:
-            raise ValueError("This model reads token ids through its embedding: choose characters or words.")
         rows = [line for line in text.strip().splitlines() if line.strip()]
         try:
             values = [[float(v) for v in line.split(",")] for line in rows]
@@ -63,8 +70,9 @@ def encode_input(ck: Checkpoint, vocab: tuple[str, ...] | None, mode: str, text:
     if ck.embedding is None:
         raise ValueError(f"This model has no embedding: it reads {I} numbers per step. Choose numbers.")
     if vocab is None:
-        raise ValueError(f"This model reads token ids 0..{ck.embedding.shape[0] - 1}: load its vocabulary (a JSON "
-                         "list or one token per line) so that text can be turned into ids.")
+        raise ValueError(f"This model reads token ids 0..{ck.embedding.shape[0] - 1} through its embedding. To type "
+                         "text, load its vocabulary (a JSON list or one token per line, in the embedding's order); "
+                         "without one, choose numbers and type the ids themselves (e.g. 3, 17, 0, 5).")
     if mode == "words" and all(len(tok) == 1 for tok in vocab):
         raise ValueError("This model's vocabulary is single characters: choose characters, or every word would be "
                          "read as the unknown token.")
@@ -80,6 +88,23 @@ def encode_input(ck: Checkpoint, vocab: tuple[str, ...] | None, mode: str, text:
     x = ck.embedding[torch.tensor(ids)]  # (T, I)
     labels = tuple(char_label(tok) if mode == "characters" else tok[:12] for tok in steps)
     return ModelInput(x, labels, tuple(steps), unknown, notice)
+
+
+def _token_ids(ck: Checkpoint, text: str) -> ModelInput:
+    """Token ids typed as numbers (commas, spaces or lines between them), each one step through the embedding."""
+    V = ck.embedding.shape[0]
+    steps = text.replace(",", " ").split()
+    if not steps:
+        raise ValueError("The input is empty: type at least one token id.")
+    bad = next((tok for tok in steps if not tok.isdigit() or int(tok) >= V), None)
+    if bad is not None:
+        raise ValueError(f"This model reads token ids 0..{V - 1} (whole numbers) through its embedding; "
+                         f"'{bad[:20]}' is not one.")
+    notice = None
+    if len(steps) > MAX_STEPS:
+        steps, notice = steps[:MAX_STEPS], f"Only the first {MAX_STEPS} steps are traced."
+    x = ck.embedding[torch.tensor([int(tok) for tok in steps])]  # (T, I)
+    return ModelInput(x, tuple(steps), tuple(steps), 0, notice)
 
 
 def layer_trace(ck: Checkpoint, inp: ModelInput, layer: int, direction: int) -> Trace:

@@ -75,14 +75,23 @@ def controls(P: PageState, names: tuple[str, ...], arch: str, mine: Uploaded | N
 
 
 def text_box(P: PageState) -> None:
+    """The text (folded away: it is long) and the regex feature, in sight when it is the feature chosen."""
+    regex_chosen = P.get("feature") == "regex"
+    if regex_chosen:  # the pattern drives everything below: never behind a fold
+        _regex_box(P)
     with st.expander("Text the model reads", expanded=False):
         st.text_area("Text", key=P.key("text"), height=220, label_visibility="collapsed")
-        b1, b2, _ = st.columns([1, 1, 3])
+        b1, b2, _ = st.columns([1, 1, 2])
         b1.button("Python sample", on_click=_load_sample, args=(P, "stdlib"), key="uf.sample_py")
         b2.button("Toy-language sample", on_click=_load_sample, args=(P, "synthetic"), key="uf.sample_syn")
-        st.text_input(f"Your feature: a regular expression (at most {MAX_PATTERN_LEN} characters)",
-                      key=P.key("regex"), help="Characters inside a match count as 1, others as 0. Runs with a "
-                                               "time limit.")
+        if not regex_chosen:
+            _regex_box(P)
+
+
+def _regex_box(P: PageState) -> None:
+    st.text_input(f"Your feature: a regular expression (at most {MAX_PATTERN_LEN} characters)",
+                  key=P.key("regex"), help="Characters inside a match count as 1, others as 0. Runs with a "
+                                           "time limit.")
 
 
 def found_banner(A: TextAnalysis, feature: str) -> None:

@@ -5,7 +5,7 @@ import streamlit as st
 
 from explorer.figures.heatmaps import heatmap
 from explorer.limits import MAX_CHECKPOINT_BYTES
-from explorer.scenes.your_model import MODES, encode_input, layer_trace, reach_figure, unit_search
+from explorer.scenes.your_model import MODES, encode_input, mode_label, layer_trace, reach_figure, unit_search
 from explorer.ui.session import YM_MODEL as MODEL
 from explorer.ui.share import plot, section
 from explorer.ui.state import PageState
@@ -25,8 +25,8 @@ def load_checkpoint(P: PageState) -> tuple[Checkpoint | None, tuple[str, ...] | 
                                f"{MAX_CHECKPOINT_BYTES // 1_000_000} MB", type=["pt", "pth", "bin", "safetensors"],
                                key="ym.weights", help="Saved with torch.save(model.state_dict(), path). Loaded with "
                                                       "weights_only=True: nothing in the file can run code.")
-    vocab_file = c2.file_uploader("Vocabulary (optional): a JSON list, or one token per line", type=["json", "txt"],
-                                  key="ym.vocab")
+    vocab_file = c2.file_uploader("Vocabulary: a JSON list, or one token per line (to type text into a model with an "
+                                  "embedding; without it, type token ids)", type=["json", "txt"], key="ym.vocab")
     example = st.button("Try it with the example: a 2-layer LSTM trained on Python source", key="ym.example",
                         icon=":material/science:")
     if example:
@@ -38,6 +38,9 @@ def load_checkpoint(P: PageState) -> tuple[Checkpoint | None, tuple[str, ...] | 
         _load(P, (weights.file_id, vocab_file.file_id if vocab_file else None, P.get("nonlinearity")),
               weights.getvalue(), weights.name, vocab_bytes)
     held = MODEL.get()
+    if vocab_file is not None and weights is None and held is not None and held[0] == ("example",):
+        st.info("That vocabulary is not used: a vocabulary goes with a checkpoint you upload beside it, and the "
+                "example brings its own.", icon=":material/info:")
     if held is None:
         st.info("No model yet: upload a checkpoint, or try the example.")
         return None, None
@@ -69,7 +72,7 @@ def _load(P: PageState, file_key: tuple, data: bytes, name: str, vocab_bytes: by
 def explore(P: PageState, ck: Checkpoint, vocab, presenter: bool) -> None:
     s = ck.stack
     c1, c2, c3, c4 = st.columns([2, 1.2, 1, 1.2])
-    c1.radio("Input", tuple(MODES), key=P.key("mode"), format_func=MODES.get, horizontal=True)
+    c1.radio("Input", tuple(MODES), key=P.key("mode"), format_func=lambda m: mode_label(ck, m), horizontal=True)
     if P.get("layer") >= s.num_layers:
         P.set("layer", s.num_layers - 1)
     c2.selectbox("Layer", tuple(range(s.num_layers)), key=P.key("layer"),
@@ -103,8 +106,10 @@ def explore(P: PageState, ck: Checkpoint, vocab, presenter: bool) -> None:
     with section("How far back does the gradient reach?", presenter):
         fig, distances = reach_figure(ck, inp, presenter)
         plot(st, fig, key="ym.reach")
-        st.caption(f"Exact, by autograd over the whole stack (every layer and direction). It falls below 1e-3 of its "
-                   f"start at d = {distances[0] if distances[0] is not None else f'> {len(inp.labels) - 1}'}.")
+        d3 = distances[0]
+        st.caption("Exact, by autograd over the whole stack (every layer and direction). It falls below 1e-3 of its "
+                   "start " + (f"at d = {d3}." if d3 is not None else
+                               f"nowhere within these {len(inp.labels)} steps (d ≤ {len(inp.labels) - 1})."))
     with section("Find a unit: your regex as the feature", presenter):
         st.text_input("A regular expression over your input (characters inside a match count as 1)",
                       key=P.key("regex"))
@@ -116,7 +121,9 @@ def explore(P: PageState, ck: Checkpoint, vocab, presenter: bool) -> None:
         if problem:
             st.info(problem)
         else:
-            st.markdown(f"Unit **{unit}** of {where} follows your regex best: Pearson r = **{r:+.2f}** on this input.")
+            st.markdown(f"Unit **{unit}** of {where} tracks your regex most closely: Pearson r = **{r:+.2f}** on this "
+                        f"input: it is {'higher' if r > 0 else 'lower'} inside a match (r = +1 would follow the regex "
+                        "exactly, −1 mirror it, 0 means no linear relation).")
 
 
 def _open_elsewhere(ck: Checkpoint, vocab, P: PageState) -> None:
