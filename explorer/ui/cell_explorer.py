@@ -130,8 +130,11 @@ def note_section(scene: CellExplorerScene, presenter: bool) -> None:
                  "shown here on the models above.")
     note.subheader("Parameters and memory")
     note.markdown(markdown_table(sizes_table(scene)))  # a table, not a data grid: no 1.2 MB grid bundle to load
-    note.caption(f"Each row is the model shown above, with its own sizes. 'State carried' counts what passes from "
-                 "one step to the next (h, and c for the LSTM); 'kept for backprop' is measured: the tensors torch.nn "
+    per_layer = (" A layer of your uploaded model counts that layer alone (its own W_ih, W_hh and biases); the "
+                 "whole model's count, embedding and readout included, is on Your Model."
+                 if any(ref[0] == "yours" for ref in scene.refs.values()) else "")
+    note.caption(f"Each row is the model shown above, with its own sizes.{per_layer} 'State carried' counts what "
+                 "passes from one step to the next (h, and c for the LSTM); 'kept for backprop' is measured: the tensors torch.nn "
                  f"saves for the backward pass (autograd) during one forward over these {len(scene.text)} steps, in "
                  "float32 (KiB: 1,024 bytes). The GRU has 3 gate blocks to the "
                  "LSTM's 4 and one state instead of two: the note's 'GRU uses less memory'.")

@@ -31,6 +31,11 @@ PAGES = [
     ("pages/your-model.py", "Your Model", ":material/upload_file:", "your-model"),
 ]
 
+# trusted, static CSS (never user text) for every page: a wide table scrolls inside its own box on a phone
+# instead of pushing the whole page sideways
+PAGE_CSS = "<style>.stMain [data-testid='stMarkdownContainer'] table { display: block; max-width: 100%; " \
+           "overflow-x: auto; }</style>"
+
 
 def run_router() -> None:
     # a presenter link opens with the sidebar folded away: the projector shows the page, not its controls
@@ -42,6 +47,7 @@ def run_router() -> None:
     warm()  # a plain `streamlit run app.py`: the first run pays the start-up explorer.ui.serve pays before it listens
     st.set_page_config(page_title="LSTM & GRU Explorer", page_icon=FAVICON, layout="wide",
                        initial_sidebar_state="collapsed" if presenting() else "auto")
+    st.html(PAGE_CSS)  # style only: Streamlit puts it out of the page's flow
     pages = [st.Page(path, title=title, icon=icon, url_path=url, default=(url == ""))
              for path, title, icon, url in PAGES]
     page = st.navigation(pages)
