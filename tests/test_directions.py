@@ -65,3 +65,20 @@ def test_bidirectional_trace_is_the_same_at_any_thread_count(arch):
             for k in a.gates:
                 assert torch.equal(a.gates[k], b.gates[k]), k
             assert (a.c is None and b.c is None) or torch.equal(a.c, b.c)
+
+
+def test_the_gradient_lab_measures_cells_side_by_side_as_each_alone():
+    """measure() runs its cells in two groups on two threads: every curve equals that cell measured alone
+    (no thread disturbs another's numbers), in the caller's order."""
+    from explorer.scenes.gradient_lab import LabConfig, lab_cell, lab_input, measure
+
+    config = LabConfig(source="random", length=60, input_size=6, hidden_size=24, rnn_radius=1.4)
+    x = lab_input(config).x
+    cells = {arch: (lab_cell(config, arch, x.shape[1]), x) for arch in ("gru", "rnn", "lstm")}
+    together = measure(cells)
+    assert list(together) == ["gru", "rnn", "lstm"]
+    for name, pair in cells.items():
+        alone = measure({name: pair})[name]
+        assert torch.equal(together[name].sens.input_log10, alone.sens.input_log10), name
+        assert torch.equal(together[name].sens.state_log10, alone.sens.state_log10), name
+        assert together[name].diverges_at == alone.diverges_at

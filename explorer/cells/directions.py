@@ -1,4 +1,5 @@
-"""both_directions: a bidirectional layer's two fused runs at the same time, one on a second thread.
+"""both_directions: a bidirectional layer's two fused runs at the same time, one on a second thread
+(`at_once`: any two independent pieces of torch work so, e.g. the Gradient Lab's sweeps of two cells).
 
 torch's fused kernel runs a bidirectional layer's directions one after the other, and each is a chain of
 T small products (1×P by P×G·H per step) that a second intra-op thread does not speed up. The two
@@ -18,10 +19,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from contextlib import contextmanager
+from typing import TypeVar
 
 import torch
 
-__all__ = ["both_directions", "one_intra_op_thread"]
+__all__ = ["both_directions", "at_once", "one_intra_op_thread"]
+
+T, U = TypeVar("T"), TypeVar("U")
 
 
 @contextmanager
@@ -39,7 +43,13 @@ def one_intra_op_thread():
 
 def both_directions(forward: Callable[[], torch.Tensor],
                     reverse: Callable[[], torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
-    """(forward(), reverse()), computed at the same time: reverse on a new thread, forward on this one.
+    """(forward(), reverse()), computed at the same time: reverse on a new thread, forward on this one."""
+    return at_once(forward, reverse)
+
+
+def at_once(first: Callable[[], T], second: Callable[[], U]) -> tuple[T, U]:
+    """(first(), second()), computed at the same time, each at one intra-op thread: second on a new thread,
+    first on this one. For independent torch work (the GIL is released inside torch's kernels).
 
     The new thread runs in this thread's grad mode; an exception in either is raised here.
     """
@@ -48,15 +58,15 @@ def both_directions(forward: Callable[[], torch.Tensor],
     def work():
         try:
             with torch.set_grad_enabled(grad), one_intra_op_thread():
-                done["out"] = reverse()
+                done["out"] = second()
         except BaseException as err:  # handed to the caller below
             done["err"] = err
 
-    worker = threading.Thread(target=work, name="explorer-reverse-direction", daemon=True)
+    worker = threading.Thread(target=work, name="explorer-second-thread", daemon=True)
     with one_intra_op_thread():
         worker.start()
         try:
-            out = forward()
+            out = first()
         finally:
             worker.join()
     if "err" in done:
