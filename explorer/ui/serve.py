@@ -48,9 +48,9 @@ def warm() -> None:
 def warm_gradient_lab() -> None:
     """The Gradient Lab's opening scene: the shipped models on the default text, measured exactly (T Jacobians of
     up to 273 × 371 in float64 each), and their untrained twins' carry-gate counts (a forward pass each), into the
-    shared st.cache_data. About 1.7 s (the cells measured two at a time), which the first visitor of the page waited otherwise: here
-    before a replica listens, or in the background from a plain `streamlit run`'s first run
-    (warm_gradient_lab_soon)."""
+    shared st.cache_data. About 1.7 s (the cells measured two at a time), which the first visitor of the page
+    waited otherwise: here before a replica listens, or in the background from a plain `streamlit run`'s first
+    run (warm_gradient_lab_soon)."""
     from explorer.scenes.gradient_lab import DEFAULT_TEXT
     from explorer.ui.gradient_cache import shipped_scene, untrained_twin_high
 
