@@ -190,7 +190,7 @@ def test_a_model_with_an_embedding_reads_token_ids_without_its_vocabulary():
         assert torch.equal(inp.x, model.emb(ids))
         assert torch.allclose(ck.stack.trace(inp.x).output, model.encoder(model.emb(ids))[0], atol=1e-6)
     assert inp.labels == ("3", "17", "0", "39")
-    for bad in ("3, 40", "2.5", "-1", "x"):
+    for bad in ("3, 40", "2.5", "-1", "x", "²", "9" * 30):
         with pytest.raises(ValueError, match=r"token ids 0\.\.39 \(whole numbers\)"):
             encode_input(ck, None, "numbers", bad)
     assert mode_label(ck, "numbers").startswith("token ids")

@@ -62,9 +62,7 @@ def encode_input(ck: Checkpoint, vocab: tuple[str, ...] | None, mode: str, text:
         if not values or bad:
             raise ValueError(f"This model reads {I} number{'s' if I > 1 else ''} per step; line "
                              f"{bad[0] if bad else 1} has a different count.")
-        notice = None
-        if len(values) > MAX_STEPS:
-            values, notice = values[:MAX_STEPS], f"Only the first {MAX_STEPS} steps are traced."
+        values, notice = _capped(values)
         x = torch.tensor(values, dtype=torch.float32)  # (T, I)
         return ModelInput(x, tuple(str(k + 1) for k in range(len(values))), tuple(rows[:len(values)]), 0, notice)
     if ck.embedding is None:
@@ -79,9 +77,7 @@ def encode_input(ck: Checkpoint, vocab: tuple[str, ...] | None, mode: str, text:
     steps = list(text[:MAX_TEXT_CHARS]) if mode == "characters" else text.split()
     if not steps:
         raise ValueError("The input is empty: type at least one step.")
-    notice = None
-    if len(steps) > MAX_STEPS:
-        steps, notice = steps[:MAX_STEPS], f"Only the first {MAX_STEPS} steps are traced."
+    steps, notice = _capped(steps)
     index = {tok: i for i, tok in enumerate(vocab)}
     ids = [index.get(tok, 0) for tok in steps]
     unknown = sum(tok not in index for tok in steps)
@@ -96,15 +92,20 @@ def _token_ids(ck: Checkpoint, text: str) -> ModelInput:
     steps = text.replace(",", " ").split()
     if not steps:
         raise ValueError("The input is empty: type at least one token id.")
-    bad = next((tok for tok in steps if not tok.isdigit() or int(tok) >= V), None)
+    bad = next((tok for tok in steps if not (tok.isascii() and tok.isdigit()) or int(tok[:12]) >= V), None)
     if bad is not None:
         raise ValueError(f"This model reads token ids 0..{V - 1} (whole numbers) through its embedding; "
                          f"'{bad[:20]}' is not one.")
-    notice = None
-    if len(steps) > MAX_STEPS:
-        steps, notice = steps[:MAX_STEPS], f"Only the first {MAX_STEPS} steps are traced."
+    steps, notice = _capped(steps)
     x = ck.embedding[torch.tensor([int(tok) for tok in steps])]  # (T, I)
     return ModelInput(x, tuple(steps), tuple(steps), 0, notice)
+
+
+def _capped(steps: list) -> tuple[list, str | None]:
+    """The first MAX_STEPS steps, and the notice that says so when there were more."""
+    if len(steps) <= MAX_STEPS:
+        return steps, None
+    return steps[:MAX_STEPS], f"Only the first {MAX_STEPS} steps are traced."
 
 
 def layer_trace(ck: Checkpoint, inp: ModelInput, layer: int, direction: int) -> Trace:
