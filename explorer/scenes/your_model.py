@@ -120,7 +120,7 @@ def reach_figure(ck: Checkpoint, inp: ModelInput, presenter: bool = False) -> tu
     rel = (log10.flip(0) - log10[-1]).tolist()  # by distance d = 0..T-1
     fig = go.Figure(go.Scatter(x=list(range(len(rel))), y=[10 ** v for v in rel], mode="lines",
                                line=dict(width=3, color="#1f77b4"), name="your model"))
-    base_layout(fig, title="‖∂y_T/∂xₜ‖ relative to the last step, against the distance", height=380,
+    base_layout(fig, title="‖∂y_T/∂xₜ‖ against distance d", height=380,
                 presenter=presenter)
     fig.update_yaxes(type="log", exponentformat="power", dtick=1, title_text="relative to d = 0 (log)")
     fig.update_xaxes(title_text="distance d = T − t")
