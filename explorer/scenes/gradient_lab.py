@@ -191,8 +191,9 @@ def measure(cells: Mapping[str, tuple[Cell, torch.Tensor]]) -> dict[str, ArchCur
     """Every curve for each (cell, x) pair: any Cell, trained or untrained, each with its own (T, I) input.
 
     The cells are independent, so they are measured in two groups of about equal work at the same time
-    (explorer.cells.directions.at_once; 0.69-0.72x the time of one after the other for the shipped RNN, LSTM
-    and GRU on the default text, numbers identical). A sweep costs about T·H²·(H + I) multiply-adds."""
+    (explorer.cells.directions.at_once; 0.58-0.72x the time of one after the other for the shipped RNN, LSTM
+    and GRU on the default text, numbers identical; benchmarks/bench_lab_scene.py). A sweep costs about
+    T·H²·(H + I) multiply-adds."""
     if len(cells) < 2:
         return _measure(cells)
     cost = {name: x.shape[0] * cell.hidden_size ** 2 * (cell.hidden_size + x.shape[1])

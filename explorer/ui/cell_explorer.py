@@ -134,9 +134,9 @@ def note_section(scene: CellExplorerScene, presenter: bool) -> None:
                  "whole model's count, embedding and readout included, is on Your Model."
                  if any(ref[0] == "yours" for ref in scene.refs.values()) else "")
     note.caption(f"Each row is the model shown above, with its own sizes.{per_layer} 'State carried' counts what "
-                 "passes from one step to the next (h, and c for the LSTM); 'kept for backprop' is measured: the tensors torch.nn "
-                 f"saves for the backward pass (autograd) during one forward over these {len(scene.text)} steps, in "
-                 "float32 (KiB: 1,024 bytes). The GRU has 3 gate blocks to the "
+                 "passes from one step to the next (h, and c for the LSTM); 'kept for backprop' is measured: the "
+                 "tensors torch.nn saves for the backward pass (autograd) during one forward over these "
+                 f"{len(scene.text)} steps, in float32 (KiB: 1,024 bytes). The GRU has 3 gate blocks to the "
                  "LSTM's 4 and one state instead of two: the note's 'GRU uses less memory'.")
     note.subheader("One matrix or two: W = [Wₕₕ | Wᵢₕ]")
     arch, ref = next(iter(scene.refs.items()))
