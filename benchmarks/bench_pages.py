@@ -25,7 +25,6 @@ sys.path.insert(0, str(ROOT))
 from explorer.ui.router import PAGES  # noqa: E402
 
 COLD_PAGES = ("cell-explorer", "gradient-lab")  # first deep links measured on a fresh server (the costliest first runs)
-WARM_LAUNCHER = [sys.executable, "-m", "explorer.ui.serve"]  # deploy/serve.sh's: warm before it listens
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 # "drawn": the run has finished, the stepping view (where the page has one) has mounted and drawn all its
 # heatmaps, every Streamlit chart has painted its plot area and every image has loaded. The stepping view
@@ -106,22 +105,19 @@ def main() -> None:
                 time.sleep(135)  # Streamlit keeps a closed session's state for server.disconnectedSessionTTL (120 s)
                 print(f"server RSS: {before:.0f} MiB before, {after:.0f} MiB after 100 more page visits, "
                       f"{rss_mb(app.pid):.0f} MiB once their sessions expired")
-            # a freshly started server, first deep link: `streamlit run app.py`, and deploy/serve.sh's launcher
+            # a freshly started `streamlit run app.py` (its lifespan done once the health check answers), first deep link
             for _, title, _, path in [p for p in PAGES if p[3] in COLD_PAGES and p[1] in rows]:
-                for how, cmd in (("streamlit run app.py", None), ("python -m explorer.ui.serve", WARM_LAUNCHER)):
-                    cold_port = _free_port()
-                    cold = launch(ROOT / "app.py", cold_port, cmd)
-                    try:
-                        wait_healthy(f"http://127.0.0.1:{cold_port}", cold)
-                        t_cold = drawn_seconds(browser, f"http://127.0.0.1:{cold_port}/{path}")
-                        warm = rows[title][0]
-                        print(f"{title} deep link on a fresh server ({how}): {t_cold:.2f} s = "
-                              f"{t_cold / warm:.2f}x the warm figure")
-                    except Exception as err:  # noqa: BLE001 - a measurement that did not finish is reported
-                        print(f"{title} deep link on a fresh server ({how}): not drawn within 120 s "
-                              f"({type(err).__name__})")
-                    finally:
-                        stop(cold)
+                cold_port = _free_port()
+                cold = launch(ROOT / "app.py", cold_port)
+                try:
+                    wait_healthy(f"http://127.0.0.1:{cold_port}", cold)
+                    t_cold = drawn_seconds(browser, f"http://127.0.0.1:{cold_port}/{path}")
+                    print(f"{title} deep link on a fresh server: {t_cold:.2f} s = "
+                          f"{t_cold / rows[title][0]:.2f}x the warm figure")
+                except Exception as err:  # noqa: BLE001 - a measurement that did not finish is reported
+                    print(f"{title} deep link on a fresh server: not drawn within 120 s ({type(err).__name__})")
+                finally:
+                    stop(cold)
             browser.close()
     finally:
         stop(ref)

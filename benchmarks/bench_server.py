@@ -51,9 +51,9 @@ def stop(proc: subprocess.Popen) -> None:
         proc.wait(10)
 
 
-def launch(entry: Path, port: int, launcher: list[str] | None = None) -> subprocess.Popen:
-    """`streamlit run entry` (or `launcher`, which runs the app itself, e.g. python -m explorer.ui.serve)."""
-    cmd = (launcher or [sys.executable, "-m", "streamlit", "run", str(entry)]) + [
+def launch(entry: Path, port: int) -> subprocess.Popen:
+    """`streamlit run entry`."""
+    cmd = [sys.executable, "-m", "streamlit", "run", str(entry)] + [
         "--server.headless=true", f"--server.port={port}", "--server.address=127.0.0.1",
         "--browser.gatherUsageStats=false"]
     return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -34,10 +34,10 @@ for i in $(seq 0 $((N - 1))); do
   # (Streamlit takes the cookie secret from the environment only, never from the command line)
   # MALLOC_ARENA_MAX=2: glibc's per-thread arenas hold freed memory of Streamlit's many script threads
   # (measured: about 20 MiB less per replica after every page, benchmarks/bench_pages.py's visits)
-  # explorer.ui.serve is `streamlit run app.py` that imports and loads the models before it listens: the health
-  # check below passes only once a replica is warm, so no student's first deep link pays for the start-up
+  # app.py's st.App loads the models before it listens (explorer/ui/startup.py): the health check below passes
+  # only once a replica is warm, so no student's first deep link pays for the start-up
   STREAMLIT_SERVER_COOKIE_SECRET="$SECRET" MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" \
-    PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}" python -m explorer.ui.serve --server.headless=true \
+    python -m streamlit run "$ROOT/app.py" --server.headless=true \
     --server.address="$HOST" --server.port="$port" --server.baseUrlPath="$PREFIX" --server.fileWatcherType=none \
     --browser.gatherUsageStats=false > "$RUN_DIR/replica-$port.log" 2>&1 &
   PIDS+=($!)

@@ -160,7 +160,7 @@ def test_training_and_the_servers_warm_start_never_import_the_compiler():
     from pathlib import Path
 
     code = ("import sys, logging; logging.disable(logging.WARNING)\n"
-            "from explorer.ui.serve import warm; warm()\n"
+            "from explorer.ui.startup import warm; warm()\n"
             "from explorer.training import train_char_model; train_char_model('hello', arch='gru', seed=0)\n"
             "from explorer.cells import Stack; Stack('lstm', 3, 4, 2, bidirectional=True).to_torch()\n"
             "print(sorted(m for m in ('torch._dynamo', 'sympy') if m in sys.modules))\n")

@@ -42,9 +42,9 @@ def run_router() -> None:
     from explorer.ui.session import ACTIVE_PAGE, PAGE_CHANGED
     from explorer.ui.state import presenting
 
-    from explorer.ui.serve import warm, warm_gradient_lab_soon
+    from explorer.ui.startup import warm
 
-    warm()  # a plain `streamlit run app.py`: the first run pays the start-up explorer.ui.serve pays before it listens
+    warm()  # done in the lifespan under `streamlit run app.py`; a script run without one (AppTest) pays it here
     st.set_page_config(page_title="LSTM & GRU Explorer", page_icon=FAVICON, layout="wide",
                        initial_sidebar_state="collapsed" if presenting() else "auto")
     st.html(PAGE_CSS)  # style only: Streamlit puts it out of the page's flow
@@ -62,7 +62,6 @@ def run_router() -> None:
         page.run()
     finally:  # also after st.stop() and an interrupted run
         _return_freed_memory()
-        warm_gradient_lab_soon()  # once, after the first run: the Gradient Lab's opening scene, in the background
 
 
 @functools.cache
