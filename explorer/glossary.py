@@ -5,7 +5,7 @@ keeps the old state, 'the note' for the lecture note the app grew from.
 """
 from __future__ import annotations
 
-__all__ = ["GLOSSARY", "define"]
+__all__ = ["GLOSSARY", "define", "matching"]
 
 GLOSSARY: dict[str, str] = {
     "the note": "The lecture note on LSTM and GRU (2021) this app grew from. Every claim it makes is shown "
@@ -73,3 +73,10 @@ def define(term: str) -> str:
         return GLOSSARY[term]
     except KeyError:
         raise KeyError(f"no glossary entry {term!r}; have {sorted(GLOSSARY)}") from None
+
+
+def matching(query: str) -> list[str]:
+    """The terms whose name or definition contains `query` (case and surrounding spaces ignored), in the
+    glossary's order; every term for an empty query."""
+    needle = query.strip().casefold()
+    return [term for term, text in GLOSSARY.items() if needle in term.casefold() or needle in text.casefold()]

@@ -51,3 +51,26 @@ def test_every_page_opens_without_errors(page, app_url, path, title):
     assert page.locator("[data-testid='stAlertContentError']").count() == 0
     heading = "LSTM & GRU Explorer" if path == "/" else title
     assert page.locator("h1").first.inner_text().strip() == heading
+
+
+def test_the_glossary_opens_from_the_sidebar_and_finds_a_term(page, app_url):
+    """The sidebar's glossary is a button: its entries are drawn only in the dialog it opens, where typing filters
+    them (the dialog reruns alone; the page behind it keeps its state)."""
+    from explorer.glossary import GLOSSARY, matching
+
+    page.goto(app_url + "/train")
+    settle(page, 90_000)
+    page.locator("[data-testid='stSidebar']").get_by_role("button", name="Glossary").click()
+    dialog = page.locator("[role='dialog']")
+    dialog.get_by_text("carry gate", exact=True).first.wait_for(timeout=30_000)
+    assert dialog.locator("li").count() == len(GLOSSARY)
+    dialog.get_by_label("Find a term").fill("reach")
+    dialog.get_by_label("Find a term").press("Enter")
+    page.wait_for_function("(n) => document.querySelectorAll(\"[role='dialog'] li\").length === n",
+                           arg=len(matching("reach")), timeout=30_000)
+    shown = dialog.locator("li").all_inner_texts()
+    assert 0 < len(shown) < len(GLOSSARY) and all("reach" in entry.casefold() for entry in shown)
+    assert any(entry.startswith("reach:") for entry in shown)
+    page.keyboard.press("Escape")
+    page.locator("[role='dialog']").wait_for(state="detached", timeout=10_000)
+    assert_no_errors(page)

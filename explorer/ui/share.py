@@ -113,11 +113,25 @@ def _add_to_deck(P: PageState, url_path: str) -> None:
 
 
 def glossary() -> None:
-    """Every term a student may not know, in the sidebar of every page (explorer/glossary.py)."""
-    from explorer.glossary import GLOSSARY
+    """A sidebar button on every page that opens every term a student may not know (explorer/glossary.py).
 
-    with st.expander("Glossary: every term used here", icon=":material/menu_book:"):
-        st.markdown("\n".join(f"- **{term}**: {text}" for term, text in GLOSSARY.items()))
+    A dialog, not a plain expander: an expander's content is sent and drawn with the page even while it is
+    folded, so every page's first load parsed the glossary's ~4,700 characters of markdown. The dialog draws
+    them when asked for, large enough to read, with a search box.
+    """
+    if st.button("Glossary: every term used here", key="glossary", icon=":material/menu_book:", type="tertiary"):
+        _glossary_dialog()
+
+
+@st.dialog("Glossary", width="large")
+def _glossary_dialog() -> None:
+    from explorer.glossary import GLOSSARY, matching
+
+    query = st.text_input("Find a term", placeholder="e.g. carry gate, reach, Jacobian", max_chars=40)
+    found = matching(query)
+    if not found:
+        st.caption("No term or definition contains that; try a shorter word.")  # the query is never echoed
+    st.markdown("\n".join(f"- **{term}**: {GLOSSARY[term]}" for term in found))
 
 
 def section(title: str, presenter: bool, *, heading: bool = True):
