@@ -66,5 +66,5 @@ downloads(scene)
 st.caption("Step with the buttons, the slider or the keyboard (← → Home End, P to play); click any heatmap cell "
            "to select that step and unit. Gates use a fixed 0..1 scale, h and candidates −1..1, "
            "c a symmetric scale whose range is printed.")
-note_section(scene, presenter)
+note_section(scene)
 P.publish()

@@ -6,6 +6,7 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 from conftest import APPTEST_TIMEOUT, open_app_page
+from explorer.ui.cell_explorer import NOTE_KEY
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -18,9 +19,16 @@ def texts(at) -> str:
     return " ".join(str(e.value) for kind in (at.error, at.warning, at.info) for e in kind)
 
 
+def size_tables(at) -> list[str]:
+    return [m.value for m in at.markdown if m.value.startswith("| cell |")]
+
+
 def sizes(at) -> dict[str, list]:
-    """The 'Parameters and memory' table (Markdown) as columns; counts as ints."""
-    table = next(m.value for m in at.markdown if m.value.startswith("| cell |"))
+    """The 'Parameters and memory' table (Markdown) as columns; counts as ints. Opens the folded section."""
+    if not size_tables(at):
+        at.session_state[NOTE_KEY] = True
+        at.run()
+    table = size_tables(at)[0]
     import re
     shown = lambda cell: re.sub(r"\\(.)", r"\1", cell.strip())  # noqa: E731 - as Markdown renders it
     lines = [ln.strip("|").split(" | ") for ln in table.splitlines() if not set(ln) <= set("|:- ")]
@@ -35,6 +43,17 @@ def test_default_scene_opens_on_the_shipped_model():
     assert at.text_area[0].value == "hello"
     assert at.radio(key="ce.src").value == "shipped"
     assert not at.error and "instead" not in texts(at)
+
+
+def test_the_notes_numbers_are_drawn_once_their_section_is_opened():
+    """Folded on arrival and not drawn (it lies below the stepping view); opened, the table, W and the equations."""
+    at = open_page(cells="lstm,gru")
+    (note,) = [e for e in at.expander if e.label.startswith("What the note says")]
+    assert not size_tables(at) and not at.get("image") and not any("GRU conventions" in i.value for i in at.info)
+    at.session_state[NOTE_KEY] = True
+    at.run()
+    assert not at.exception
+    assert len(size_tables(at)) == 1 and len(at.get("image")) == 1 and any("GRU conventions" in i.value for i in at.info)
 
 
 def test_untrained_scene_counts_parameters():

@@ -6,7 +6,6 @@ from conftest import assert_no_errors, open_app_page, settle
 FOLDED = {  # page -> a secondary section that presenter mode folds away
     "pages/gradient-lab.py": "Saliency strip: the distance, read on the text",
     "pages/unit-finder.py": "Units ranked by |correlation|, trained against untrained",
-    "pages/cell-explorer.py": "What the note says, in numbers",
 }
 
 

@@ -122,10 +122,19 @@ def sizes_table(scene: CellExplorerScene) -> list[dict]:
     return rows
 
 
-def note_section(scene: CellExplorerScene, presenter: bool) -> None:
-    """The note's claims in numbers: sizes, the single matrix W, the equations (folded in presenter mode)."""
-    note = st.expander("What the note says, in numbers", expanded=False) if presenter else st.container()
-    note.header("What the note says, in numbers")
+NOTE_KEY = "ce.note"  # the folded section's open state (a widget key: this session only)
+
+
+def note_section(scene: CellExplorerScene) -> None:
+    """The note's claims in numbers: sizes, the single matrix W, the equations, in a folded section.
+
+    Drawn only once opened (a rerun): below the stepping view nobody sees it on arrival, and drawn folded it
+    cost every first load of the page its table, picture and equations in the browser (bench_pages.py).
+    """
+    note = st.expander("What the note says, in numbers: sizes, the one matrix W, the equations", key=NOTE_KEY,
+                       on_change="rerun", icon=":material/menu_book:")
+    if not note.open:
+        return
     note.caption("“The note” is the lecture note this app grew from (LSTM and GRU, 2021): each of its claims is "
                  "shown here on the models above.")
     note.subheader("Parameters and memory")
