@@ -93,7 +93,7 @@ unit_view(P, A, feature, hidden, span, matches, presenter,
           no_predictions=layer_model(layer, direction, "input").no_predictions if yours else None)
 rankings(A, feature, arch, presenter)
 held = None if yours else heldout(name)
-selection(P, A, held, span, units_on, matches, presenter)
+selection(P, A, held, span, units_on, matches)
 saturation(P, held or own, arch, presenter,
            over="characters of this text" if yours else None)
 P.publish()

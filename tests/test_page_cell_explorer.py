@@ -37,6 +37,12 @@ def sizes(at) -> dict[str, list]:
     return {h: [as_int(r[k]) for r in rows] for k, h in enumerate(head)}
 
 
+def open_whatifs(at) -> None:
+    """Open the folded what-if section (drawn only once opened)."""
+    at.session_state["ce.whatif_open"] = True
+    at.run()
+
+
 def test_default_scene_opens_on_the_shipped_model():
     at = open_page()
     assert at.title[0].value == "Cell Explorer"
@@ -112,11 +118,14 @@ def test_choosing_a_scenario_that_holds_the_state_starts_it_where_there_is_a_sta
     from explorer.scenes.cell_explorer import clamp_start
 
     at = open_page(text="hello")
+    assert not [s for s in at.selectbox if s.key == "ce.whatif"]  # folded and not drawn while no what-if is on
+    open_whatifs(at)
     at.selectbox(key="ce.whatif").set_value("freeze").run()
     assert not at.exception and at.number_input(key="ce.cfrom").value == 4
     assert [clamp_start(k, 5) for k in ("freeze", "nowrite", "gru_keep", "forget", "expose", "none")] == [4, 4, 4, 1, 1, 1]
     assert clamp_start("freeze", 1) == 1
     at = open_page(text="hello", cfrom="2")
+    open_whatifs(at)
     at.selectbox(key="ce.whatif").set_value("freeze").run()
     assert at.number_input(key="ce.cfrom").value == 2
 

@@ -49,12 +49,34 @@ def test_opens_on_the_shipped_lstm_and_finds_the_bracket_unit_alone():
     assert unit == int(np.abs(rs).argmax()) and r == pytest.approx(rs[unit], abs=0.006)  # the page rounds to 2
     assert abs(r) - untrained > 0.3  # far beyond the best untrained unit (measured 0.87 against 0.44)
     assert not at.error
-    assert len(at.get("plotly_chart")) >= 5
+    assert len(at.get("plotly_chart")) >= 4
+
+
+def test_the_span_and_saturation_sections_are_drawn_once_opened():
+    """Folded below the unit's figures and not drawn on arrival; opened (a rerun), their boxes and figure."""
+    at = _run()
+    labels = [e.label for e in at.expander]
+    assert any(label.startswith("Select a span") for label in labels)
+    assert any(label.startswith("Gate saturation") for label in labels)
+    assert not [n for n in at.number_input if n.key == "uf.start"] and "uf.sat_fig" not in keys(at.get("plotly_chart"))
+    at.session_state["uf.span_open"] = True
+    at.session_state["uf.sat_open"] = True
+    at.run()
+    assert not at.exception
+    assert [n for n in at.number_input if n.key == "uf.start"] and "uf.sat_fig" in keys(at.get("plotly_chart"))
+    assert any("units** keep h" in m.value for m in at.markdown)  # the default span finds units at 0.3
+
+
+def test_a_link_that_sets_the_span_opens_its_section():
+    at = _run({"start": "10", "end": "20"})
+    assert at.number_input(key="uf.start").value == 10
+
+
+def keys(elements) -> list[str]:
+    return [getattr(e, "key", None) for e in elements]
 
 
 def test_every_default_finds_something_and_every_input_shows_what_is_used():
-    at = _run()
-    assert any("units** keep h" in m.value for m in at.markdown)  # the default span finds units at 0.3
     at = _run({"text": "hello"})
     assert not at.exception
     assert at.number_input(key="uf.start").value <= 4 and at.number_input(key="uf.end").value <= 5

@@ -11,6 +11,7 @@ from explorer.figures.tables import markdown_table
 from explorer.sizes import cell_size
 from explorer.ui.cache import SESSION_KINDS, resolve, weight_figure
 from explorer.ui.session import CE_SIZES, Key, memo
+from explorer.ui.share import folded
 from explorer.ui.state import PageState
 from explorer.ui.uploaded import layer_controls, uploaded
 from explorer.whatif import clamped_text_trace
@@ -54,7 +55,12 @@ def controls(P: PageState, presenter: bool) -> None:
 
 
 def whatif_controls(P: PageState, text_length: int) -> None:
-    with st.expander("What if… a gate is clamped?", expanded=P.get("whatif") != "none"):
+    """The clamp's scenario, step and units: folded and drawn only once opened, open at once while a what-if is
+    on (folding it again keeps the what-if; 'Scenario: none' ends it)."""
+    box = folded("What if… a gate is clamped?", key="ce.whatif_open", opened=P.get("whatif") != "none")
+    if box is None:
+        return
+    with box:
         def chosen():  # a scenario that holds the state starts where there is something to hold, unless set
             if P.get("cfrom") == P.params["cfrom"].default:
                 P.set("cfrom", clamp_start(P.get("whatif"), text_length))
@@ -128,12 +134,12 @@ NOTE_KEY = "ce.note"  # the folded section's open state (a widget key: this sess
 def note_section(scene: CellExplorerScene) -> None:
     """The note's claims in numbers: sizes, the single matrix W, the equations, in a folded section.
 
-    Drawn only once opened (a rerun): below the stepping view nobody sees it on arrival, and drawn folded it
-    cost every first load of the page its table, picture and equations in the browser (bench_pages.py).
+    Drawn only once opened: below the stepping view nobody sees it on arrival, and drawn it cost every first
+    load of the page its table, picture and equations in the browser (bench_pages.py).
     """
-    note = st.expander("What the note says, in numbers: sizes, the one matrix W, the equations", key=NOTE_KEY,
-                       on_change="rerun", icon=":material/menu_book:")
-    if not note.open:
+    note = folded("What the note says, in numbers: sizes, the one matrix W, the equations", key=NOTE_KEY,
+                  icon=":material/menu_book:")
+    if note is None:
         return
     note.caption("“The note” is the lecture note this app grew from (LSTM and GRU, 2021): each of its claims is "
                  "shown here on the models above.")

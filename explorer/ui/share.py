@@ -12,7 +12,7 @@ import streamlit as st
 from explorer.ui.copy_link import copy_link
 from explorer.ui.state import PageState
 
-__all__ = ["scene_tools", "section", "plot", "glossary", "PRESENTER_CSS"]
+__all__ = ["scene_tools", "section", "folded", "plot", "glossary", "PRESENTER_CSS"]
 
 # trusted, static CSS (never user text): larger type, stronger contrast, no decorative chrome
 PRESENTER_CSS = """
@@ -143,6 +143,15 @@ def section(title: str, presenter: bool, *, heading: bool = True):
     if heading:
         box.subheader(title)
     return box
+
+
+def folded(title: str, *, key: str, opened: bool = False, icon: str | None = None):
+    """A secondary part of a page in an expander whose content is drawn only once it is opened (a rerun):
+    the expander if open, else None. A folded plain expander is still sent and drawn with the page's first
+    load; this one costs nothing until asked for. `opened`: its state on the session's first run (e.g. a link
+    that sets one of its controls)."""
+    box = st.expander(title, expanded=opened, key=key, on_change="rerun", icon=icon)
+    return box if box.open else None
 
 
 def plot(container, fig, *, key: str, **kwargs) -> None:

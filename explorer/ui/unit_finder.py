@@ -12,7 +12,7 @@ from explorer.limits import MAX_PATTERN_LEN, MAX_TEXT_CHARS
 from explorer.scenes.unit_finder import Span, clamp_span, feature_warning, found_headline, threshold_hint
 from explorer.text import char_label
 from explorer.ui.session import UF_SAMPLE_MATCHED
-from explorer.ui.share import plot, section
+from explorer.ui.share import folded, plot, section
 from explorer.ui.state import PageState
 from explorer.ui.uploaded import layer_controls
 from explorer.zoo.layer_model import Uploaded
@@ -185,12 +185,16 @@ def span_and_units(P: PageState, A: TextAnalysis):
     return span, units_on, matches
 
 
-def selection(P: PageState, A: TextAnalysis, held: HeldOut | None, span: Span, units_on, matches,
-              presenter: bool) -> None:
+def selection(P: PageState, A: TextAnalysis, held: HeldOut | None, span: Span, units_on, matches) -> None:
     """The span's units and where else they are on together: in this text, and in `held` (the held-out corpus of
-    a shipped model; None for a model that has none)."""
+    a shipped model; None for a model that has none). Folded, and drawn only once opened (open at once for a link
+    that sets the span or the threshold)."""
     labels, thr = A.trained.labels, float(P.get("thr"))
-    with section("Select a span: which units are on there, and where else together?", presenter):
+    box = folded("Select a span: which units are on there, and where else together?", key="uf.span_open",
+                 opened=any(P.get(n) != P.params[n].default for n in ("start", "end", "thr")))
+    if box is None:
+        return
+    with box:
         s1, s2, s3 = st.columns(3)
         s1.number_input("Selection start", min_value=0, max_value=MAX_TEXT_CHARS - 1, key=P.key("start"))
         s2.number_input("Selection end (exclusive)", min_value=1, max_value=MAX_TEXT_CHARS, key=P.key("end"))
@@ -224,10 +228,15 @@ def selection(P: PageState, A: TextAnalysis, held: HeldOut | None, span: Span, u
 
 
 def saturation(P: PageState, held: HeldOut, arch: str, presenter: bool, over: str | None = None) -> None:
-    """Each unit's share of saturated gate values over `held` (the held-out corpus; `over` names other text)."""
+    """Each unit's share of saturated gate values over `held` (the held-out corpus; `over` names other text).
+    Folded, and drawn only once opened (open at once for a link that chooses the gate)."""
     if arch not in SAT_GATES:
         return
-    with section("Gate saturation", presenter):
+    box = folded("Gate saturation: how often each gate sits near 0 or near 1", key="uf.sat_open",
+                 opened=P.get("gate") != P.params["gate"].default)
+    if box is None:
+        return
+    with box:
         gate = st.radio("Gate", SAT_GATES[arch], key=P.key("gate"), horizontal=True, format_func=SIGNAL_LABELS.get)
         held_text = held.text
         plot(st, saturation_scatter(*held.saturation[gate], arch=arch, presenter=presenter), key="uf.sat_fig",
