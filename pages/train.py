@@ -10,6 +10,7 @@ from explorer.training import check_training_text
 from explorer.ui.session_models import trained_entries
 from explorer.ui.share import scene_tools
 from explorer.ui.state import PageState, Param
+from explorer.ui.preload import preload_charts
 from explorer.ui.train import (ARCHS, cap_text, controls, generation_section, how_it_went, links_and_downloads,
                                load_upload, predictions_section, settle_interrupted, train)
 
@@ -60,6 +61,7 @@ if not entries:
     if not train_clicked and not problem and chosen:  # else the message above says what is missing
         st.info("Press **Train**. On “hello” each cell learns h → e, he → l, hel → l, hell → o in about a "
                 "second (a few dozen Adam steps).")
+    preload_charts()  # the results' charts are the page's first: their library loads while Train is read
     P.publish()
     st.stop()
 trained_text = next(iter(entries.values())).text

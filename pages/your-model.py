@@ -6,6 +6,7 @@ from explorer.ui.router import ensure_router
 ensure_router()
 
 from explorer.scenes.your_model import MODES
+from explorer.ui.preload import preload_charts
 from explorer.ui.share import scene_tools
 from explorer.ui.state import PageState, Param
 from explorer.ui.your_model import explore, load_checkpoint
@@ -30,4 +31,6 @@ P.show_notices()
 ck, vocab = load_checkpoint(P)
 if ck is not None:
     explore(P, ck, vocab, presenter)
+else:
+    preload_charts()  # the model's charts are the page's first: their library loads while the upload is chosen
 P.publish()

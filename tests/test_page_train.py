@@ -44,7 +44,7 @@ def test_train_hello_shows_every_prediction_and_the_generation():
     assert list(df["next (real)"]) == ["e", "l", "l", "o"] and set(df["right?"]) == {"✓"}
     assert list(df["needs memory?"]) == ["", "", "yes", "yes"]
     assert any("hell → o" in i.value and "memory" in i.value for i in at.info)
-    assert [c.value[:1] for c in at.main.code] == ["h", "h", "h"]  # the sidebar holds the link
+    assert [t.value[:1] for t in at.main.text] == ["h", "h", "h"]
     # another model in the view: its own predictions, still right
     at.segmented_control(key="tr.view").set_value("rnn").run()
     assert not at.exception and set(table(at)["right?"]) == {"✓"}
@@ -137,9 +137,13 @@ def test_in_chromium_train_hello_then_stop_a_long_run(page, app_url):
     table.first.wait_for(timeout=30_000)
     assert table.count() == 1 and "needs memory?" in table.first.inner_text()
     assert main.get_by_test_id("stDataFrame").count() == 0
-    main.get_by_test_id("stCode").nth(2).wait_for(timeout=30_000)  # its renderer is fetched on first use
-    generated = main.get_by_test_id("stCode").all_inner_texts()
+    main.get_by_test_id("stText").nth(2).wait_for(timeout=30_000)
+    generated = main.get_by_test_id("stText").all_inner_texts()
     assert len(generated) == 3 and all(g.startswith("hello") for g in generated), generated
+    # no syntax highlighter (1.5 MB) for three lines of text; the chart library was loaded before the click
+    loaded = page.evaluate("() => performance.getEntriesByType('resource').map((e) => e.name.split('/').pop())")
+    assert not [n for n in loaded if n.startswith("StreamlitSyntaxHighlighter")]
+    assert len([n for n in loaded if n.startswith("PlotlyChart.")]) == 1
     assert main.get_by_text("every character right").count() == 3
     assert page.js_errors == []
 

@@ -212,5 +212,6 @@ def generation_section(P: PageState, entries: dict, entry) -> None:
     for col, (a, e) in zip(st.columns(len(entries)), entries.items()):
         out = e.model.generate(prompt, int(P.get("n")), float(P.get("temp")), seed=int(P.get("seed")))
         col.markdown(f"**{ARCH_LABELS[a]}**")
-        col.code(prompt + out, language=None, wrap_lines=True)
+        # plain monospace text, not st.code: the page would fetch Streamlit's 1.5 MB syntax highlighter for it
+        col.text(prompt + out)
     st.caption("The prompt, then the model's continuation. Same seed and temperature: the same text.")
