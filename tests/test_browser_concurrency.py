@@ -24,9 +24,9 @@ def test_three_sessions_step_and_train_at_once_without_leaking(browser, app_url)
     for p, own, other in ((trainer_a, "1", "2"), (trainer_b, "2", "1")):
         p.get_by_text("How training went").wait_for(timeout=90_000)
         settle(p)
-        codes = p.get_by_test_id("stMainBlockContainer").get_by_test_id("stCode")
-        codes.first.wait_for(timeout=30_000)  # its renderer is fetched on first use: it can come after the run
-        generated = " ".join(codes.all_inner_texts())
+        texts = p.get_by_test_id("stMainBlockContainer").get_by_test_id("stText")
+        texts.first.wait_for(timeout=30_000)
+        generated = " ".join(texts.all_inner_texts())
         assert own in generated and other not in generated, generated  # each sees only its own model
     fresh = browser.new_context().new_page()
     fresh.goto(f"{app_url}/cell-explorer?src=session")
