@@ -73,6 +73,8 @@ def main() -> None:
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
+    from explorer.data.corpus import PYTHON_SAMPLE
+    from explorer.limits import MAX_TEXT_CHARS
     from explorer.training import TrainConfig, train_char_model
     port = _free_port()
     app = launch(ROOT / "app.py", port)
@@ -110,6 +112,10 @@ def main() -> None:
                     box.fill("the quick brown fox jumps over the lazy dog " * 4)
                     box.press("Control+Enter")
                 got["Cell Explorer: apply a 176-character text"] = timed(page, type_text, NEW_VIEW, old)
+                old = page.evaluate_handle("() => document.querySelector('.cv-root')")
+                box.fill((PYTHON_SAMPLE * 3)[:MAX_TEXT_CHARS - rep])  # typed before the press: only the apply counts
+                got[f"Cell Explorer: apply a {MAX_TEXT_CHARS:,}-character text (the cap)"] = timed(
+                    page, lambda: box.press("Control+Enter"), NEW_VIEW, old)
                 page.goto(f"{url}/gradient-lab")
                 page.wait_for_function("() => " + IDLE_JS, timeout=120_000)
                 page.locator("[data-testid='stPlotlyChart']").first.wait_for(timeout=120_000)
