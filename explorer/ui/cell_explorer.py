@@ -59,6 +59,7 @@ def whatif_controls(P: PageState, text_length: int) -> None:
     on (folding it again keeps the what-if; 'Scenario: none' ends it)."""
     box = folded("What if… a gate is clamped?", key="ce.whatif_open", opened=P.get("whatif") != "none")
     if box is None:
+        P.not_drawn("whatif", "cgate", "cval", "cfrom", "cunits")
         return
     with box:
         def chosen():  # a scenario that holds the state starts where there is something to hold, unless set

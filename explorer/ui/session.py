@@ -35,7 +35,7 @@ class Key(Generic[T]):
 
 def page_key(kind: str, page: str) -> Key:
     """Per-page keys of explorer.ui.state: 'scene' (the page's values), 'seen' (the URL last read or
-    written), 'notices' (what was wrong with a link)."""
+    written), 'notices' (what was wrong with a link), 'undrawn' (values whose widgets the last run did not draw)."""
     return Key(f"_{kind}.{page}", f"the {kind} of page {page!r}")
 
 

@@ -109,6 +109,7 @@ class PageState:
         self._scene = page_key("scene", page)
         self._seen = page_key("seen", page)
         self._notices = page_key("notices", page)
+        self._undrawn = page_key("undrawn", page)
 
     def key(self, name: str) -> str:
         return f"{self.page}.{name}"
@@ -144,13 +145,22 @@ class PageState:
             for name in self.params:
                 st.session_state[self.key(name)] = copy.copy(scene[name])
         else:
+            undrawn = self._undrawn.get(frozenset())
             for name in self.params:
                 k = self.key(name)
-                if k in st.session_state:
+                if k in st.session_state and name not in undrawn:
                     scene[name] = st.session_state[k]  # the widget's latest value
-                else:
-                    st.session_state[k] = copy.copy(scene[name])  # a widget Streamlit dropped: put it back
+                else:  # a widget Streamlit dropped, or one the last run did not draw: the scene's value
+                    st.session_state[k] = copy.copy(scene[name])
+        self._undrawn.set(frozenset())
         self._scene.set(scene)
+
+    def not_drawn(self, *names: str) -> None:
+        """Say that this run draws no widget for `names` (their section is folded): the next run takes their
+        values from the scene. A widget's key that a run did not draw can come back with a stale value (seen in
+        Chromium: a what-if picked in its box came back as 'none' once its section was folded and another
+        control changed)."""
+        self._undrawn.set(self._undrawn.get(frozenset()) | frozenset(names))
 
     def reset(self) -> None:
         """Every value back to its default (a button's on_click: it runs before the page draws)."""

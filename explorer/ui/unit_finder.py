@@ -193,6 +193,7 @@ def selection(P: PageState, A: TextAnalysis, held: HeldOut | None, span: Span, u
     box = folded("Select a span: which units are on there, and where else together?", key="uf.span_open",
                  opened=any(P.get(n) != P.params[n].default for n in ("start", "end", "thr")))
     if box is None:
+        P.not_drawn("start", "end", "thr")
         return
     with box:
         s1, s2, s3 = st.columns(3)
@@ -235,6 +236,7 @@ def saturation(P: PageState, held: HeldOut, arch: str, presenter: bool, over: st
     box = folded("Gate saturation: how often each gate sits near 0 or near 1", key="uf.sat_open",
                  opened=P.get("gate") != P.params["gate"].default)
     if box is None:
+        P.not_drawn("gate")
         return
     with box:
         gate = st.radio("Gate", SAT_GATES[arch], key=P.key("gate"), horizontal=True, format_func=SIGNAL_LABELS.get)
