@@ -105,3 +105,20 @@ def test_ranking_and_saturation_figures_build():
     assert len(ranking_bars(R, R, arch="lstm").data) == 2
     s = gate_saturation(_trace(np.full((4, 3), 0.95)), "f")
     assert len(saturation_scatter(s, s, arch="lstm").data) == 3
+
+
+@pytest.mark.parametrize("floor", [0.0251, -0.004, 0.29, 0.3, -0.5])
+def test_the_suggested_threshold_is_the_highest_of_two_decimals_some_unit_still_holds(floor):
+    """The Unit Finder's button: a threshold its box can show (two decimals) at which select_units finds the unit
+    named, while one step higher finds no unit; never printed as '-0.00'."""
+    from explorer.scenes.unit_finder import Span, threshold_hint
+
+    rng = np.random.default_rng(0)
+    h = rng.uniform(-1, floor - 0.05, size=(40, 8))
+    h[10:20, 5] = floor + rng.uniform(0, 0.3, size=10)
+    h[13, 5] = floor  # unit 5's lowest h over the span
+    best, unit, usable = threshold_hint(h, Span(10, 20, changed=False))
+    assert (best, unit) == (pytest.approx(floor), 5)
+    assert round(usable, 2) == usable and f"{usable:.2f}" != "-0.00"
+    assert 5 in select_units(h, 10, 20, usable)
+    assert round(usable + 0.01, 2) > best and 5 not in select_units(h, 10, 20, round(usable + 0.01, 2))

@@ -66,8 +66,13 @@ def found_headline(A: TextAnalysis, feature: str, signal_label: str) -> tuple[bo
                     f"text (Pearson r: +1 rises and falls with the feature, −1 mirrors it, 0 unrelated). {versus}")
 
 
-def threshold_hint(h: np.ndarray, span: Span) -> tuple[float, int]:
-    """The highest threshold some unit's h holds over the whole span, and that unit."""
+def threshold_hint(h: np.ndarray, span: Span) -> tuple[float, int, float]:
+    """The highest threshold some unit's h holds over the whole span, that unit, and the highest threshold of
+    two decimals (the box's step) that unit still holds."""
     lows = h[span.start:span.end].min(axis=0)  # (H,) each unit's lowest h over the span
     j = int(lows.argmax())
-    return float(lows[j]), j
+    best = float(lows[j])
+    usable = round(best, 2)
+    if usable > best:  # rounded up: one step down (floor(best * 100) would drop 0.29 to 0.28, 0.29 * 100 < 29)
+        usable = round(usable - 0.01, 2)
+    return best, j, usable + 0.0  # + 0.0: never a "-0.00"

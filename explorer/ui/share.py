@@ -127,7 +127,7 @@ def glossary() -> None:
 def _glossary_dialog() -> None:
     from explorer.glossary import GLOSSARY, matching
 
-    query = st.text_input("Find a term", placeholder="e.g. carry gate, reach, Jacobian", max_chars=40)
+    query = st.text_input("Find a term", placeholder="e.g. carry gate, reach, Jacobian")
     found = matching(query)
     if not found:
         st.caption("No term or definition contains that; try a shorter word.")  # the query is never echoed

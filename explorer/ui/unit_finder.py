@@ -205,12 +205,11 @@ def selection(P: PageState, A: TextAnalysis, held: HeldOut | None, span: Span, u
                     "characters.")
         st.text("".join(labels[span.start:span.end]))  # plain text: no code highlighter to fetch before the page draws
         if not units_on:
-            best, unit = threshold_hint(A.trained.trace.h.double().numpy(), span)
+            best, unit, usable = threshold_hint(A.trained.trace.h.double().numpy(), span)
             st.info(f"No unit's h stays ≥ {thr:g} over all of t = {span.start}..{span.end - 1}. The highest threshold "
-                    f"any unit holds over this span is {best:.2f} (unit {unit}): lower the threshold to that, or "
-                    "shorten the span.")
-            st.button(f"Use threshold {best - 0.005:.2f}", key="uf.use_thr",
-                      on_click=lambda: P.set("thr", round(best - 0.005, 2)))
+                    f"any unit holds over this span is {best:.3f} (unit {unit}): lower the threshold to "
+                    f"{usable:.2f}, or shorten the span.")
+            st.button(f"Use threshold {usable:.2f}", key="uf.use_thr", on_click=lambda: P.set("thr", usable))
             return
         st.markdown(f"**{len(units_on)} unit{'s' if len(units_on) != 1 else ''}** keep{'s' if len(units_on) == 1 else ''} h ≥ {thr:g} over t = {span.start}..{span.end - 1}: "
                     f"{', '.join(map(str, units_on[:40]))}{' …' if len(units_on) > 40 else ''}")
@@ -241,10 +240,19 @@ def saturation(P: PageState, held: HeldOut, arch: str, presenter: bool, over: st
     with box:
         gate = st.radio("Gate", SAT_GATES[arch], key=P.key("gate"), horizontal=True, format_func=SIGNAL_LABELS.get)
         held_text = held.text
-        plot(st, saturation_scatter(*held.saturation[gate], arch=arch, presenter=presenter), key="uf.sat_fig",
+        trained, untrained = held.saturation[gate]
+        plot(st, saturation_scatter(trained, untrained, arch=arch, presenter=presenter), key="uf.sat_fig",
              config=NO_BAR)
         carry = (" (the carry gate: the one that keeps the old state; near 1 means the unit keeps its memory)"
                  if gate == CARRY_GATE.get(arch) else "")
-        st.caption(f"Over {len(held_text):,} {over or 'held-out characters (text no model trained on)'}: each unit's share of "
-                   f"steps with {gate} below 0.1 (x) and above 0.9 (y){carry}. Untrained gates sit in the middle; "
-                   "training pushes many to the corners.")
+        lo, hi = trained.lo, trained.hi
+        untrained_most = float((untrained.low + untrained.high).max())  # a unit's share of steps past lo or hi
+        moved = int(((trained.low + trained.high) > 0.5).sum())
+        untrained_says = (f"never leaves that range, so all its dots sit at 0 %, 0 %" if untrained_most == 0 else
+                          f"leaves it on at most {untrained_most:.1%} of the steps in any unit"
+                          + (", so its dots sit near 0 %, 0 %" if untrained_most < 0.1 else ""))
+        st.caption(f"Over {len(held_text):,} {over or 'held-out characters (text no model trained on)'}: one dot per "
+                   f"unit, its share of steps with {gate} below {lo:g} (x) and above {hi:g} (y){carry}. The untrained "
+                   f"model's {gate} stays between {lo:g} and {hi:g}: it {untrained_says}. Training moves units out "
+                   f"along the axes: {moved} of the trained model's {len(trained.low)} units are below {lo:g} or "
+                   f"above {hi:g} on more than half of the steps.")
