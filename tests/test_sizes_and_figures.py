@@ -115,7 +115,8 @@ def test_a_what_if_and_its_original_share_one_colour_scale_and_mark_pinned_gates
 
 def test_the_weight_picture_puts_each_torch_weight_in_its_block():
     """The Cell Explorer's W picture: the largest weight of an nn.LSTM is drawn at its row and column, in
-    the scale's extreme colour; the dashed line sits after H of the H + I columns."""
+    the scale's extreme colour (beyond the scale's 99th percentile: clipped to it); the dashed line sits after H
+    of the H + I columns."""
     import plotly.colors
     from explorer.figures.weights import MARGIN_LEFT, MARGIN_TOP, weight_picture
 
@@ -125,7 +126,9 @@ def test_the_weight_picture_puts_each_torch_weight_in_its_block():
         m.weight_hh_l0[9, 2] = 5.0  # the forget block (rows 4..7 are f; 9 is g's second row), column 2 of W_hh
     pic = weight_picture(m.weight_ih_l0.detach().numpy(), m.weight_hh_l0.detach().numpy(), ("i", "f", "g", "o"),
                          width=MARGIN_LEFT + 10 + 400, height=MARGIN_TOP + 60 + 320)
-    assert pic.shape == (16, 10) and pic.hidden == 4 and pic.vmax == 5.0
+    assert pic.shape == (16, 10) and pic.hidden == 4 and pic.largest == 5.0
+    W = np.concatenate([m.weight_hh_l0.detach().numpy(), m.weight_ih_l0.detach().numpy()], axis=1)
+    assert pic.vmax == pytest.approx(np.quantile(np.abs(W), 0.99)) and pic.vmax < 5.0  # one outlier is not the scale
     # W's row 9, column 2: each of the 16 rows is 20 px, each of the 10 columns 40 px
     y, x = MARGIN_TOP + 9 * 20 + 10, MARGIN_LEFT + 2 * 40 + 20
     top = plotly.colors.sample_colorscale(plotly.colors.get_colorscale("RdBu_r"), [1.0], colortype="rgb")[0]

@@ -158,7 +158,8 @@ def note_section(scene: CellExplorerScene) -> None:
     arch, ref = next(iter(scene.refs.items()))
     picture = weight_figure(ref)
     note.image(picture.png, width="stretch", output_format="PNG",  # as encoded: "auto" would re-encode to JPEG
-               caption=f"Colour: blue −{picture.vmax:.2f} … white 0 … red +{picture.vmax:.2f} (the largest |w|). "
+               caption=f"Colour: blue −{picture.vmax:.2f} … white 0 … red +{picture.vmax:.2f} (99 % of the weights lie "
+                       f"within; the largest |w|, {picture.largest:.2f}, and the rest beyond take the end colours). "
                        "Rows: the gate blocks; columns: left of the dashed line W_hh, right of it W_ih.")
     note.caption(f"The note writes one W of shape ({SPECS[arch].gate_count}H, H + I) acting on [hₜ₋₁; xₜ] — "
                  "(4h, 2h) only when the input and hidden sizes agree; PyTorch stores the same numbers as weight_hh "
