@@ -143,11 +143,13 @@ def how_it_went(entries: dict, presenter: bool) -> None:
                       if h.stopped_early else "stopped by you" if h.interrupted else "step budget used")
             # the outcome first, the cost below it
             right = f"{h.final_accuracy:.0%} right" if h.accuracies else "loaded"
-            col.metric(f"{ARCH_LABELS[arch]} · {e.model.num_parameters():,} parameters", right,
-                       f"{status} · {h.steps} steps in {h.seconds:.2f} s ({h.seconds_per_step * 1000:.1f} ms each)",
+            col.metric(f"{ARCH_LABELS[arch]} · {e.model.num_parameters():,} parameters", right, status,
                        delta_color="off", delta_arrow="off",
                        help="Share of next characters the model got right at its last training step (on long "
                             "texts: in that step's windows); the table below checks every position.")
+            # the cost on a line of its own: beside the status it was cut off in a third of a 1280 px page
+            took = f"{h.seconds:.2f} s" if h.seconds >= 1 else f"{h.seconds * 1000:.0f} ms"  # never "0.00 s"
+            col.caption(f"{h.steps} steps in {took} ({h.seconds_per_step * 1000:.1f} ms each)")
 
 
 def links_and_downloads(entries: dict, trained_text: str) -> None:
