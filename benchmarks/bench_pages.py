@@ -63,11 +63,13 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--pages", nargs="*", help="url paths to measure (default: every page, then memory and a cold start)")
-    ap.add_argument("--cold", action="store_true", help="only the Cell Explorer and the Gradient Lab, warm, then "
-                                                        "each one's first deep link on freshly started servers")
+    ap.add_argument("--cold", action="store_true", help="the --pages given (default: the Cell Explorer and the "
+                                                        "Gradient Lab), warm, then each one's first deep link on "
+                                                        "freshly started servers")
     args = ap.parse_args()
+    cold_pages = tuple(args.pages) if args.cold and args.pages is not None else COLD_PAGES
     chosen = [p for p in PAGES if (args.pages is None and not args.cold) or p[3] in (args.pages or [])
-              or (args.cold and p[3] in COLD_PAGES)]
+              or (args.cold and p[3] in cold_pages)]
     from playwright.sync_api import sync_playwright
 
     ref_port, app_port = _free_port(), _free_port()
@@ -93,7 +95,7 @@ def main() -> None:
                 print(f"{title:15s} drawn {rows[title][0]:.2f} s   {rows[title][1]:.2f}x the one-chart page", flush=True)
             ref_t = statistics.median(drawn_seconds(browser, f"http://127.0.0.1:{ref_port}/") for _ in range(3))
             print(f"reference one-chart page: {ref_t:.2f} s")
-            if args.pages is not None:
+            if args.pages is not None and not args.cold:
                 browser.close()
                 return
             before = rss_mb(app.pid)
@@ -106,7 +108,7 @@ def main() -> None:
                 print(f"server RSS: {before:.0f} MiB before, {after:.0f} MiB after 100 more page visits, "
                       f"{rss_mb(app.pid):.0f} MiB once their sessions expired")
             # a freshly started `streamlit run app.py` (its lifespan done once the health check answers), first deep link
-            for _, title, _, path in [p for p in PAGES if p[3] in COLD_PAGES and p[1] in rows]:
+            for _, title, _, path in [p for p in PAGES if p[3] in cold_pages and p[1] in rows]:
                 cold_port = _free_port()
                 cold = launch(ROOT / "app.py", cold_port)
                 try:
