@@ -34,6 +34,7 @@ P = PageState("ce", [
     Param("crange", "max", choices=("max", "robust")),
     Param("layer", 0, lo=0, hi=63),
     Param("direction", 0, lo=0, hi=1),
+    Param("note", False),  # the folded section of the note's numbers is open: a link reopens it
     Param("presenter", False),
 ])
 P.restore()
@@ -44,7 +45,8 @@ P.show_notices()
 controls(P, presenter)
 whatif_controls(P, len(str(P.get("text") or "")))
 
-config = CellExplorerConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in P.values().items()})
+config = CellExplorerConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in P.values().items()
+                               if k != "note"})  # a section's open state, not the scene's
 scene = cell_explorer_scene(config, resolve, shipped=set(shipped_names()), session=set(trained_entries()),
                             uploaded=uploaded())
 show_messages(scene)
@@ -66,5 +68,5 @@ downloads(scene)
 st.caption("Step with the buttons, the slider or the keyboard (← → Home End, P to play); click any heatmap cell "
            "to select that step and unit. Gates use a fixed 0..1 scale, h and candidates −1..1, "
            "c a symmetric scale whose range is printed.")
-note_section(scene)
+note_section(scene, P)
 P.publish()

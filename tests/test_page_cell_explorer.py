@@ -6,7 +6,7 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 from conftest import APPTEST_TIMEOUT, open_app_page
-from explorer.ui.cell_explorer import NOTE_KEY
+NOTE_KEY = "ce.note"  # the page's "note" value: the folded section of the note's numbers is open
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -60,6 +60,9 @@ def test_the_notes_numbers_are_drawn_once_their_section_is_opened():
     at.run()
     assert not at.exception
     assert len(size_tables(at)) == 1 and len(at.get("image")) == 1 and any("GRU conventions" in i.value for i in at.info)
+    assert "note" in at.query_params  # the link reopens it open
+    linked = open_page(cells="lstm,gru", note="1")
+    assert len(size_tables(linked)) == 1
 
 
 def test_untrained_scene_counts_parameters():

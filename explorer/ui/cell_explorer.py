@@ -129,16 +129,14 @@ def sizes_table(scene: CellExplorerScene) -> list[dict]:
     return rows
 
 
-NOTE_KEY = "ce.note"  # the folded section's open state (a widget key: this session only)
-
-
-def note_section(scene: CellExplorerScene) -> None:
+def note_section(scene: CellExplorerScene, P: PageState) -> None:
     """The note's claims in numbers: sizes, the single matrix W, the equations, in a folded section.
 
     Drawn only once opened: below the stepping view nobody sees it on arrival, and drawn it cost every first
     load of the page its table, picture and equations in the browser (bench_pages.py).
     """
-    note = folded("What the note says, in numbers: sizes, the one matrix W, the equations", key=NOTE_KEY,
+    # its open state is the page's "note" value: kept in the link and across a trip to another page
+    note = folded("What the note says, in numbers: sizes, the one matrix W, the equations", key=P.key("note"),
                   icon=":material/menu_book:")
     if note is None:
         return
