@@ -59,8 +59,8 @@ def test_the_span_and_saturation_sections_are_drawn_once_opened():
     assert any(label.startswith("Select a span") for label in labels)
     assert any(label.startswith("Gate saturation") for label in labels)
     assert not [n for n in at.number_input if n.key == "uf.start"] and "uf.sat_fig" not in keys(at.get("plotly_chart"))
-    at.session_state["uf.span_open"] = True
-    at.session_state["uf.sat_open"] = True
+    at.session_state["uf.spanbox"] = True
+    at.session_state["uf.satbox"] = True
     at.run()
     assert not at.exception
     assert [n for n in at.number_input if n.key == "uf.start"] and "uf.sat_fig" in keys(at.get("plotly_chart"))
@@ -70,9 +70,12 @@ def test_the_span_and_saturation_sections_are_drawn_once_opened():
     assert "The untrained model's f stays between 0.1 and 0.9" in says and "of the trained model's 128 units" in says
 
 
-def test_a_link_that_sets_the_span_opens_its_section():
+def test_a_link_that_sets_the_span_opens_its_section_and_an_open_section_is_in_the_link():
     at = _run({"start": "10", "end": "20"})
     assert at.number_input(key="uf.start").value == 10
+    assert at.query_params["spanbox"] in ("1", ["1"])
+    at = _run({"satbox": "1"})
+    assert "uf.sat_fig" in keys(at.get("plotly_chart"))
 
 
 def keys(elements) -> list[str]:

@@ -110,6 +110,7 @@ class PageState:
         self._seen = page_key("seen", page)
         self._notices = page_key("notices", page)
         self._undrawn = page_key("undrawn", page)
+        self.from_link = False  # whether this run's values were read from the URL (a cold open, a link followed)
 
     def key(self, name: str) -> str:
         return f"{self.page}.{name}"
@@ -132,7 +133,8 @@ class PageState:
         query = dict(st.query_params)
         scene = self._scene.get()
         forced = bool(FORCE_LINK.pop(False))  # a presented deck moved to this scene: its link is the scene
-        if scene is None or forced or (PAGE_CHANGED.get(True) and query and query != self._seen.get()):
+        self.from_link = scene is None or forced or bool(PAGE_CHANGED.get(True) and query and query != self._seen.get())
+        if self.from_link:
             scene = self._from_link(query)
             for name, value in scene.items():
                 st.session_state[self.key(name)] = copy.copy(value)

@@ -187,11 +187,12 @@ def span_and_units(P: PageState, A: TextAnalysis):
 
 def selection(P: PageState, A: TextAnalysis, held: HeldOut | None, span: Span, units_on, matches) -> None:
     """The span's units and where else they are on together: in this text, and in `held` (the held-out corpus of
-    a shipped model; None for a model that has none). Folded, and drawn only once opened (open at once for a link
-    that sets the span or the threshold)."""
+    a shipped model; None for a model that has none). Folded, and drawn only once opened; its open state is the
+    page's "spanbox" value (in the link), and a link that sets the span or the threshold opens it."""
     labels, thr = A.trained.labels, float(P.get("thr"))
-    box = folded("Select a span: which units are on there, and where else together?", key="uf.span_open",
-                 opened=any(P.get(n) != P.params[n].default for n in ("start", "end", "thr")))
+    if P.from_link and any(P.get(n) != P.params[n].default for n in ("start", "end", "thr")):
+        P.set("spanbox", True)  # a link that sets the span shows it
+    box = folded("Select a span: which units are on there, and where else together?", key=P.key("spanbox"))
     if box is None:
         P.not_drawn("start", "end", "thr")
         return
@@ -229,11 +230,12 @@ def selection(P: PageState, A: TextAnalysis, held: HeldOut | None, span: Span, u
 
 def saturation(P: PageState, held: HeldOut, arch: str, presenter: bool, over: str | None = None) -> None:
     """Each unit's share of saturated gate values over `held` (the held-out corpus; `over` names other text).
-    Folded, and drawn only once opened (open at once for a link that chooses the gate)."""
+    Folded, and drawn only once opened; open state "satbox" (in the link), opened by a link that chooses the gate."""
     if arch not in SAT_GATES:
         return
-    box = folded("Gate saturation: how often each gate sits near 0 or near 1", key="uf.sat_open",
-                 opened=P.get("gate") != P.params["gate"].default)
+    if P.from_link and P.get("gate") != P.params["gate"].default:
+        P.set("satbox", True)  # a link that chooses the gate shows it
+    box = folded("Gate saturation: how often each gate sits near 0 or near 1", key=P.key("satbox"))
     if box is None:
         P.not_drawn("gate")
         return
