@@ -88,7 +88,7 @@ def _scene_title(page_title: str, P: PageState) -> str:
 
     parts = []
     for name, value in P.query().items():
-        if name in ("presenter", "knob"):
+        if name in ("presenter", "knob", "note", "spanbox", "satbox"):  # how it is shown, not what: not a title
             continue
         shown = " ".join(value.split())
         if len(shown) > 24:
