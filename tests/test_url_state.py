@@ -11,6 +11,8 @@ def test_numbers_are_clamped_with_a_notice():
 def test_malformed_values_fall_back_to_the_default():
     assert Param("hidden", 16, lo=1, hi=256).parse("abc")[0] == 16
     assert Param("T", 50, lo=2, hi=500).parse("1e309") == (50, "'T' in the link is not valid; using 50.")
+    assert Param("note", False).parse("maybe") == (False, "'note' in the link must be 1 or 0 (on or off); using off.")
+    assert Param("note", False).parse("YES") == (True, None)
     assert Param("x", 0.5, lo=0, hi=1).parse("-1e309")[0] == 0.5
     assert Param("x", 0.5, lo=0, hi=1).parse("nan")[0] == 0.5
     assert Param("arch", "lstm", choices=("lstm", "gru")).parse("<script>")[0] == "lstm"

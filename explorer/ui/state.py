@@ -69,6 +69,8 @@ class Param:
             else:
                 value = raw
         except (ValueError, OverflowError):  # int(float("1e309")) overflows rather than failing to parse
+            if isinstance(d, bool):  # a switch: in a student's words, not Python's
+                return d, f"'{self.name}' in the link must be 1 or 0 (on or off); using {'on' if d else 'off'}."
             return d, f"'{self.name}' in the link is not valid; using {d!r}."
         if isinstance(d, tuple):
             if self.choices is not None and any(v not in self.choices for v in value):
