@@ -34,7 +34,8 @@ P = PageState("ce", [
     Param("crange", "max", choices=("max", "robust")),
     Param("layer", 0, lo=0, hi=63),
     Param("direction", 0, lo=0, hi=1),
-    Param("note", False),  # the folded section of the note's numbers is open: a link reopens it
+    Param("whatifbox", False, view_only=True),  # the folded what-if section is open
+    Param("note", False, view_only=True),  # the folded section of the note's numbers is open
     Param("presenter", False),
 ])
 P.restore()
@@ -46,7 +47,7 @@ controls(P, presenter)
 whatif_controls(P, len(str(P.get("text") or "")))
 
 config = CellExplorerConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in P.values().items()
-                               if k != "note"})  # a section's open state, not the scene's
+                               if not P.params[k].view_only})
 scene = cell_explorer_scene(config, resolve, shipped=set(shipped_names()), session=set(trained_entries()),
                             uploaded=uploaded())
 show_messages(scene)

@@ -37,8 +37,8 @@ P = PageState("uf", [
     Param("thr", 0.3, lo=-1.0, hi=1.0),
     Param("regex", r"self\.\w+", max_len=MAX_PATTERN_LEN),
     Param("gate", "f", choices=("f", "i", "o", "z", "r")),
-    Param("spanbox", False),  # the folded span section is open: a link reopens it
-    Param("satbox", False),  # the folded gate-saturation section is open
+    Param("spanbox", False, view_only=True),  # the folded span section is open
+    Param("satbox", False, view_only=True),  # the folded gate-saturation section is open
     Param("presenter", False),
 ])
 P.restore()

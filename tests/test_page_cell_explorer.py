@@ -39,7 +39,7 @@ def sizes(at) -> dict[str, list]:
 
 def open_whatifs(at) -> None:
     """Open the folded what-if section (drawn only once opened)."""
-    at.session_state["ce.whatif_open"] = True
+    at.session_state["ce.whatifbox"] = True
     at.run()
 
 

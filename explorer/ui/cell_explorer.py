@@ -55,9 +55,11 @@ def controls(P: PageState, presenter: bool) -> None:
 
 
 def whatif_controls(P: PageState, text_length: int) -> None:
-    """The clamp's scenario, step and units: folded and drawn only once opened, open at once while a what-if is
-    on (folding it again keeps the what-if; 'Scenario: none' ends it)."""
-    box = folded("What if… a gate is clamped?", key="ce.whatif_open", opened=P.get("whatif") != "none")
+    """The clamp's scenario, step and units: folded and drawn only once opened (open state "whatifbox"), opened by
+    a link with a what-if on (folding it again keeps the what-if; 'Scenario: none' ends it)."""
+    if P.from_link and P.get("whatif") != "none":
+        P.set("whatifbox", True)
+    box = folded("What if… a gate is clamped?", key=P.key("whatifbox"))
     if box is None:
         P.not_drawn("whatif", "cgate", "cval", "cfrom", "cunits")
         return

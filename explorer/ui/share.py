@@ -88,7 +88,7 @@ def _scene_title(page_title: str, P: PageState) -> str:
 
     parts = []
     for name, value in P.query().items():
-        if name in ("presenter", "knob", "note", "spanbox", "satbox"):  # how it is shown, not what: not a title
+        if name in ("presenter", "knob") or P.params[name].view_only:  # how it is shown, not what: not a title
             continue
         shown = " ".join(value.split())
         if len(shown) > 24:
@@ -145,12 +145,12 @@ def section(title: str, presenter: bool, *, heading: bool = True):
     return box
 
 
-def folded(title: str, *, key: str, opened: bool = False, icon: str | None = None):
+def folded(title: str, *, key: str, icon: str | None = None):
     """A secondary part of a page in an expander whose content is drawn only once it is opened (a rerun):
     the expander if open, else None. A folded plain expander is still sent and drawn with the page's first
-    load; this one costs nothing until asked for. `opened`: its state on the session's first run (e.g. a link
-    that sets one of its controls)."""
-    box = st.expander(title, expanded=opened, key=key, on_change="rerun", icon=icon)
+    load; this one costs nothing until asked for. `key`: a page value's widget key (a view_only Param), so
+    the link and a trip to another page keep it open."""
+    box = st.expander(title, key=key, on_change="rerun", icon=icon)
     return box if box.open else None
 
 

@@ -48,6 +48,8 @@ class Param:
     lo: float | None = None  # numeric bounds (clamped)
     hi: float | None = None
     max_len: int | None = None  # strings longer than this are cut (with a notice)
+    view_only: bool = False  # how the page shows its scene (a folded section open), not the scene: kept in the link,
+    # left out of the scene's config and of a deck scene's title
 
     def parse(self, raw: str) -> tuple[Any, str | None]:
         """(value, notice): the URL value made valid, and what was done to it (None if nothing)."""

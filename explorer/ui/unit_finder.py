@@ -250,7 +250,7 @@ def saturation(P: PageState, held: HeldOut, arch: str, presenter: bool, over: st
         lo, hi = trained.lo, trained.hi
         untrained_most = float((untrained.low + untrained.high).max())  # a unit's share of steps past lo or hi
         moved = int(((trained.low + trained.high) > 0.5).sum())
-        untrained_says = (f"never leaves that range, so all its dots sit at 0 %, 0 %" if untrained_most == 0 else
+        untrained_says = ("never leaves that range, so all its dots sit at 0 %, 0 %" if untrained_most == 0 else
                           f"leaves it on at most {untrained_most:.1%} of the steps in any unit"
                           + (", so its dots sit near 0 %, 0 %" if untrained_most < 0.1 else ""))
         st.caption(f"Over {len(held_text):,} {over or 'held-out characters (text no model trained on)'}: one dot per "
