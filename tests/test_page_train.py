@@ -1,4 +1,5 @@
 """The Train & Predict page, headless (AppTest) and in a real Chromium."""
+import json
 import urllib.parse
 
 import pytest
@@ -49,6 +50,20 @@ def test_train_hello_shows_every_prediction_and_the_generation():
     at.segmented_control(key="tr.view").set_value("rnn").run()
     assert not at.exception and set(table(at)["right?"]) == {"✓"}
     assert set(at.session_state[TRAINED]) == {"lstm", "gru", "rnn"}
+
+
+def test_before_training_the_text_shows_where_memory_is_needed_and_the_accuracy_chart_marks_it():
+    at = open_page(text="hello")
+    assert [c.key for c in at.get("plotly_chart")] == ["tr.followers"]
+    fig = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert fig["data"][0]["z"] == [[1, 0, 0], [0, 1, 0], [0, 1, 1]]  # h→e, e→l, l→l and l→o
+    assert len(fig["layout"]["shapes"]) == 2  # the two followers of "l" ringed
+    assert any("3 of the 4 next characters right (75%)" in c.value for c in at.caption)
+    at.button(key="tr.train").click().run()
+    assert "tr.followers" not in [c.key for c in at.get("plotly_chart")]
+    acc = json.loads(next(c for c in at.get("plotly_chart") if c.key == "tr.acc").proto.spec)
+    assert [s["y0"] for s in acc["layout"]["shapes"]] == [0.75]  # the dashed line: best without memory
+    assert [m.value for m in at.metric] == ["100% right"] * 3  # above the line: each cell used its memory
 
 
 def test_a_model_trained_in_one_session_is_not_visible_in_another():

@@ -5,14 +5,16 @@ import numpy as np
 import plotly.graph_objects as go
 
 from explorer.figures.style import ARCH_COLORS, ARCH_LABELS, GATE_SCALE, base_layout, plot_text
-from explorer.scenes.train import Predictions
+from explorer.scenes.train import Followers, Predictions
 
-__all__ = ["curves_figure", "predictions_figure"]
+__all__ = ["curves_figure", "followers_figure", "predictions_figure"]
+
+MEMORY_MARK = "#e4572e"  # the places only memory can get right, here and in the predictions' real-next boxes
 
 
 def curves_figure(curves: dict[str, list[float]], title: str, presenter: bool = False,
-                  y_title: str = "loss (nats)", y_range=None) -> go.Figure:
-    """One line per architecture against the optimiser step."""
+                  y_title: str = "loss (nats)", y_range=None, line: tuple[float, str] | None = None) -> go.Figure:
+    """One line per architecture against the optimiser step; `line`: a level (y, label) drawn across."""
     fig = go.Figure()
     for arch, ys in curves.items():
         # arrays: plotly validates a list element by element, an array not at all
@@ -23,6 +25,9 @@ def curves_figure(curves: dict[str, list[float]], title: str, presenter: bool = 
     fig.update_layout(xaxis_title="step", yaxis_title=y_title, legend=dict(orientation="h", y=-0.25))
     if y_range is not None:
         fig.update_yaxes(range=y_range)
+    if line is not None:
+        fig.add_hline(y=line[0], line=dict(color=MEMORY_MARK, dash="dash", width=2), annotation_text=plot_text(line[1]),
+                      annotation_position="bottom right", annotation_font_color=MEMORY_MARK)
     return fig
 
 
@@ -35,7 +40,7 @@ def predictions_figure(p: Predictions, presenter: bool = False) -> go.Figure:
                                hovertemplate="after %{customdata} → %{y}: p=%{z:.2f}<extra></extra>"))
     fig.add_scatter(x=xt, y=[plot_text(p.vocab_labels[p.truth[t]]) for t in p.positions], mode="markers",
                     name="the real next character",
-                    marker=dict(symbol="square-open", size=22 if len(p.positions) < 20 else 12, color="#e4572e",
+                    marker=dict(symbol="square-open", size=22 if len(p.positions) < 20 else 12, color=MEMORY_MARK,
                                 line=dict(width=3)))
     base_layout(fig, title=f"{ARCH_LABELS[p.arch]}: probability of each next character after reading position t",
                 height=max(260, 34 * len(p.rows) + 140), presenter=presenter)
@@ -43,4 +48,34 @@ def predictions_figure(p: Predictions, presenter: bool = False) -> go.Figure:
                       legend=dict(orientation="h", y=-0.3))
     fig.update_yaxes(type="category", autorange="reversed")
     fig.update_xaxes(type="category")
+    return fig
+
+
+def followers_figure(f: Followers, presenter: bool = False) -> go.Figure:
+    """How often each character (rows) is followed by each other one (columns); rows with more than one
+    follower ringed: there the current character alone cannot say what comes next."""
+    # rows and columns by index, labelled with ticktext: two characters with one label never merge
+    R, C = len(f.chars), len(f.nexts)
+    custom = [[[plot_text(f.chars[i]), plot_text(f.nexts[j])] for j in range(C)] for i in range(R)]
+    fig = go.Figure(go.Heatmap(z=f.counts, x=list(range(C)), y=list(range(R)), colorscale="Blues", zmin=0,
+                               text=[[str(n) if n else "" for n in row] for row in f.counts],
+                               texttemplate="%{text}", showscale=False, xgap=2, ygap=2, customdata=custom,
+                               hovertemplate="after %{customdata[0]} comes %{customdata[1]}: %{z} time(s)"
+                                             "<extra></extra>"))
+    # each such cell outlined exactly (a shape spans the cell at any size; a marker would not)
+    cells = [(i, j) for i in f.ambiguous for j, n in enumerate(f.counts[i]) if n]
+    for k, (i, j) in enumerate(cells):
+        fig.add_shape(type="rect", x0=j - 0.5, x1=j + 0.5, y0=i - 0.5, y1=i + 0.5, layer="above",
+                      line=dict(color=MEMORY_MARK, width=3), showlegend=k == 0,
+                      name="different characters follow it: only memory can tell which")
+    base_layout(fig, title="Which character follows which in your text", presenter=presenter,
+                height=max(260, min(26 * R, 900) + 170))
+    # the columns' labels sit on top, under the title: the legend takes the bottom
+    fig.update_layout(xaxis_title="next character", yaxis_title="character read", showlegend=bool(cells),
+                      legend=dict(orientation="h", x=0, y=-0.04, yanchor="top"),
+                      margin=dict(t=110 if presenter else 96, b=60))
+    fig.update_xaxes(tickvals=list(range(C)), ticktext=[plot_text(c) for c in f.nexts], side="top", showgrid=False,
+                     title_standoff=6)
+    fig.update_yaxes(tickvals=list(range(R)), ticktext=[plot_text(c) for c in f.chars], autorange="reversed",
+                     showgrid=False)
     return fig

@@ -1,4 +1,5 @@
-"""What the Train & Predict page shows of a trained model: its predictions at every position of the text."""
+"""What the Train & Predict page shows: which character follows which in the text (what a cell has to learn),
+and a trained model's predictions at every position of it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,9 +8,72 @@ from explorer.model import CharModel
 from explorer.text import char_label
 from explorer.training import needs_memory
 
-__all__ = ["WINDOW", "Predictions", "predictions"]
+__all__ = ["WINDOW", "Followers", "followers", "memory_sentence", "Predictions", "predictions"]
 
 WINDOW = 40  # positions shown at once in the prediction heatmap
+
+
+@dataclass(frozen=True)
+class Followers:
+    """Which character follows which in a text: all a cell that sees only the current character could know."""
+
+    chars: tuple[str, ...]  # (R,) printable labels of the characters read, in order of first appearance
+    nexts: tuple[str, ...]  # (C,) printable labels of the characters that come next, in order of first appearance
+    counts: tuple[tuple[int, ...], ...]  # (R, C): how often nexts[j] comes right after chars[i]
+    ambiguous: tuple[int, ...]  # rows followed by more than one different character (needs_memory's places)
+    right_without_memory: int  # most next characters any rule "this character -> that one" gets right
+
+    @property
+    def pairs(self) -> int:
+        return sum(map(sum, self.counts))
+
+    @property
+    def best_without_memory(self) -> float:
+        return self.right_without_memory / self.pairs
+
+    @property
+    def best_percent(self) -> int:
+        """best_without_memory in whole percent, rounded down: 1999 of 2000 is "at most 99 %", never 100."""
+        return 100 * self.right_without_memory // self.pairs
+
+    def followers_of(self, row: int) -> tuple[str, ...]:
+        return tuple(self.nexts[j] for j, n in enumerate(self.counts[row]) if n)
+
+
+def followers(text: str) -> Followers:
+    """The next-character table of `text` (at least two characters) and the best accuracy without memory."""
+    if len(text) < 2:
+        raise ValueError("followers needs at least two characters")
+    chars = list(dict.fromkeys(text[:-1]))
+    nexts = list(dict.fromkeys(text[1:]))
+    row, col = {c: i for i, c in enumerate(chars)}, {c: j for j, c in enumerate(nexts)}
+    counts = [[0] * len(nexts) for _ in chars]
+    for ch, nxt in zip(text, text[1:]):
+        counts[row[ch]][col[nxt]] += 1
+    memory = needs_memory(text)
+    ambiguous = tuple(sorted({row[text[t]] for t in range(len(text) - 1) if memory[t]}))
+    # without memory the best a model can do is answer each character's most frequent follower
+    return Followers(chars=tuple(char_label(c) for c in chars), nexts=tuple(char_label(c) for c in nexts),
+                     counts=tuple(map(tuple, counts)), ambiguous=ambiguous,
+                     right_without_memory=sum(max(r) for r in counts))
+
+
+def memory_sentence(f: Followers) -> str:
+    """What the table says about memory, in one plain sentence with its numbers."""
+    if not f.ambiguous:
+        return ("Each character here is always followed by the same one, so the character just read is enough: "
+                "even a cell without memory can get every next character right. Try “hello”.")
+    if len(f.ambiguous) == 1:
+        row = f.ambiguous[0]
+        after = f"After “{f.chars[row]}” come {len(f.followers_of(row))} different characters " \
+                f"({', '.join(f'“{c}”' for c in f.followers_of(row))})"
+    else:
+        shown = ", ".join(f"“{f.chars[r]}”" for r in f.ambiguous[:3])
+        after = f"After {len(f.ambiguous)} characters ({shown}{', …' if len(f.ambiguous) > 3 else ''}) " \
+                "different characters come"
+    return (f"{after}: the character just read cannot tell which, so without memory a model gets at most "
+            f"{f.right_without_memory} of the {f.pairs} next characters right ({f.best_percent}%). "
+            "Above that, a cell is using what it carries in its hidden state.")
 
 
 @dataclass(frozen=True)

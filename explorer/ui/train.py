@@ -7,9 +7,9 @@ import streamlit as st
 
 from explorer.figures.style import ARCH_LABELS, readable
 from explorer.figures.tables import markdown_table
-from explorer.figures.training import curves_figure, predictions_figure
+from explorer.figures.training import curves_figure, followers_figure, predictions_figure
 from explorer.limits import MAX_TRAIN_CHARS, MAX_TRAIN_HIDDEN, MAX_TRAIN_STEPS
-from explorer.scenes.train import WINDOW, predictions
+from explorer.scenes.train import WINDOW, followers, memory_sentence, predictions
 from explorer.text import char_label
 from explorer.training import History, TrainConfig, train_char_model
 from explorer.ui.session import TRAIN_CUT_NOTICE, TRAIN_LOADED_UPLOAD, TRAIN_STOP
@@ -18,7 +18,7 @@ from explorer.ui.share import plot, section
 from explorer.ui.state import PageState
 from explorer.zoo.export import model_from_npz, model_npz
 
-__all__ = ["ARCHS", "cap_text", "controls", "load_upload", "settle_interrupted", "train", "how_it_went",
+__all__ = ["ARCHS", "cap_text", "controls", "load_upload", "settle_interrupted", "train", "what_to_learn", "how_it_went",
            "links_and_downloads", "predictions_section", "generation_section"]
 
 ARCHS = ("lstm", "gru", "rnn")
@@ -127,16 +127,29 @@ def train(P: PageState, chosen: tuple[str, ...], text: str, stop_slot) -> None:
         placeholder.empty()
 
 
-def how_it_went(entries: dict, presenter: bool) -> None:
+def what_to_learn(text: str, presenter: bool) -> None:
+    """Before training: the text's next-character table, and where only memory can get the next one right."""
+    f = followers(text)
+    plot(st, followers_figure(f, presenter), key="tr.followers")
+    st.caption(memory_sentence(f))
+
+
+def how_it_went(entries: dict, presenter: bool, text: str) -> None:
+    f = followers(text)
     with section("How training went", presenter):
         g1, g2 = st.columns(2)
         plot(g1, curves_figure({a: list(e.history.losses) for a, e in entries.items()},
                                "Loss: cross-entropy of the next character", presenter), key="tr.loss")
         plot(g2, curves_figure({a: list(e.history.accuracies) for a, e in entries.items()},
                                "Accuracy: next characters predicted right", presenter,
-                               y_title="accuracy", y_range=[0, 1.05]), key="tr.acc")
+                               y_title="accuracy", y_range=[0, 1.05],
+                               line=(f.best_without_memory, f"best without memory: {f.best_percent}%")),
+             key="tr.acc")
         st.caption("Each step is one Adam update on the whole text (long texts: on 16 random windows of 64 "
-                   "characters). Lower loss means surer predictions; accuracy counts the most likely character only.")
+                   "characters). Lower loss means surer predictions; accuracy counts the most likely character only. "
+                   f"The dashed line is the most any model without memory can get right on this text ({f.best_percent}%: "
+                   f"{f.right_without_memory} of {f.pairs}, always answering the character that most often follows "
+                   "the one just read); a curve above it is using the hidden state.")
         for col, (arch, e) in zip(st.columns(len(entries)), entries.items()):
             h = e.history
             status = ("loaded from a file" if h.notice == "loaded from a file" else "every character right"

@@ -1,0 +1,68 @@
+"""explorer/scenes/train.py: the next-character table, and the most a model without memory can get right."""
+import pytest
+import torch
+
+from explorer.scenes.train import followers, memory_sentence
+from explorer.training import needs_memory
+
+TEXTS = ["hello", "abab", "the cat sat on the mat, and the dog sat on the log.", "aaab\naab\n", "mississippi river"]
+
+
+def memoryless_accuracy(text: str) -> float:
+    """A real torch model that cannot remember: one linear layer from the character just read to the next one's
+    logits, trained by Adam to convergence. Its argmax accuracy on the text is the most any memoryless rule gets."""
+    chars = sorted(set(text))
+    ids = torch.tensor([chars.index(c) for c in text])
+    x, y = torch.nn.functional.one_hot(ids[:-1], len(chars)).float(), ids[1:]
+    torch.manual_seed(0)
+    layer = torch.nn.Linear(len(chars), len(chars))
+    opt = torch.optim.Adam(layer.parameters(), lr=0.1)
+    for _ in range(400):
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(layer(x), y).backward()
+        opt.step()
+    with torch.no_grad():
+        return (layer(x).argmax(1) == y).float().mean().item()
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_the_bound_is_what_a_trained_memoryless_model_reaches(text):
+    f = followers(text)
+    assert f.pairs == len(text) - 1
+    assert f.best_without_memory == pytest.approx(memoryless_accuracy(text), abs=1e-6)
+
+
+def test_hello_by_hand():
+    f = followers("hello")
+    assert (f.chars, f.nexts) == (("h", "e", "l"), ("e", "l", "o"))
+    assert f.counts == ((1, 0, 0), (0, 1, 0), (0, 1, 1))
+    assert f.ambiguous == (2,) and f.followers_of(2) == ("l", "o")
+    assert (f.right_without_memory, f.pairs, f.best_percent) == (3, 4, 75)
+    sentence = memory_sentence(f)
+    assert "After “l” come 2 different characters (“l”, “o”)" in sentence and "3 of the 4" in sentence
+    assert "(75%)" in sentence
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_the_ringed_rows_are_the_places_marked_needs_memory(text):
+    f = followers(text)
+    marked = {text[t] for t, m in enumerate(needs_memory(text)) if m}
+    assert {f.chars[r] for r in f.ambiguous} == {followers(c + "x").chars[0] for c in marked}  # same labels
+
+
+def test_a_text_without_ambiguity_says_memory_is_not_needed():
+    f = followers("abcd")
+    assert f.ambiguous == () and f.best_without_memory == 1.0
+    assert "even a cell without memory can get every next character right" in memory_sentence(f)
+
+
+def test_the_percent_is_rounded_down_never_up_to_100():
+    f = followers("ab" * 1000 + "c")  # b is followed by a 999 times, once by c
+    assert f.right_without_memory == f.pairs - 1 and f.best_percent == 99
+    assert "(99%)" in memory_sentence(f)
+
+
+def test_labels_are_printable_and_rows_never_merge():
+    f = followers("a a\n␣b")  # a space and the literal ␣ share a label; they stay two rows
+    assert "␣" in f.chars and "↵" in f.chars
+    assert len(f.chars) == len(set("a a\n␣b"[:-1])) and len(f.counts) == len(f.chars)
