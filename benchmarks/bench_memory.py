@@ -1,8 +1,11 @@
-"""Server memory under each allocator: after every page once, after 100 more page visits, after their sessions
-expire, and after one more visit (whose run hands what the expired sessions freed back to the system).
+"""Server memory under each allocator: after every page once, after 100 more page visits, after 100 more
+again (growth over visits is the difference of these two: the first hundred also fill the server with the
+~50 sessions Streamlit keeps alive at once, each for disconnectedSessionTTL after its tab closed), after
+their sessions expire, and after one more visit (whose run hands what the expired sessions freed back).
 
     python benchmarks/bench_memory.py                 # glibc, glibc with MALLOC_ARENA_MAX=2, jemalloc
     python benchmarks/bench_memory.py --visits 100 --allocators jemalloc
+    python benchmarks/bench_memory.py --ttl 2         # sessions expire 2 s after their visit: ~1 alive at once
 
 Each variant is a fresh `streamlit run app.py` with the same pages visited in fresh Chromium contexts (as
 students arriving), measured from /proc (the server and its children). Reference: the same server's RSS
@@ -33,7 +36,7 @@ ALLOCATORS = {
     # background_thread returns freed pages to the system without waiting for the next allocation
     "jemalloc": {"LD_PRELOAD": JEMALLOC, "MALLOC_CONF": "background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0"},
 }
-TTL = 135  # Streamlit keeps a closed session's state for server.disconnectedSessionTTL (120 s)
+TTL = 120  # Streamlit keeps a closed session's state for server.disconnectedSessionTTL (120 s by default)
 
 
 def bare_imports_mb() -> float:
@@ -41,10 +44,11 @@ def bare_imports_mb() -> float:
     return int(subprocess.check_output([sys.executable, "-c", code], text=True)) / 1024
 
 
-def measure(browser, env: dict, visits: int) -> tuple[float, float, float, float, float]:
+def measure(browser, env: dict, visits: int, ttl: int) -> tuple[float, ...]:
     port = _free_port()
     cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless=true",
-           f"--server.port={port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false"]
+           f"--server.port={port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false",
+           f"--server.disconnectedSessionTTL={ttl}"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     try:
@@ -54,15 +58,17 @@ def measure(browser, env: dict, visits: int) -> tuple[float, float, float, float
         for _, _, _, path in PAGES:
             drawn_seconds(browser, f"http://127.0.0.1:{port}/{path}")
         every = rss_mb(proc.pid)
-        for k in range(visits):
+        after = []
+        for k in range(2 * visits):
             drawn_seconds(browser, f"http://127.0.0.1:{port}/{PAGES[k % len(PAGES)][3]}")
-        after = rss_mb(proc.pid)
-        time.sleep(TTL)
+            if k + 1 in (visits, 2 * visits):
+                after.append(rss_mb(proc.pid))
+        time.sleep(ttl + 15)
         expired = rss_mb(proc.pid)
         # the next student: every run ends with malloc_trim (explorer/ui/router.py), which returns what the
         # expired sessions freed; until a run happens, glibc keeps those pages
         drawn_seconds(browser, f"http://127.0.0.1:{port}/")
-        return start, every, after, expired, rss_mb(proc.pid)
+        return start, every, *after, expired, rss_mb(proc.pid)
     finally:
         stop(proc)
 
@@ -70,6 +76,7 @@ def measure(browser, env: dict, visits: int) -> tuple[float, float, float, float
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--visits", type=int, default=100)
+    ap.add_argument("--ttl", type=int, default=TTL, help="server.disconnectedSessionTTL, seconds")
     ap.add_argument("--allocators", nargs="*", default=list(ALLOCATORS), choices=list(ALLOCATORS))
     args = ap.parse_args()
     if "jemalloc" in args.allocators and not Path(JEMALLOC).exists():
@@ -80,9 +87,11 @@ def main() -> None:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         for name in args.allocators:
-            start, every, after, expired, nxt = measure(browser, ALLOCATORS[name], args.visits)
-            print(f"{name:28s} started {start:4.0f} MiB | every page {every:4.0f} MiB | {args.visits} more visits "
-                  f"{after:4.0f} MiB | sessions expired {expired:4.0f} MiB | the next visit {nxt:4.0f} MiB", flush=True)
+            start, every, first, second, expired, nxt = measure(browser, ALLOCATORS[name], args.visits, args.ttl)
+            print(f"{name} (sessions kept {args.ttl} s): started {start:.0f} MiB | every page {every:.0f} | "
+                  f"{args.visits} more visits {first:.0f} | {args.visits} more again {second:.0f} | sessions expired "
+                  f"{expired:.0f} | the next visit {nxt:.0f} MiB -> over the second {args.visits} visits "
+                  f"{second - first:+.1f} MiB", flush=True)
         browser.close()
 
 
