@@ -65,6 +65,8 @@ def test_the_span_and_saturation_sections_are_drawn_once_opened():
     assert not at.exception
     assert [n for n in at.number_input if n.key == "uf.start"] and "uf.sat_fig" in keys(at.get("plotly_chart"))
     assert any("units** keep h" in m.value for m in at.markdown)  # the default span finds units at 0.3
+    assert any("⟦" in m.value for m in at.markdown)  # where they are on together, and what the marks mean
+    assert any(c.value.startswith("⟦ ⟧ mark where the units are all on together") for c in at.caption)
     # the caption says where the untrained dots are, computed from the same fractions the figure plots
     (says,) = [c.value for c in at.caption if "one dot per unit" in c.value]
     assert "The untrained model's f stays between 0.1 and 0.9" in says and "of the trained model's 128 units" in says

@@ -226,6 +226,8 @@ def selection(P: PageState, A: TextAnalysis, held: HeldOut | None, span: Span, u
                                      "text (match in the middle)": "".join(lab[max(m.start - 12, 0):m.start]) + " ⟦"
                                      + "".join(lab[m.start:m.end]) + "⟧ " + "".join(lab[m.end:m.end + 12])}
                                     for w, m, lab in found], align={"units on": "right"}))
+        st.caption("⟦ ⟧ mark where the units are all on together, with 12 characters on each side; "
+                   "␣ is a space and ↵ a line break. “units on”: the share of the chosen units that are on, averaged over the match.")
 
 
 def saturation(P: PageState, held: HeldOut, arch: str, presenter: bool, over: str | None = None) -> None:
