@@ -27,7 +27,8 @@ def curves_figure(curves: dict[str, list[float]], title: str, presenter: bool = 
         fig.update_yaxes(range=y_range)
     if line is not None:
         fig.add_hline(y=line[0], line=dict(color=MEMORY_MARK, dash="dash", width=2), annotation_text=plot_text(line[1]),
-                      annotation_position="bottom right", annotation_font_color=MEMORY_MARK)
+                      annotation_position="bottom right", annotation_font_color=MEMORY_MARK,
+                      annotation_bgcolor="rgba(255,255,255,0.85)")
     return fig
 
 
@@ -67,7 +68,7 @@ def followers_figure(f: Followers, presenter: bool = False) -> go.Figure:
     for k, (i, j) in enumerate(cells):
         fig.add_shape(type="rect", x0=j - 0.5, x1=j + 0.5, y0=i - 0.5, y1=i + 0.5, layer="above",
                       line=dict(color=MEMORY_MARK, width=3), showlegend=k == 0,
-                      name="different characters follow it: only memory can tell which")
+                      name="more than one follower: needs memory")
     base_layout(fig, title="Which character follows which in your text", presenter=presenter,
                 height=max(260, min(26 * R, 900) + 170))
     # the columns' labels sit on top, under the title: the legend takes the bottom
