@@ -7,6 +7,7 @@ ensure_router()
 
 from explorer.limits import MAX_TRAIN_CHARS, MAX_TRAIN_HIDDEN, MAX_TRAIN_STEPS
 from explorer.training import check_training_text
+from explorer.ui.preload import PLOTLY, TRAIN_RESULTS, preload
 from explorer.ui.session_models import trained_entries
 from explorer.ui.share import scene_tools
 from explorer.ui.state import PageState, Param
@@ -61,9 +62,8 @@ if not entries:
         st.info("Press **Train**. On “hello” each cell learns h → e, he → l, hel → l, hell → o in about a "
                 "second (a few dozen Adam steps).")
     if prepared is not None:
-        # what the cells will have to learn; also the page's first chart, so the chart library is loaded and has
-        # drawn once before Train is pressed (the results' three charts then draw in ~0.3 s, not ~0.6 s)
-        what_to_learn(prepared.text, presenter)
+        what_to_learn(prepared.text, presenter)  # what the cells will have to learn
+    preload(PLOTLY + TRAIN_RESULTS, key="tr.preload")  # the code of what Train will draw loads while the page is read
     P.publish()
     st.stop()
 trained_text = next(iter(entries.values())).text

@@ -1,11 +1,14 @@
-"""explorer/ui/preload.py: the chart library loads while the Your Model page is read, before any chart is drawn."""
+"""explorer/ui/preload.py: what a click will draw has its code loaded while the page is read."""
+import pytest
+
 from conftest import assert_no_errors, settle
-from explorer.ui.preload import plotly_chunk
+from explorer.ui.preload import PLOTLY, TRAIN_RESULTS, chunk, plotly_chunk
 
 
-def test_streamlits_plotly_chunk_is_found_in_this_installation():
-    """A Streamlit that names its chunk otherwise preloads nothing: this test says so."""
-    assert plotly_chunk() is not None and plotly_chunk().startswith("PlotlyChart.")
+@pytest.mark.parametrize("name", PLOTLY + TRAIN_RESULTS)
+def test_each_chunk_is_found_in_this_installation(name):
+    """A Streamlit that names a chunk otherwise preloads nothing for it: this test says so."""
+    assert chunk(name) is not None and chunk(name).startswith(name + ".")
 
 
 def test_the_your_model_page_loads_the_chart_library_before_its_first_chart(page, app_url):
@@ -15,4 +18,24 @@ def test_the_your_model_page_loads_the_chart_library_before_its_first_chart(page
     page.wait_for_function("(chunk) => performance.getEntriesByType('resource').some((e) => e.name.endsWith('/' + chunk))",
                            arg=plotly_chunk(), timeout=30_000)
     assert page.get_by_test_id("stPlotlyChart").count() == 0  # loaded ahead of need: no chart on the page yet
+    assert page.js_errors == []
+
+
+def test_after_train_no_code_is_fetched_that_the_train_page_did_not_load_ahead(page, app_url):
+    page.goto(app_url + "/train?text=hello&cells=lstm,gru,rnn")
+    settle(page)
+    wanted = [chunk(n) for n in PLOTLY + TRAIN_RESULTS]
+    page.wait_for_function("(w) => { const got = performance.getEntriesByType('resource').map((e) => e.name);"
+                           " return w.every((c) => got.some((n) => n.endsWith('/' + c))); }", arg=wanted, timeout=30_000)
+    # and what they import in turn (fetched once each has arrived): no new script for a second
+    page.wait_for_function("() => { const n = performance.getEntriesByType('resource').length;"
+                           " if (n !== window.__n) { window.__n = n; window.__since = performance.now(); return false; }"
+                           " return performance.now() - window.__since > 1000; }", timeout=30_000, polling=100)
+    fetched = []
+    page.on("request", lambda r: fetched.append(r.url) if r.url.endswith(".js") else None)
+    page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Train", exact=True).click()
+    page.get_by_text("How training went").wait_for(timeout=60_000)
+    settle(page)
+    assert_no_errors(page)
+    assert fetched == []  # the progress bar, cards, links, text box, slider and charts were all loaded ahead
     assert page.js_errors == []

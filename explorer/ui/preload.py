@@ -1,12 +1,13 @@
-"""Load the chart library while a page is read, on pages whose first chart comes after a click.
+"""Load the code of what a click will draw while the page is read, on pages where a click draws new kinds of element.
 
-Streamlit fetches and evaluates plotly (its PlotlyChart chunk, ~4.6 MB of JavaScript) the first time a page
-draws a plotly chart. On the Train page that is the first result after the Train button: the click then waited
-~0.6 s for the library on top of the training and the rerun (benchmarks/bench_controls.py: first click 0.90 s,
-the same click again 0.26 s). Here a component imports that same chunk once the browser is idle after the page
-is drawn; Streamlit's own import later finds the module already evaluated (one URL, one module: the browser
-loads it once either way). If a Streamlit version names the chunk differently, nothing is preloaded
-(tests/test_preload.py fails to say so).
+Streamlit fetches and evaluates each kind of element's code (a chunk of JavaScript beside its entry script) the
+first time a page draws one: plotly's chunk is ~4.6 MB, and the Train page's results bring six more kinds (the
+progress bar, the metric cards, page links, a text box, a slider), with numbro, moment and their helpers.
+Before, the first Train click paid for them on top of the training and the rerun: in Chromium it fetched 14
+chunks, the second click none (benchmarks/bench_controls.py; the first click 0.64 s, the second 0.26-0.29 s).
+Here a component imports those same chunks once the browser is idle after the page is drawn; Streamlit's own
+import later finds each module already evaluated (one URL, one module: the browser loads it once either way).
+A chunk this Streamlit names differently is simply not preloaded (tests/test_preload.py fails to say so).
 """
 from __future__ import annotations
 
@@ -18,19 +19,24 @@ import streamlit.components.v2 as components_v2
 
 STATIC_JS = Path(streamlit.__file__).parent / "static" / "static" / "js"
 
+PLOTLY = ("PlotlyChart",)
+# what the Train page's results draw that the page before them does not (each chunk's own imports, such as the
+# progress bar's ProgressBar or the metric's numbro, come with it)
+TRAIN_RESULTS = ("Progress", "Metric", "PageLink", "TextInput", "Slider")
+
 _JS = """
-export default function ({ data: sent, parentElement }) {
-  const chunk = sent[0].chunk;
+export default function ({ data: sent }) {
   window.__explorerPreloaded = window.__explorerPreloaded || {};
-  if (window.__explorerPreloaded[chunk]) return;
-  window.__explorerPreloaded[chunk] = true;
+  const chunks = sent[0].chunks.filter((c) => !window.__explorerPreloaded[c]);
+  if (!chunks.length) return;
+  for (const c of chunks) window.__explorerPreloaded[c] = true;
   // Streamlit's own chunks sit beside its entry script: the same URL it will import, under any base path
   const entry = [...document.querySelectorAll("script[src]")].find((s) => /\\/static\\/js\\/index\\.[^/]+\\.js$/.test(s.src));
   if (!entry) return;
-  const url = entry.src.replace(/index\\.[^/]+\\.js$/, chunk);
+  const urls = chunks.map((c) => entry.src.replace(/index\\.[^/]+\\.js$/, c));
   const idle = window.requestIdleCallback || ((f) => setTimeout(f, 300));
   // after the page has drawn: a second of quiet first, then the browser's next idle moment
-  setTimeout(() => idle(() => { import(url).catch(() => {}); }, { timeout: 4000 }), 1000);
+  setTimeout(() => idle(() => { for (const u of urls) import(u).catch(() => {}); }, { timeout: 4000 }), 1000);
 }
 """
 
@@ -38,14 +44,23 @@ _preload = components_v2.component("explorer.preload", html="", js=_JS, isolate_
 
 
 @functools.cache
-def plotly_chunk() -> str | None:
-    """The file name of Streamlit's plotly chunk in this installation (None if there is none by that name)."""
-    found = sorted(p.name for p in STATIC_JS.glob("PlotlyChart.*.js"))
+def chunk(name: str) -> str | None:
+    """The file name of Streamlit's chunk for one kind of element (None if this installation has none by that name)."""
+    found = sorted(p.name for p in STATIC_JS.glob(f"{name}.*.js"))
     return found[0] if len(found) == 1 else None
+
+
+def plotly_chunk() -> str | None:
+    return chunk(PLOTLY[0])
+
+
+def preload(names: tuple[str, ...], key: str) -> None:
+    """Call at the end of a page: the chunks of `names` (e.g. PLOTLY) load once the browser is idle."""
+    found = [c for c in map(chunk, names) if c is not None]
+    if found:
+        _preload(data=[{"chunks": found}], key=key)  # a list: see cell_view.cell_view
 
 
 def preload_charts() -> None:
     """Call at the end of a page whose first plotly chart appears only after a click."""
-    chunk = plotly_chunk()
-    if chunk is not None:
-        _preload(data=[{"chunk": chunk}], key="preload_charts")  # a list: see cell_view.cell_view
+    preload(PLOTLY, key="preload_charts")
