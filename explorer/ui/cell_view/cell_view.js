@@ -430,30 +430,42 @@ function buildHeatmaps(view, run, data, arrays, parent) {
     return e;
   };
   const xAt = (k) => `calc(${HM.left}px + (100% - ${HM.left + HM.right}px) * ${(k + 0.5) / T})`;
-  function drawOne(pl) {
-    const { p, div } = pl;
+  // the pixels: one canvas column per screen pixel column when the text is longer than the plot is wide (each
+  // column shows the step under its centre, as the browser's own nearest-pixel scaling of a T-wide canvas did),
+  // else one per step. A 2,000-step canvas scaled down cost the browser a paint and a commit of every step.
+  function paint(pl, cssWidth) {
+    const { p, canvas } = pl;
     const arr = arrays[p.name];
+    const W = cssWidth > 0 ? Math.min(T, Math.max(1, Math.round(cssWidth * (window.devicePixelRatio || 1)))) : T;
+    if (pl.cols === W) return;
+    pl.cols = W;
     const lut = lutBytes(data.luts[p.colorscale]);
     const levels = lut.length / 3 - 1;
     const span = p.zmax - p.zmin || 1;
-    const canvas = el("canvas", "cv-hm");
-    canvas.width = T;
+    canvas.width = W;
     canvas.height = H;
-    canvas.style.cssText = `left:${HM.left}px;top:${HM.top}px;width:calc(100% - ${HM.left + HM.right}px);height:${plotH}px`;
-    canvas.setAttribute("role", "img");
-    canvas.setAttribute("aria-label", `${p.name} heatmap: ${H} units by ${T} steps`);
-    const img = new ImageData(T, H);
+    const img = new ImageData(W, H);
+    const step = new Int32Array(W);  // (W,) the step each column shows
+    for (let x = 0; x < W; x++) step[x] = W === T ? x : Math.min(T - 1, Math.floor((x + 0.5) * T / W));
     for (let u = 0; u < H; u++) {
-      for (let k = 0; k < T; k++) {
-        const v = arr[u * T + k];
+      for (let x = 0; x < W; x++) {
+        const v = arr[u * T + step[x]];
         const q = 3 * Math.round(Math.max(0, Math.min(1, (v - p.zmin) / span)) * levels);
-        const o = 4 * (u * T + k);
+        const o = 4 * (u * W + x);
         img.data[o] = lut[q]; img.data[o + 1] = lut[q + 1]; img.data[o + 2] = lut[q + 2]; img.data[o + 3] = 255;
       }
     }
     canvas.getContext("2d").putImageData(img, 0, 0);
-    div.appendChild(canvas);
+  }
+  function drawOne(pl, cssWidth) {
+    const { p, div } = pl;
+    const canvas = el("canvas", "cv-hm");
     pl.canvas = canvas;
+    canvas.style.cssText = `left:${HM.left}px;top:${HM.top}px;width:calc(100% - ${HM.left + HM.right}px);height:${plotH}px`;
+    canvas.setAttribute("role", "img");
+    canvas.setAttribute("aria-label", `${p.name} heatmap: ${H} units by ${T} steps`);
+    paint(pl, cssWidth - HM.left - HM.right);
+    div.appendChild(canvas);
     // axes: units down the left (0 on top), the characters along the bottom
     div.appendChild(tick("cv-axis-title", "unit", `left:0;top:${HM.top + plotH / 2}px`));
     for (const u of niceTicks(H, Math.max(3, Math.floor(plotH / 28)))) {
@@ -464,6 +476,8 @@ function buildHeatmaps(view, run, data, arrays, parent) {
       div.appendChild(tick("cv-xtick", data.labels[k], `left:${xAt(k)};top:${HM.top + plotH + 4}px`));
     }
     // the colour bar, with its range
+    const lut = lutBytes(data.luts[p.colorscale]);
+    const levels = lut.length / 3 - 1;
     const bar = el("canvas", "cv-cbar");
     bar.width = 1;
     bar.height = levels + 1;
@@ -483,10 +497,13 @@ function buildHeatmaps(view, run, data, arrays, parent) {
     div.appendChild(tip);
     const cellAt = (ev) => {
       const r = canvas.getBoundingClientRect();
-      const k = Math.floor((ev.clientX - r.left) / r.width * T), u = Math.floor((ev.clientY - r.top) / r.height * H);
+      // the step drawn in the screen column under the pointer (a column shows the step under its centre)
+      const col = Math.floor((ev.clientX - r.left) / r.width * pl.cols);
+      const k = pl.cols === T ? col : Math.floor((col + 0.5) * T / pl.cols), u = Math.floor((ev.clientY - r.top) / r.height * H);
       return k >= 0 && k < T && u >= 0 && u < H ? [k, u] : null;
     };
     const defined = definition(run.spec, p.name);  // the equation this heatmap's numbers come from
+    const arr = arrays[p.name];
     canvas.addEventListener("mousemove", (ev) => {
       const at = cellAt(ev);
       if (!at) { tip.style.display = "none"; return; }
@@ -508,6 +525,9 @@ function buildHeatmaps(view, run, data, arrays, parent) {
     canvas.__cvPlot = pl;
     view.resized.observe(canvas);  // placed with every other canvas once all are drawn, then on each resize
   }
+  // a canvas resized (the window, a sidebar, a presenter figure shown): its pixels again if its width in screen
+  // pixels changed
+  for (const pl of plots) pl.repaint = () => paint(pl, pl.canvas.clientWidth);
   return { plots, drawOne, moveAll: () => plots.forEach(move) };
 }
 
@@ -724,7 +744,11 @@ export default function (component) {
   });
   root.appendChild(strip);
 
-  view.resized = new ResizeObserver((entries) => placePlots(entries.map((e) => e.target.__cvPlot)));
+  view.resized = new ResizeObserver((entries) => {
+    const plots = entries.map((e) => e.target.__cvPlot);
+    placePlots(plots);
+    for (const pl of plots) pl.repaint();
+  });
   const grid = el("div", `cv-runs cv-n${Math.min(data.runs.length, 3)}`);
   root.appendChild(grid);
   const runs = data.runs.map((r) => buildRun(view, r, data));
@@ -831,7 +855,8 @@ export default function (component) {
   const ready = new Promise((resolve) => {
     requestAnimationFrame(() => {
       if (!host.__cv || host.__cv.root !== root) return resolve(false);  // rebuilt meanwhile
-      for (const r of runs) for (const pl of r.plots) r.drawPlot(pl);
+      const widths = runs.map((r) => r.plots.map((pl) => pl.div.clientWidth));  // one layout measures them all
+      runs.forEach((r, i) => r.plots.forEach((pl, j) => r.drawPlot(pl, widths[i][j])));
       placePlots(runs.flatMap((r) => r.plots));
       root.dataset.ready = "1";
       resolve(true);
