@@ -84,16 +84,17 @@ def test_the_printed_sums_add_up_by_hand(page, app_url):
         page.get_by_role("button", name="Next step").click()
 
 
-def test_a_text_longer_than_the_plot_is_wide_shows_the_step_under_each_pixel(page, app_url):
-    """A 1,200-step heatmap is drawn one canvas column per screen pixel, not 1,200 columns scaled down; each column
+@pytest.mark.parametrize("n", [400, 1200])  # narrowed after the first layout; measured before drawing
+def test_a_text_longer_than_the_plot_is_wide_shows_the_step_under_each_pixel(page, app_url, n):
+    """An n-step heatmap is drawn one canvas column per screen pixel, not n columns scaled down; each column
     shows the step under its centre, the one the hover names (and a click selects), in that value's colour."""
     import plotly.colors
 
-    text = "".join(chr(97 + (i * 7 + i // 26) % 26) for i in range(1200))
+    text = "".join(chr(97 + (i * 7 + i // 26) % 26) for i in range(n))
     open_explorer(page, app_url, f"?src=untrained&hidden=8&text={text}")
     canvas = page.locator(".cv-run[data-run='lstm'] .cv-plot canvas.cv-hm").first  # the input gate i
     W, css, dpr = page.evaluate("(c) => [c.width, c.clientWidth, window.devicePixelRatio]", canvas.element_handle())
-    assert W == round(css * dpr) < 1200 and dpr == 1
+    assert W == round(css * dpr) < n and dpr == 1
     cividis = plotly.colors.get_colorscale("Cividis")
     for x in (3, W // 3, W - 2):
         u = 5
@@ -106,7 +107,7 @@ def test_a_text_longer_than_the_plot_is_wide_shows_the_step_under_each_pixel(pag
                       [canvas.element_handle(), x, u])
         hover = page.locator(".cv-run[data-run='lstm'] .cv-tip").first.inner_text()
         step, value = re.match(r"t=(\d+) .* · i=([−\d.]+)", hover).groups()
-        assert int(step) == (x + 0.5) * 1200 // W + 1, (x, hover)  # the step under the column's centre
+        assert int(step) == (x + 0.5) * n // W + 1, (x, hover)  # the step under the column's centre
         want = plotly.colors.unlabel_rgb(plotly.colors.sample_colorscale(cividis, [float(value)], colortype="rgb")[0])
         assert all(abs(a - b) <= 6 for a, b in zip(pixel, want)), (x, hover, pixel, want)  # i in 0..1, 2 decimals
 

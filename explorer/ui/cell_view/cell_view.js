@@ -389,6 +389,7 @@ function definition(spec, name) {
 }
 
 const HM = { left: 46, right: 64, top: 6, bottom: 30 };  // px around the plot area
+const LONG_T = 512;  // steps above which the plots are measured before their canvases are drawn
 
 function buildHeatmaps(view, run, data, arrays, parent) {
   const T = data.T, H = run.hidden;
@@ -855,8 +856,12 @@ export default function (component) {
   const ready = new Promise((resolve) => {
     requestAnimationFrame(() => {
       if (!host.__cv || host.__cv.root !== root) return resolve(false);  // rebuilt meanwhile
-      const widths = runs.map((r) => r.plots.map((pl) => pl.div.clientWidth));  // one layout measures them all
-      runs.forEach((r, i) => r.plots.forEach((pl, j) => r.drawPlot(pl, widths[i][j])));
+      // a long text: the plots' widths first (one layout measures them all), so its canvases are drawn at screen
+      // width at once; a short one is drawn a column per step without that layout, and the resize observer's
+      // first call (after the layout the page needs anyway, before the paint) narrows it if the plot is narrower
+      const long = T > LONG_T;
+      const widths = long ? runs.map((r) => r.plots.map((pl) => pl.div.clientWidth)) : null;
+      runs.forEach((r, i) => r.plots.forEach((pl, j) => r.drawPlot(pl, long ? widths[i][j] : 0)));
       placePlots(runs.flatMap((r) => r.plots));
       root.dataset.ready = "1";
       resolve(true);
