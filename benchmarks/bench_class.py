@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from bench_server import rss_mb  # noqa: E402
-from conftest import CHROMIUM, _free_port  # noqa: E402
+from conftest import CHROMIUM  # noqa: E402
 from st_client import Session  # noqa: E402
 
 WORDS = ["amber", "basil", "cedar", "delta", "ember", "fjord", "grove", "haven", "inlet", "juniper", "kelp",

@@ -61,8 +61,8 @@ if source_note:
     getattr(st, source_note[0])(source_note[1])
 if sc.whole_stack is not None:
     d3 = sc.whole_stack.distances[0]
-    st.caption(f"Through the whole stack, every layer and direction at once (torch.autograd, float64): the output's "
-               f"‖∂y_T/∂xₜ‖ falls below 1e-3 of its start "
+    st.caption("Through the whole stack, every layer and direction at once (torch.autograd, float64): the output's "
+               "‖∂y_T/∂xₜ‖ falls below 1e-3 of its start "
                + (f"at d = {d3}." if d3 is not None else f"nowhere within d = {sc.steps - 1}."))
 if P.get("cells") == "shipped":
     st.caption(shipped_explanation(sc, untrained_twin_high(P.get("text"))))

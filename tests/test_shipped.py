@@ -12,7 +12,6 @@ import pytest
 import torch
 
 from explorer.data.corpus import COUNTER_TEXT, PYTHON_SAMPLE, load_corpus
-from explorer.zoo.pretrain import heldout_bits_per_char
 from explorer.zoo.shipped import (DEFAULT_MODELS, WEIGHTS_DIR, list_shipped, load_default, load_model, load_weights,
                               read_manifest, untrained_model)
 from explorer.units import analyse_text

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from explorer.cells import SPECS
 from explorer.gradients import REACH_LEVELS
-from explorer.scenes.gradient_lab import ArchCurves, LabScene
+from explorer.scenes.gradient_lab import LabScene
 
 __all__ = ["KNOBS", "PRESETS", "PRESET_HELP", "preset_values", "active_preset", "ReachRow", "reach_rows",
            "carry_lines", "growth_messages", "label"]

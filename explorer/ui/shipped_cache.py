@@ -9,7 +9,7 @@ import streamlit as st
 
 from explorer.data.corpus import load_corpus
 from explorer.model import CharModel, TextTrace
-from explorer.zoo.shipped import DEFAULT_MODELS, Manifest, list_shipped, load_model, untrained_model
+from explorer.zoo.shipped import Manifest, list_shipped, load_model, untrained_model
 from explorer.ui.session import UF_ANALYSIS, memo
 from explorer.units import HeldOut, TextAnalysis, analyse_traces, held_out
 

@@ -18,7 +18,6 @@ import zipfile
 from dataclasses import dataclass, field
 
 import torch
-from torch import nn
 
 from explorer.cells.stack import Stack
 from explorer.limits import MAX_CHECKPOINT_BYTES, MAX_VOCAB_BYTES
