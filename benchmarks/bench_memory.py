@@ -1,16 +1,17 @@
-"""Server memory under each allocator: after every page once, after 100 more page visits, after 100 more
-again (growth over visits is the difference of these two: the first hundred also fill the server with the
-~50 sessions Streamlit keeps alive at once, each for disconnectedSessionTTL after its tab closed), after
-their sessions expire, and after one more visit (whose run hands what the expired sessions freed back).
+"""Server memory under each allocator: after every page once, after each round of more page visits (the
+growth over visits is the difference of the last two rounds: the first rounds also fill the server with the
+~50 sessions Streamlit keeps alive at once, each for disconnectedSessionTTL after its tab closed, and the
+allocator's high-water mark), after their sessions expire, and after one more visit (whose run hands what the
+expired sessions freed back).
 
     python benchmarks/bench_memory.py                 # glibc, glibc with MALLOC_ARENA_MAX=2, jemalloc
-    python benchmarks/bench_memory.py --visits 100 --allocators jemalloc
+    python benchmarks/bench_memory.py --visits 50 --rounds 6 --allocators "glibc, MALLOC_ARENA_MAX=2"
     python benchmarks/bench_memory.py --ttl 2         # sessions expire 2 s after their visit: ~1 alive at once
 
 Each variant is a fresh `streamlit run app.py` with the same pages visited in fresh Chromium contexts (as
 students arriving), measured from /proc (the server and its children). Reference: the same server's RSS
 right after start-up with no page opened, and torch + streamlit imported in a bare interpreter. jemalloc
-is Debian's libjemalloc2 (apt-get install libjemalloc2), preloaded as deploy/serve.sh does when it is there.
+is Debian's libjemalloc2 (apt-get install libjemalloc2), preloaded for this measurement only.
 """
 import argparse
 import os
@@ -44,7 +45,7 @@ def bare_imports_mb() -> float:
     return int(subprocess.check_output([sys.executable, "-c", code], text=True)) / 1024
 
 
-def measure(browser, env: dict, visits: int, ttl: int) -> tuple[float, ...]:
+def measure(browser, env: dict, visits: int, ttl: int, rounds: int) -> tuple[float, float, list[float], float, float]:
     port = _free_port()
     cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless=true",
            f"--server.port={port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false",
@@ -58,17 +59,17 @@ def measure(browser, env: dict, visits: int, ttl: int) -> tuple[float, ...]:
         for _, _, _, path in PAGES:
             drawn_seconds(browser, f"http://127.0.0.1:{port}/{path}")
         every = rss_mb(proc.pid)
-        after = []
-        for k in range(2 * visits):
+        after = []  # RSS after each round of `visits`
+        for k in range(rounds * visits):
             drawn_seconds(browser, f"http://127.0.0.1:{port}/{PAGES[k % len(PAGES)][3]}")
-            if k + 1 in (visits, 2 * visits):
+            if (k + 1) % visits == 0:
                 after.append(rss_mb(proc.pid))
         time.sleep(ttl + 15)
         expired = rss_mb(proc.pid)
         # the next student: every run ends with malloc_trim (explorer/ui/router.py), which returns what the
         # expired sessions freed; until a run happens, glibc keeps those pages
         drawn_seconds(browser, f"http://127.0.0.1:{port}/")
-        return start, every, *after, expired, rss_mb(proc.pid)
+        return start, every, after, expired, rss_mb(proc.pid)
     finally:
         stop(proc)
 
@@ -76,6 +77,7 @@ def measure(browser, env: dict, visits: int, ttl: int) -> tuple[float, ...]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--visits", type=int, default=100)
+    ap.add_argument("--rounds", type=int, default=2, help="rounds of --visits visits, RSS after each")
     ap.add_argument("--ttl", type=int, default=TTL, help="server.disconnectedSessionTTL, seconds")
     ap.add_argument("--allocators", nargs="*", default=list(ALLOCATORS), choices=list(ALLOCATORS))
     args = ap.parse_args()
@@ -87,11 +89,11 @@ def main() -> None:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         for name in args.allocators:
-            start, every, first, second, expired, nxt = measure(browser, ALLOCATORS[name], args.visits, args.ttl)
-            print(f"{name} (sessions kept {args.ttl} s): started {start:.0f} MiB | every page {every:.0f} | "
-                  f"{args.visits} more visits {first:.0f} | {args.visits} more again {second:.0f} | sessions expired "
-                  f"{expired:.0f} | the next visit {nxt:.0f} MiB -> over the second {args.visits} visits "
-                  f"{second - first:+.1f} MiB", flush=True)
+            start, every, after, expired, nxt = measure(browser, ALLOCATORS[name], args.visits, args.ttl, args.rounds)
+            curve = " | ".join(f"+{(k + 1) * args.visits} {v:.0f}" for k, v in enumerate(after))
+            growth = f" -> over the last {args.visits} visits {after[-1] - after[-2]:+.1f} MiB" if len(after) > 1 else ""
+            print(f"{name} (sessions kept {args.ttl} s): started {start:.0f} MiB | every page {every:.0f} | {curve} | "
+                  f"sessions expired {expired:.0f} | the next visit {nxt:.0f} MiB{growth}", flush=True)
         browser.close()
 
 
