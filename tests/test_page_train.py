@@ -1,7 +1,9 @@
 """The Train & Predict page, headless (AppTest) and in a real Chromium."""
+import base64
 import json
 import urllib.parse
 
+import numpy as np
 import pytest
 import torch
 from streamlit.testing.v1 import AppTest
@@ -56,14 +58,26 @@ def test_before_training_the_text_shows_where_memory_is_needed_and_the_accuracy_
     at = open_page(text="hello")
     assert [c.key for c in at.get("plotly_chart")] == ["tr.followers"]
     fig = json.loads(at.get("plotly_chart")[0].proto.spec)
-    assert fig["data"][0]["z"] == [[1, 0, 0], [0, 1, 0], [0, 1, 1]]  # h→e, e→l, l→l and l→o
-    assert len(fig["layout"]["shapes"]) == 2  # the two followers of "l" ringed
+    z = fig["data"][0]["z"]  # sent as a typed array
+    counts = np.frombuffer(base64.b64decode(z["bdata"]), dtype=z["dtype"]).reshape(3, 3)
+    assert counts.tolist() == [[1, 0, 0], [0, 1, 0], [0, 1, 1]]  # h→e, e→l, l→l and l→o
+    (rings,) = fig["layout"]["shapes"]  # one path of rings: the two followers of "l"
+    assert rings["path"] == "M0.5,1.5H1.5V2.5H0.5Z M1.5,1.5H2.5V2.5H1.5Z"
     assert any("3 of the 4 next characters right (75%)" in c.value for c in at.caption)
     at.button(key="tr.train").click().run()
     assert "tr.followers" not in [c.key for c in at.get("plotly_chart")]
     acc = json.loads(next(c for c in at.get("plotly_chart") if c.key == "tr.acc").proto.spec)
     assert [s["y0"] for s in acc["layout"]["shapes"]] == [0.75]  # the dashed line: best without memory
     assert [m.value for m in at.metric] == ["100% right"] * 3  # above the line: each cell used its memory
+
+
+def test_a_text_that_needs_no_memory_draws_no_line_and_says_so():
+    at = open_page(text="abcabc")
+    assert any("even a cell without memory can get every next character right" in c.value for c in at.caption)
+    at.button(key="tr.train").click().run()
+    acc = json.loads(next(c for c in at.get("plotly_chart") if c.key == "tr.acc").proto.spec)
+    assert not acc["layout"].get("shapes")
+    assert any("100% needs no memory" in c.value for c in at.caption)
 
 
 def test_a_model_trained_in_one_session_is_not_visible_in_another():

@@ -37,7 +37,7 @@ def test_hello_by_hand():
     assert (f.chars, f.nexts) == (("h", "e", "l"), ("e", "l", "o"))
     assert f.counts == ((1, 0, 0), (0, 1, 0), (0, 1, 1))
     assert f.ambiguous == (2,) and f.followers_of(2) == ("l", "o")
-    assert (f.right_without_memory, f.pairs, f.best_percent) == (3, 4, 75)
+    assert (f.right_without_memory, f.pairs, f.best_percent) == (3, 4, "75")
     sentence = memory_sentence(f)
     assert "After “l” come 2 different characters (“l”, “o”)" in sentence and "3 of the 4" in sentence
     assert "(75%)" in sentence
@@ -56,10 +56,17 @@ def test_a_text_without_ambiguity_says_memory_is_not_needed():
     assert "even a cell without memory can get every next character right" in memory_sentence(f)
 
 
-def test_the_percent_is_rounded_down_never_up_to_100():
+def test_the_percent_has_one_decimal_and_never_reaches_100_short_of_every_character():
     f = followers("ab" * 1000 + "c")  # b is followed by a 999 times, once by c
-    assert f.right_without_memory == f.pairs - 1 and f.best_percent == 99
-    assert "(99%)" in memory_sentence(f)
+    assert f.right_without_memory == f.pairs - 1 and f.best_percent == "99.9"
+    assert "(99.9%)" in memory_sentence(f)
+    assert followers("a\nb\na\nc").best_percent == "66.7"  # 4 of 6
+    assert followers("hello").best_percent == "75"
+
+
+def test_the_marks_for_a_space_and_a_line_break_are_explained_when_the_table_shows_them():
+    assert "␣ is a space and ↵ is a line break" in memory_sentence(followers("a b\na c\n"))
+    assert "is a space" not in memory_sentence(followers("hello"))
 
 
 def test_labels_are_printable_and_rows_never_merge():

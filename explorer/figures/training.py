@@ -57,18 +57,23 @@ def followers_figure(f: Followers, presenter: bool = False) -> go.Figure:
     follower ringed: there the current character alone cannot say what comes next."""
     # rows and columns by index, labelled with ticktext: two characters with one label never merge
     R, C = len(f.chars), len(f.nexts)
-    custom = [[[plot_text(f.chars[i]), plot_text(f.nexts[j])] for j in range(C)] for i in range(R)]
-    fig = go.Figure(go.Heatmap(z=f.counts, x=list(range(C)), y=list(range(R)), colorscale="Blues", zmin=0,
-                               text=[[str(n) if n else "" for n in row] for row in f.counts],
+    # arrays, not nested lists: plotly checks a list element by element (a 40 x 40 table took a quarter second)
+    counts = np.asarray(f.counts, dtype=np.int64)  # (R, C)
+    custom = np.empty((R, C, 2), dtype=object)
+    custom[:, :, 0] = np.asarray([plot_text(c) for c in f.chars], dtype=object)[:, None]
+    custom[:, :, 1] = np.asarray([plot_text(c) for c in f.nexts], dtype=object)[None, :]
+    fig = go.Figure(go.Heatmap(z=counts, x=np.arange(C), y=np.arange(R), colorscale="Blues", zmin=0,
+                               text=np.where(counts > 0, counts.astype(str), ""),
                                texttemplate="%{text}", showscale=False, xgap=2, ygap=2, customdata=custom,
                                hovertemplate="after %{customdata[0]} comes %{customdata[1]}: %{z} time(s)"
                                              "<extra></extra>"))
     # each such cell outlined exactly (a shape spans the cell at any size; a marker would not)
     cells = [(i, j) for i in f.ambiguous for j, n in enumerate(f.counts[i]) if n]
-    for k, (i, j) in enumerate(cells):
-        fig.add_shape(type="rect", x0=j - 0.5, x1=j + 0.5, y0=i - 0.5, y1=i + 0.5, layer="above",
-                      line=dict(color=MEMORY_MARK, width=3), showlegend=k == 0,
-                      name="more than one follower: needs memory")
+    # one path of all the rings: a shape each cost plotly a validation of the whole layout (seconds on a long text)
+    if cells:
+        fig.add_shape(type="path", layer="above", line=dict(color=MEMORY_MARK, width=3 if max(R, C) <= 20 else 1.5),
+                      path=" ".join(f"M{j - 0.5},{i - 0.5}H{j + 0.5}V{i + 0.5}H{j - 0.5}Z" for i, j in cells),
+                      showlegend=True, name="more than one follower: needs memory")
     base_layout(fig, title="Which character follows which in your text", presenter=presenter,
                 height=max(260, min(26 * R, 900) + 170))
     # the columns' labels sit on top, under the title: the legend takes the bottom

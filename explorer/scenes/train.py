@@ -32,9 +32,13 @@ class Followers:
         return self.right_without_memory / self.pairs
 
     @property
-    def best_percent(self) -> int:
-        """best_without_memory in whole percent, rounded down: 1999 of 2000 is "at most 99 %", never 100."""
-        return 100 * self.right_without_memory // self.pairs
+    def best_percent(self) -> str:
+        """best_without_memory as a percentage to one decimal, without a trailing ".0" ("75", "66.7"); never
+        "100" unless every next character can be right (1999 of 2000 is "99.9")."""
+        tenths = round(1000 * self.right_without_memory / self.pairs)
+        if tenths == 1000 and self.right_without_memory < self.pairs:
+            tenths = 999
+        return f"{tenths // 10}" if tenths % 10 == 0 else f"{tenths / 10:.1f}"
 
     def followers_of(self, row: int) -> tuple[str, ...]:
         return tuple(self.nexts[j] for j, n in enumerate(self.counts[row]) if n)
@@ -58,22 +62,27 @@ def followers(text: str) -> Followers:
                      right_without_memory=sum(max(r) for r in counts))
 
 
+SYMBOLS = (("␣", "a space"), ("↵", "a line break"))  # explorer.text.char_label's two commonest marks
+
+
 def memory_sentence(f: Followers) -> str:
-    """What the table says about memory, in one plain sentence with its numbers."""
+    """What the table says about memory, in plain sentences with their numbers."""
+    said = [f"{s} is {says}" for s, says in SYMBOLS if s in f.chars + f.nexts]
+    legend = f" In the table, {' and '.join(said)}." if said else ""
     if not f.ambiguous:
         return ("Each character here is always followed by the same one, so the character just read is enough: "
-                "even a cell without memory can get every next character right. Try “hello”.")
+                f"even a cell without memory can get every next character right. Try “hello”.{legend}")
     if len(f.ambiguous) == 1:
         row = f.ambiguous[0]
         after = f"After “{f.chars[row]}” come {len(f.followers_of(row))} different characters " \
                 f"({', '.join(f'“{c}”' for c in f.followers_of(row))})"
     else:
         shown = ", ".join(f"“{f.chars[r]}”" for r in f.ambiguous[:3])
-        after = f"After {len(f.ambiguous)} characters ({shown}{', …' if len(f.ambiguous) > 3 else ''}) " \
-                "different characters come"
-    return (f"{after}: the character just read cannot tell which, so without memory a model gets at most "
-            f"{f.right_without_memory} of the {f.pairs} next characters right ({f.best_percent}%). "
-            "Above that, a cell is using what it carries in its hidden state.")
+        after = f"{len(f.ambiguous)} different characters ({shown}{', …' if len(f.ambiguous) > 3 else ''}) are " \
+                "followed by one character in some places and by another elsewhere"
+    return (f"{after}: the character just read cannot tell which comes next, so without memory a model gets at most "
+            f"{f.right_without_memory} of the {f.pairs} next characters right ({f.best_percent}%). Above that, a cell "
+            f"is using what it carries in its hidden state.{legend}")
 
 
 @dataclass(frozen=True)

@@ -143,13 +143,17 @@ def how_it_went(entries: dict, presenter: bool, text: str) -> None:
         plot(g2, curves_figure({a: list(e.history.accuracies) for a, e in entries.items()},
                                "Accuracy: next characters predicted right", presenter,
                                y_title="accuracy", y_range=[0, 1.05],
-                               line=(f.best_without_memory, f"best without memory: {f.best_percent}%")),
+                               line=(f.best_without_memory, f"best without memory: {f.best_percent}%")
+                               if f.ambiguous else None),
              key="tr.acc")
+        bound = (f"The dashed line is the most any model without memory can get right on this text ({f.best_percent}%: "
+                 f"{f.right_without_memory} of {f.pairs}, always answering the character that most often follows "
+                 "the one just read); a curve above it is using the hidden state." if f.ambiguous else
+                 "On this text every character is always followed by the same one: the character just read is "
+                 "enough, so 100% needs no memory.")
         st.caption("Each step is one Adam update on the whole text (long texts: on 16 random windows of 64 "
                    "characters). Lower loss means surer predictions; accuracy counts the most likely character only. "
-                   f"The dashed line is the most any model without memory can get right on this text ({f.best_percent}%: "
-                   f"{f.right_without_memory} of {f.pairs}, always answering the character that most often follows "
-                   "the one just read); a curve above it is using the hidden state.")
+                   + bound)
         for col, (arch, e) in zip(st.columns(len(entries)), entries.items()):
             h = e.history
             status = ("loaded from a file" if h.notice == "loaded from a file" else "every character right"
