@@ -85,31 +85,46 @@ def test_the_printed_sums_add_up_by_hand(page, app_url):
 
 
 @pytest.mark.parametrize("n", [400, 1200])  # narrowed after the first layout; measured before drawing
-def test_a_text_longer_than_the_plot_is_wide_shows_the_step_under_each_pixel(page, app_url, n):
-    """An n-step heatmap is drawn one canvas column per screen pixel, not n columns scaled down; each column
-    shows the step under its centre, the one the hover names (and a click selects), in that value's colour."""
+def test_a_text_longer_than_the_plot_is_wide_drops_no_spike(page, app_url, n):
+    """An n-step heatmap is drawn one canvas column per screen pixel, not n columns scaled down. A pixel that covers
+    several steps shows the one farthest from the colour scale's middle (checked against the page's own CSV of the
+    trace), in that value's colour, and the hover names that step."""
     import plotly.colors
 
     text = "".join(chr(97 + (i * 7 + i // 26) % 26) for i in range(n))
     open_explorer(page, app_url, f"?src=untrained&hidden=8&text={text}")
-    canvas = page.locator(".cv-run[data-run='lstm'] .cv-plot canvas.cv-hm").first  # the input gate i
+    with page.expect_download() as got:
+        page.get_by_role("button", name="Heatmaps (.csv)").click()
+    rows = [line.split(",") for line in open(got.value.path()).read().splitlines()[1:]]
+    i_gate = {(int(t), int(u)): float(v) for run, q, t, _, u, v in rows if run == "lstm" and q == "i"}
+    canvas = page.locator(".cv-run[data-run='lstm'] .cv-plot canvas.cv-hm").first  # the input gate i, 0..1
     W, css, dpr = page.evaluate("(c) => [c.width, c.clientWidth, window.devicePixelRatio]", canvas.element_handle())
     assert W == round(css * dpr) < n and dpr == 1
+    # the characters under the plot fit its width: none overlaps the next
+    ticks = page.evaluate("(c) => [...c.parentElement.querySelectorAll('.cv-xtick')].map((e) => { "
+                          "const r = e.getBoundingClientRect(); return [r.left, r.right]; })", canvas.element_handle())
+    assert 2 <= len(ticks) <= css // 16 + 1
+    assert all(a[1] <= b[0] for a, b in zip(sorted(ticks), sorted(ticks)[1:])), ticks
     cividis = plotly.colors.get_colorscale("Cividis")
     for x in (3, W // 3, W - 2):
-        u = 5
-        pixel = page.evaluate("([c, x, u]) => [...c.getContext('2d').getImageData(x, u, 1, 1).data].slice(0, 3)",
-                              [canvas.element_handle(), x, u])
-        # the pointer on column x (whole CSS pixels, as a real pointer; here one column per CSS pixel)
-        page.evaluate("""([c, x, u]) => { const r = c.getBoundingClientRect();
-            c.dispatchEvent(new MouseEvent('mousemove', { bubbles: true, clientX: Math.ceil(r.left + x),
-                                                          clientY: r.top + (u + 0.5) / 8 * r.height })); }""",
-                      [canvas.element_handle(), x, u])
-        hover = page.locator(".cv-run[data-run='lstm'] .cv-tip").first.inner_text()
-        step, value = re.match(r"t=(\d+) .* · i=([−\d.]+)", hover).groups()
-        assert int(step) == (x + 0.5) * n // W + 1, (x, hover)  # the step under the column's centre
-        want = plotly.colors.unlabel_rgb(plotly.colors.sample_colorscale(cividis, [float(value)], colortype="rgb")[0])
-        assert all(abs(a - b) <= 6 for a, b in zip(pixel, want)), (x, hover, pixel, want)  # i in 0..1, 2 decimals
+        for u in (1, 5):
+            steps = range(-(-x * n // W) + 1, -(-(x + 1) * n // W) + 1)  # the 1-based steps column x covers
+            pixel = page.evaluate("([c, x, u]) => [...c.getContext('2d').getImageData(x, u, 1, 1).data].slice(0, 3)",
+                                  [canvas.element_handle(), x, u])
+            # the pointer on column x (whole CSS pixels, as a real pointer; here one column per CSS pixel)
+            page.evaluate("""([c, x, u]) => { const r = c.getBoundingClientRect();
+                c.dispatchEvent(new MouseEvent('mousemove', { bubbles: true, clientX: Math.ceil(r.left + x),
+                                                              clientY: r.top + (u + 0.5) / 8 * r.height })); }""",
+                          [canvas.element_handle(), x, u])
+            hover = page.locator(".cv-run[data-run='lstm'] .cv-tip").first.inner_text()
+            step, value = re.match(r"t=(\d+) .* · i=([−\d.]+)", hover).groups()
+            assert int(step) in steps and (len(steps) >= 3 or n < 2 * W), (x, u, hover)
+            farthest = max(abs(i_gate[t, u] - 0.5) for t in steps)
+            assert abs(i_gate[int(step), u] - 0.5) == farthest, (x, u, hover)  # no step of the column is more extreme
+            assert float(value) == pytest.approx(i_gate[int(step), u], abs=6e-3)
+            want = plotly.colors.unlabel_rgb(plotly.colors.sample_colorscale(cividis, [i_gate[int(step), u]],
+                                                                             colortype="rgb")[0])
+            assert all(abs(a - b) <= 3 for a, b in zip(pixel, want)), (x, u, hover, pixel, want)
 
 
 def test_clicking_a_heatmap_cell_selects_step_and_unit(page, app_url):

@@ -431,9 +431,10 @@ function buildHeatmaps(view, run, data, arrays, parent) {
     return e;
   };
   const xAt = (k) => `calc(${HM.left}px + (100% - ${HM.left + HM.right}px) * ${(k + 0.5) / T})`;
-  // the pixels: one canvas column per screen pixel column when the text is longer than the plot is wide (each
-  // column shows the step under its centre, as the browser's own nearest-pixel scaling of a T-wide canvas did),
-  // else one per step. A 2,000-step canvas scaled down cost the browser a paint and a commit of every step.
+  // the pixels: one canvas column per screen pixel column when the text is longer than the plot is wide, else one
+  // per step (a 2,000-step canvas scaled down cost the browser a paint and a commit of every step). A column that
+  // covers several steps shows, for each unit, the one farthest from the middle of the colour scale, so a spike is
+  // never dropped; pl.pick names that step, for the hover and a click.
   function paint(pl, cssWidth) {
     const { p, canvas } = pl;
     const arr = arrays[p.name];
@@ -443,20 +444,43 @@ function buildHeatmaps(view, run, data, arrays, parent) {
     const lut = lutBytes(data.luts[p.colorscale]);
     const levels = lut.length / 3 - 1;
     const span = p.zmax - p.zmin || 1;
+    const mid = (p.zmin + p.zmax) / 2;
     canvas.width = W;
     canvas.height = H;
     const img = new ImageData(W, H);
-    const step = new Int32Array(W);  // (W,) the step each column shows
-    for (let x = 0; x < W; x++) step[x] = W === T ? x : Math.min(T - 1, Math.floor((x + 0.5) * T / W));
+    const pick = new Int32Array(W * H);  // (H, W): the step each pixel shows
+    const first = new Int32Array(W + 1);  // column x covers the steps first[x] .. first[x + 1] - 1
+    for (let x = 0; x <= W; x++) first[x] = Math.ceil(x * T / W);
     for (let u = 0; u < H; u++) {
       for (let x = 0; x < W; x++) {
-        const v = arr[u * T + step[x]];
+        let k = first[x];
+        for (let j = k + 1; j < first[x + 1]; j++) {
+          if (Math.abs(arr[u * T + j] - mid) > Math.abs(arr[u * T + k] - mid)) k = j;
+        }
+        pick[u * W + x] = k;
+        const v = arr[u * T + k];
         const q = 3 * Math.round(Math.max(0, Math.min(1, (v - p.zmin) / span)) * levels);
         const o = 4 * (u * W + x);
         img.data[o] = lut[q]; img.data[o + 1] = lut[q + 1]; img.data[o + 2] = lut[q + 2]; img.data[o + 3] = 255;
       }
     }
+    pl.pick = pick;
     canvas.getContext("2d").putImageData(img, 0, 0);
+  }
+  // the characters along the bottom: as many as fit the plot's width (a label every 16 px, 26 in presenter
+  // mode), redone when the width changes; before the width is known, at most 70
+  function labelX(pl, cssWidth) {
+    const most = cssWidth > 0 ? Math.max(2, Math.floor(cssWidth / (presenter ? 26 : 16))) : (presenter ? 40 : 70);
+    const every = Math.max(1, Math.ceil(T / most));
+    if (pl.every === every) return;
+    pl.every = every;
+    for (const e of pl.xticks) e.remove();
+    pl.xticks = [];
+    for (let k = 0; k < T; k += every) {
+      const e = tick("cv-xtick", data.labels[k], `left:${xAt(k)};top:${HM.top + plotH + 4}px`);
+      pl.div.appendChild(e);
+      pl.xticks.push(e);
+    }
   }
   function drawOne(pl, cssWidth) {
     const { p, div } = pl;
@@ -472,10 +496,8 @@ function buildHeatmaps(view, run, data, arrays, parent) {
     for (const u of niceTicks(H, Math.max(3, Math.floor(plotH / 28)))) {
       div.appendChild(tick("cv-ytick", String(u), `right:calc(100% - ${HM.left - 5}px);top:${HM.top + (u + 0.5) * plotH / H}px`));
     }
-    const every = Math.max(1, Math.ceil(T / (presenter ? 40 : 70)));
-    for (let k = 0; k < T; k += every) {
-      div.appendChild(tick("cv-xtick", data.labels[k], `left:${xAt(k)};top:${HM.top + plotH + 4}px`));
-    }
+    pl.xticks = [];
+    labelX(pl, cssWidth - HM.left - HM.right);
     // the colour bar, with its range
     const lut = lutBytes(data.luts[p.colorscale]);
     const levels = lut.length / 3 - 1;
@@ -498,10 +520,9 @@ function buildHeatmaps(view, run, data, arrays, parent) {
     div.appendChild(tip);
     const cellAt = (ev) => {
       const r = canvas.getBoundingClientRect();
-      // the step drawn in the screen column under the pointer (a column shows the step under its centre)
-      const col = Math.floor((ev.clientX - r.left) / r.width * pl.cols);
-      const k = pl.cols === T ? col : Math.floor((col + 0.5) * T / pl.cols), u = Math.floor((ev.clientY - r.top) / r.height * H);
-      return k >= 0 && k < T && u >= 0 && u < H ? [k, u] : null;
+      // the step drawn in the pixel under the pointer
+      const col = Math.floor((ev.clientX - r.left) / r.width * pl.cols), u = Math.floor((ev.clientY - r.top) / r.height * H);
+      return col >= 0 && col < pl.cols && u >= 0 && u < H ? [pl.pick[u * pl.cols + col], u] : null;
     };
     const defined = definition(run.spec, p.name);  // the equation this heatmap's numbers come from
     const arr = arrays[p.name];
@@ -528,7 +549,7 @@ function buildHeatmaps(view, run, data, arrays, parent) {
   }
   // a canvas resized (the window, a sidebar, a presenter figure shown): its pixels again if its width in screen
   // pixels changed
-  for (const pl of plots) pl.repaint = () => paint(pl, pl.canvas.clientWidth);
+  for (const pl of plots) pl.repaint = () => { paint(pl, pl.canvas.clientWidth); labelX(pl, pl.canvas.clientWidth); };
   return { plots, drawOne, moveAll: () => plots.forEach(move) };
 }
 
