@@ -24,6 +24,7 @@ def open_explorer(page, app_url, query=""):
 def test_next_step_moves_the_cursor(page, app_url):
     step = open_explorer(page, app_url)
     assert step.inner_text() == "t = 1"
+    assert not page.locator(".cv-squeeze").first.is_visible()  # a short text: a column per step, nothing to say
     page.get_by_role("button", name="Next step").click()
     assert step.inner_text() == "t = 2"
     page.get_by_role("button", name="Previous step").click()
@@ -100,6 +101,8 @@ def test_a_text_longer_than_the_plot_is_wide_drops_no_spike(page, app_url, n):
     canvas = page.locator(".cv-run[data-run='lstm'] .cv-plot canvas.cv-hm").first  # the input gate i, 0..1
     W, css, dpr = page.evaluate("(c) => [c.width, c.clientWidth, window.devicePixelRatio]", canvas.element_handle())
     assert W == round(css * dpr) < n and dpr == 1
+    says = page.locator(".cv-run[data-run='lstm'] .cv-squeeze").inner_text()
+    assert says.startswith(f"{n:,} steps on {W} pixel columns: each column covers about {n / W:.1f} steps")
     # the characters under the plot fit its width: none overlaps the next
     ticks = page.evaluate("(c) => [...c.parentElement.querySelectorAll('.cv-xtick')].map((e) => { "
                           "const r = e.getBoundingClientRect(); return [r.left, r.right]; })", canvas.element_handle())

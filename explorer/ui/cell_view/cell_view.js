@@ -398,6 +398,10 @@ function buildHeatmaps(view, run, data, arrays, parent) {
   const bottom = HM.bottom + (presenter ? 8 : 0);
   const plotH = height - HM.top - bottom;
   const plots = [];
+  // said when the text is longer than the plots are wide (see paint)
+  const squeezed = el("p", "cv-squeeze");
+  squeezed.hidden = true;
+  parent.appendChild(squeezed);
   for (const p of run.panels) {
     const fig = el("figure", "cv-map");
     const cap = el("figcaption");
@@ -466,6 +470,12 @@ function buildHeatmaps(view, run, data, arrays, parent) {
     }
     pl.pick = pick;
     canvas.getContext("2d").putImageData(img, 0, 0);
+    if (pl === plots[0]) {
+      squeezed.hidden = W === T;
+      squeezed.textContent = W === T ? "" : `${T.toLocaleString("en")} steps on ${W} pixel columns: each column covers ` +
+        `about ${(T / W).toFixed(1)} steps and shows, for each unit, the one farthest from the middle of the colour ` +
+        "scale. Hover to see which; ← → step through every one.";
+    }
   }
   // the characters along the bottom: as many as fit the plot's width (a label every 16 px, 26 in presenter
   // mode), redone when the width changes; before the width is known, at most 70
