@@ -67,9 +67,9 @@ def followers_figure(f: Followers, presenter: bool = False) -> go.Figure:
                                texttemplate="%{text}", showscale=False, xgap=2, ygap=2, customdata=custom,
                                hovertemplate="after %{customdata[0]} comes %{customdata[1]}: %{z} time(s)"
                                              "<extra></extra>"))
-    # each such cell outlined exactly (a shape spans the cell at any size; a marker would not)
+    # each such cell outlined exactly (a shape spans the cell at any size; a marker would not), all in one path:
+    # a shape each cost plotly a validation of the whole layout (seconds on a long text)
     cells = [(i, j) for i in f.ambiguous for j, n in enumerate(f.counts[i]) if n]
-    # one path of all the rings: a shape each cost plotly a validation of the whole layout (seconds on a long text)
     if cells:
         fig.add_shape(type="path", layer="above", line=dict(color=MEMORY_MARK, width=3 if max(R, C) <= 20 else 1.5),
                       path=" ".join(f"M{j - 0.5},{i - 0.5}H{j + 0.5}V{i + 0.5}H{j - 0.5}Z" for i, j in cells),

@@ -62,7 +62,7 @@ def followers(text: str) -> Followers:
                      right_without_memory=sum(max(r) for r in counts))
 
 
-SYMBOLS = (("␣", "a space"), ("↵", "a line break"))  # explorer.text.char_label's two commonest marks
+SYMBOLS = ((char_label(" "), "a space"), (char_label("\n"), "a line break"))  # the table's two commonest marks
 
 
 def memory_sentence(f: Followers) -> str:

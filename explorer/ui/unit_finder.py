@@ -23,6 +23,7 @@ __all__ = ["SAT_GATES", "match_sample_once", "controls", "text_box", "found_bann
 
 SAT_GATES = {"lstm": ("f", "i", "o"), "gru": ("z", "r")}
 NO_BAR = {"displayModeBar": False}
+AROUND = 12  # characters shown on each side of a span match
 
 
 def _fit_choice(P: PageState, name: str, options: tuple) -> None:
@@ -223,11 +224,12 @@ def selection(P: PageState, A: TextAnalysis, held: HeldOut | None, span: Span, u
         # the text is the user's: markdown_table escapes every character Markdown (or math) would read
         st.markdown(markdown_table([{"where": w, "t": m.start, "length": m.end - m.start,
                                      "units on": f"{m.agreement:.0%}",
-                                     "text (match in the middle)": "".join(lab[max(m.start - 12, 0):m.start]) + " ⟦"
-                                     + "".join(lab[m.start:m.end]) + "⟧ " + "".join(lab[m.end:m.end + 12])}
+                                     "text (match in the middle)": "".join(lab[max(m.start - AROUND, 0):m.start]) + " ⟦"
+                                     + "".join(lab[m.start:m.end]) + "⟧ " + "".join(lab[m.end:m.end + AROUND])}
                                     for w, m, lab in found], align={"units on": "right"}))
-        st.caption("⟦ ⟧ mark where the units are all on together, with 12 characters on each side; "
-                   "␣ is a space and ↵ a line break. “units on”: the share of the chosen units that are on, averaged over the match.")
+        st.caption(f"⟦ ⟧ mark where the units are all on together, with {AROUND} characters on each side; "
+                   f"{char_label(' ')} is a space and {char_label(chr(10))} a line break. “units on”: the share of the "
+                   "chosen units that are on, averaged over the match.")
 
 
 def saturation(P: PageState, held: HeldOut, arch: str, presenter: bool, over: str | None = None) -> None:
