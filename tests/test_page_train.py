@@ -71,6 +71,12 @@ def test_before_training_the_text_shows_where_memory_is_needed_and_the_accuracy_
     assert [m.value for m in at.metric] == ["100% right"] * 3  # above the line: each cell used its memory
 
 
+def test_the_characters_quoted_under_the_table_are_shown_as_typed_not_as_markdown():
+    at = open_page(text="$a$b$c*x*d")  # "$" is followed by a, b, c and d: quoted in the caption
+    (says,) = [c.value for c in at.caption if "followed by" in c.value or "After" in c.value]
+    assert "“\\$”" in says and "\\*" in says and not at.exception
+
+
 def test_a_text_that_needs_no_memory_draws_no_line_and_says_so():
     at = open_page(text="abcabc")
     assert any("even a cell without memory can get every next character right" in c.value for c in at.caption)
