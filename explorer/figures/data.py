@@ -1,12 +1,14 @@
 """Any plotly figure's numbers as CSV: the data behind every chart, for a spreadsheet or a notebook.
 
 Long format, one row per plotted point: trace,x,y,value. Line and bar traces give x and y (value empty);
-heatmaps give x, y and the cell's value. Text is written as-is but quoted by the csv module, so commas,
-quotes and newlines in labels cannot break the file.
+heatmaps give x, y and the cell's value. An axis that places its categories by index (tickvals 0..n-1 with
+ticktext) is written with its labels, as the chart shows them. Text is written as-is but quoted by the csv
+module, so commas, quotes and newlines in labels cannot break the file.
 """
 from __future__ import annotations
 
 import csv
+import html
 import io
 
 import numpy as np
@@ -19,6 +21,15 @@ def _seq(v, n: int) -> list:
     if v is None:
         return list(range(n))
     return list(np.asarray(v, dtype=object).ravel()) if not isinstance(v, (list, tuple)) else list(v)
+
+
+def _labels(fig: go.Figure, trace, letter: str) -> dict:
+    """{position: label} of the axis the trace is drawn on, where it labels positions with ticktext."""
+    ref = getattr(trace, f"{letter}axis", None) or letter  # "x", "x2", ...
+    axis = fig.layout[f"{letter}axis{ref[1:]}"]
+    if axis.tickvals is None or axis.ticktext is None or list(axis.tickvals) != list(range(len(axis.tickvals))):
+        return {}  # only categories placed by index 0..n-1 (a step axis labelled 1..T keeps its step numbers)
+    return {v: html.unescape(str(t)) for v, t in zip(axis.tickvals, axis.ticktext)}  # figure text is HTML-escaped
 
 
 def figure_csv(fig: go.Figure) -> str:
@@ -34,6 +45,8 @@ def figure_csv(fig: go.Figure) -> str:
                 z = z[None, :]
             rows, cols = z.shape
             xs, ys = _seq(getattr(tr, "x", None), cols), _seq(getattr(tr, "y", None), rows)
+            xl, yl = _labels(fig, tr, "x"), _labels(fig, tr, "y")
+            xs, ys = [xl.get(v, v) for v in xs], [yl.get(v, v) for v in ys]
             for i in range(rows):
                 for j in range(cols):
                     if z[i, j] is not None:
@@ -45,5 +58,7 @@ def figure_csv(fig: go.Figure) -> str:
         n = len(y if y is not None else x)
         xs, ys = _seq(x, n), _seq(y, n)
         for j in range(n):
+            if (xs[j] if j < len(xs) else None) is None and (ys[j] if j < len(ys) else None) is None:
+                continue  # a legend-only trace draws no point
             w.writerow([name, xs[j] if j < len(xs) else j, ys[j] if j < len(ys) else "", ""])
     return buf.getvalue()

@@ -72,8 +72,10 @@ def followers_figure(f: Followers, presenter: bool = False) -> go.Figure:
     cells = [(i, j) for i in f.ambiguous for j, n in enumerate(f.counts[i]) if n]
     if cells:
         fig.add_shape(type="path", layer="above", line=dict(color=MEMORY_MARK, width=3 if max(R, C) <= 20 else 1.5),
-                      path=" ".join(f"M{j - 0.5},{i - 0.5}H{j + 0.5}V{i + 0.5}H{j - 0.5}Z" for i, j in cells),
-                      showlegend=True, name="more than one follower: needs memory")
+                      path=" ".join(f"M{j - 0.5},{i - 0.5}H{j + 0.5}V{i + 0.5}H{j - 0.5}Z" for i, j in cells))
+        # its legend entry: an empty trace with a square ring (a path's own legend symbol is a polygon)
+        fig.add_scatter(x=[None], y=[None], mode="markers", name="more than one follower: needs memory",
+                        marker=dict(symbol="square-open", size=14, color=MEMORY_MARK, line=dict(width=3)))
     base_layout(fig, title="Which character follows which in your text", presenter=presenter,
                 height=max(260, min(26 * R, 900) + 170))
     # the columns' labels sit on top, under the title: the legend takes the bottom
