@@ -73,3 +73,21 @@ def test_labels_are_printable_and_rows_never_merge():
     f = followers("a a\n␣b")  # a space and the literal ␣ share a label; they stay two rows
     assert "␣" in f.chars and "↵" in f.chars
     assert len(f.chars) == len(set("a a\n␣b"[:-1])) and len(f.counts) == len(f.chars)
+
+
+def test_a_text_of_many_different_characters_is_tabled_by_its_commonest_with_a_note():
+    """A lecture hall's 2,000 emoji and ideographs: the table keeps MAX_TABLE_CHARS per side, the bound counts all."""
+    from explorer.figures.training import followers_figure
+    from explorer.limits import MAX_TABLE_CHARS
+    from explorer.scenes.train import table_note
+
+    text = "".join(chr(0x1F600 + (i * 37) % 80) + chr(0x4E00 + (i * 91) % 900) for i in range(1000))
+    f = followers(text)
+    fig = followers_figure(f)
+    assert len(fig.data[0].y) == len(fig.data[0].x) == MAX_TABLE_CHARS < len(f.chars)
+    rows, _ = f.shown(MAX_TABLE_CHARS)
+    sums = [sum(r) for r in f.counts]
+    assert min(sums[r] for r in rows) >= max(s for k, s in enumerate(sums) if k not in rows)  # the commonest
+    assert table_note(f, MAX_TABLE_CHARS).startswith(f" The table shows the commonest {MAX_TABLE_CHARS} of the "
+                                                     f"{len(f.chars)} different characters read")
+    assert f.pairs == len(text) - 1 and table_note(followers("hello"), MAX_TABLE_CHARS) == ""

@@ -5,6 +5,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from explorer.figures.style import ARCH_COLORS, ARCH_LABELS, GATE_SCALE, base_layout, plot_text
+from explorer.limits import MAX_TABLE_CHARS
 from explorer.scenes.train import Followers, Predictions
 
 __all__ = ["curves_figure", "followers_figure", "predictions_figure"]
@@ -55,13 +56,16 @@ def predictions_figure(p: Predictions, presenter: bool = False) -> go.Figure:
 def followers_figure(f: Followers, presenter: bool = False) -> go.Figure:
     """How often each character (rows) is followed by each other one (columns); rows with more than one
     follower ringed: there the current character alone cannot say what comes next."""
+    # at most MAX_TABLE_CHARS per side, the commonest: a text of 2,000 different characters made a 14 MB chart
+    rows, cols = f.shown(MAX_TABLE_CHARS)
+    chars, nexts = [f.chars[i] for i in rows], [f.nexts[j] for j in cols]
     # rows and columns by index, labelled with ticktext: two characters with one label never merge
-    R, C = len(f.chars), len(f.nexts)
+    R, C = len(rows), len(cols)
     # arrays, not nested lists: plotly checks a list element by element (a 40 x 40 table took a quarter second)
-    counts = np.asarray(f.counts, dtype=np.int64)  # (R, C)
+    counts = np.asarray(f.counts, dtype=np.int64)[np.ix_(rows, cols)]  # (R, C)
     custom = np.empty((R, C, 2), dtype=object)
-    custom[:, :, 0] = np.asarray([plot_text(c) for c in f.chars], dtype=object)[:, None]
-    custom[:, :, 1] = np.asarray([plot_text(c) for c in f.nexts], dtype=object)[None, :]
+    custom[:, :, 0] = np.asarray([plot_text(c) for c in chars], dtype=object)[:, None]
+    custom[:, :, 1] = np.asarray([plot_text(c) for c in nexts], dtype=object)[None, :]
     fig = go.Figure(go.Heatmap(z=counts, x=np.arange(C), y=np.arange(R), colorscale="Blues", zmin=0,
                                text=np.where(counts > 0, counts.astype(str), ""),
                                texttemplate="%{text}", showscale=False, xgap=2, ygap=2, customdata=custom,
@@ -69,7 +73,8 @@ def followers_figure(f: Followers, presenter: bool = False) -> go.Figure:
                                              "<extra></extra>"))
     # each such cell outlined exactly (a shape spans the cell at any size; a marker would not), all in one path:
     # a shape each cost plotly a validation of the whole layout (seconds on a long text)
-    cells = [(i, j) for i in f.ambiguous for j, n in enumerate(f.counts[i]) if n]
+    ringed = set(f.ambiguous)
+    cells = [(i, j) for i, r in enumerate(rows) if r in ringed for j in range(C) if counts[i, j]]
     if cells:
         fig.add_shape(type="path", layer="above", line=dict(color=MEMORY_MARK, width=3 if max(R, C) <= 20 else 1.5),
                       path=" ".join(f"M{j - 0.5},{i - 0.5}H{j + 0.5}V{i + 0.5}H{j - 0.5}Z" for i, j in cells))
@@ -82,8 +87,8 @@ def followers_figure(f: Followers, presenter: bool = False) -> go.Figure:
     fig.update_layout(xaxis_title="next character", yaxis_title="character read", showlegend=bool(cells),
                       legend=dict(orientation="h", x=0, y=-0.04, yanchor="top"),
                       margin=dict(t=110 if presenter else 96, b=60))
-    fig.update_xaxes(tickvals=list(range(C)), ticktext=[plot_text(c) for c in f.nexts], side="top", showgrid=False,
+    fig.update_xaxes(tickvals=list(range(C)), ticktext=[plot_text(c) for c in nexts], side="top", showgrid=False,
                      title_standoff=6)
-    fig.update_yaxes(tickvals=list(range(R)), ticktext=[plot_text(c) for c in f.chars], autorange="reversed",
+    fig.update_yaxes(tickvals=list(range(R)), ticktext=[plot_text(c) for c in chars], autorange="reversed",
                      showgrid=False)
     return fig

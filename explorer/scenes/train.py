@@ -8,7 +8,7 @@ from explorer.model import CharModel
 from explorer.text import char_label
 from explorer.training import needs_memory
 
-__all__ = ["WINDOW", "Followers", "followers", "memory_sentence", "Predictions", "predictions"]
+__all__ = ["WINDOW", "Followers", "followers", "memory_sentence", "table_note", "Predictions", "predictions"]
 
 WINDOW = 40  # positions shown at once in the prediction heatmap
 
@@ -40,6 +40,12 @@ class Followers:
             tenths = 999
         return f"{tenths // 10}" if tenths % 10 == 0 else f"{tenths / 10:.1f}"
 
+    def shown(self, most: int) -> tuple[list[int], list[int]]:
+        """The rows and columns a table of at most `most` per side shows: the commonest, in their first-seen order."""
+        def top(sums: list[int]) -> list[int]:
+            return sorted(sorted(range(len(sums)), key=lambda k: -sums[k])[:most])
+        return top([sum(r) for r in self.counts]), top([sum(c) for c in zip(*self.counts)])
+
     def followers_of(self, row: int) -> tuple[str, ...]:
         return tuple(self.nexts[j] for j, n in enumerate(self.counts[row]) if n)
 
@@ -63,6 +69,15 @@ def followers(text: str) -> Followers:
 
 
 SYMBOLS = ((char_label(" "), "a space"), (char_label("\n"), "a line break"))  # the table's two commonest marks
+
+
+def table_note(f: Followers, most: int) -> str:
+    """Said under a table cut to `most` characters per side ("" when nothing was cut)."""
+    rows, cols = f.shown(most)
+    if (len(rows), len(cols)) == (len(f.chars), len(f.nexts)):
+        return ""
+    return (f" The table shows the commonest {len(rows)} of the {len(f.chars)} different characters read and "
+            f"{len(cols)} of the {len(f.nexts)} that come next; the numbers above count them all.")
 
 
 def memory_sentence(f: Followers) -> str:

@@ -8,8 +8,8 @@ import streamlit as st
 from explorer.figures.style import ARCH_LABELS, readable
 from explorer.figures.tables import markdown_table, md_escape
 from explorer.figures.training import curves_figure, followers_figure, predictions_figure
-from explorer.limits import MAX_TRAIN_CHARS, MAX_TRAIN_HIDDEN, MAX_TRAIN_STEPS
-from explorer.scenes.train import WINDOW, followers, memory_sentence, predictions
+from explorer.limits import MAX_TABLE_CHARS, MAX_TRAIN_CHARS, MAX_TRAIN_HIDDEN, MAX_TRAIN_STEPS
+from explorer.scenes.train import WINDOW, followers, memory_sentence, predictions, table_note
 from explorer.text import char_label
 from explorer.training import History, TrainConfig, train_char_model
 from explorer.ui.session import TRAIN_CUT_NOTICE, TRAIN_LOADED_UPLOAD, TRAIN_STOP
@@ -131,7 +131,7 @@ def what_to_learn(text: str, presenter: bool) -> None:
     """Before training: the text's next-character table, and where only memory can get the next one right."""
     f = followers(text)
     plot(st, followers_figure(f, presenter), key="tr.followers")
-    st.caption(md_escape(memory_sentence(f)))  # it quotes the user's characters: shown as typed, never as Markdown
+    st.caption(md_escape(memory_sentence(f) + table_note(f, MAX_TABLE_CHARS)))  # it quotes the user's characters: shown as typed, never as Markdown
 
 
 def how_it_went(entries: dict, presenter: bool, text: str) -> None:
