@@ -1,10 +1,11 @@
 """Load the code of what a click will draw while the page is read, on pages where a click draws new kinds of element.
 
 Streamlit fetches and evaluates each kind of element's code (a chunk of JavaScript beside its entry script) the
-first time a page draws one: plotly's chunk is ~4.6 MB, and the Train page's results bring six more kinds (the
+first time a page draws one: plotly's chunk is ~4.6 MB, and the Train page's results bring five more kinds (the
 progress bar, the metric cards, page links, a text box, a slider), with numbro, moment and their helpers.
-Before, the first Train click paid for them on top of the training and the rerun: in Chromium it fetched 14
-chunks, the second click none (benchmarks/bench_controls.py; the first click 0.64 s, the second 0.26-0.29 s).
+Before, the first Train click fetched those 14 chunks in Chromium, the second click none. On this machine the
+click took as long either way (~0.64 s; the rest is React mounting the results and plotly's first draws); over
+an emulated 80 ms / 20 Mbit network the first click took 0.77 s with the preload against 0.94 s without.
 Here a component imports those same chunks once the browser is idle after the page is drawn; Streamlit's own
 import later finds each module already evaluated (one URL, one module: the browser loads it once either way).
 A chunk this Streamlit names differently is simply not preloaded (tests/test_preload.py fails to say so).
