@@ -76,14 +76,45 @@ def browser():
 
 
 @pytest.fixture
-def page(browser):
+def page(browser, request):
     ctx = browser.new_context(viewport={"width": 1440, "height": 900})
     pg = ctx.new_page()
     errors: list[str] = []
     pg.on("pageerror", lambda e: errors.append(str(e)))
     pg.js_errors = errors
     yield pg
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        _describe_failure(pg, request.node, errors)
     ctx.close()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test item, so the `page` fixture knows whether its test failed."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+def _describe_failure(pg, node, js_errors: list[str]) -> None:
+    """What the browser showed when a test failed: its URL, alerts and main text in the log, and a screenshot.
+
+    CI prints only the traceback; without this a timeout says what was awaited but not what was there.
+    """
+    try:
+        alerts = [a.inner_text() for a in pg.locator("[data-testid='stAlert'], [data-testid='stException']").all()]
+        main = pg.locator("[data-testid='stMain']").inner_text(timeout=2_000) if pg.locator(
+            "[data-testid='stMain']").count() else pg.content()[:2_000]
+        state = pg.evaluate("() => { const a = document.querySelector(\"[data-testid='stApp']\"); return a ? "
+                            "a.dataset.testConnectionState + ' / ' + a.dataset.testScriptState : 'no app' }")
+        shot = Path(os.environ.get("TMPDIR", "/tmp")) / f"failed-{node.name[:80].replace('/', '_')}.png"
+        pg.screenshot(path=str(shot), full_page=True)
+    except Exception as err:  # the page may be gone: the failure's own traceback is what matters then
+        sys.stderr.write(f"\n[browser at failure] could not be read: {err}\n")
+        return
+    sys.stderr.write(f"\n[browser at failure] {pg.url} · {state}\n  alerts: {alerts}\n  js errors: {js_errors}\n"
+                     f"  screenshot: {shot}\n  main text:\n{main[:3_000]}\n")
 
 
 def settle(pg, timeout_ms: int = 60_000) -> None:

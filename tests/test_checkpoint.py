@@ -133,6 +133,10 @@ def test_hostile_uploads_get_a_message_in_chromium(page, app_url, tmp_path):
     page.goto(app_url + "/your-model")
     settle(page)
     page.locator("input[type='file']").nth(1).set_input_files(str(vocab))
+    # as a person does: the vocabulary is shown uploaded before the checkpoint is chosen (in about 1 of 100
+    # back-to-back tries, Streamlit's uploader drops a file chosen while the other's upload reruns the page)
+    page.get_by_test_id("stFileUploader").nth(1).get_by_text("vocab.txt").wait_for(timeout=30_000)
+    settle(page)
     page.locator("input[type='file']").nth(0).set_input_files(str(weights))
     page.locator("[data-testid='stAlertContentError']", has_text="the vocabulary has 3 tokens but the embedding has "
                                                                  "40 rows").wait_for(timeout=30_000)
