@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import plotly.colors
@@ -41,10 +42,10 @@ def _b64(a: np.ndarray) -> str:
     return base64.b64encode(np.ascontiguousarray(a.T, dtype=np.float32).tobytes()).decode("ascii")
 
 
-def _lut(name: str, n: int = 256) -> list[str]:  # 256 levels: a canvas shows no banding
+@lru_cache(maxsize=8)  # the same few scales on every payload: sampled once per process (~10 ms each)
+def _lut(name: str, n: int = 256) -> tuple[str, ...]:  # 256 levels: a canvas shows no banding
     scale = plotly.colors.get_colorscale(name)
-    rgb = plotly.colors.sample_colorscale(scale, [i / (n - 1) for i in range(n)], colortype="rgb")
-    return rgb
+    return tuple(plotly.colors.sample_colorscale(scale, [i / (n - 1) for i in range(n)], colortype="rgb"))
 
 
 def payload(runs: list[Run], *, t: int = 1, unit: int = 0, k: int = 5, offset: int = 0,
@@ -65,7 +66,8 @@ def payload(runs: list[Run], *, t: int = 1, unit: int = 0, k: int = 5, offset: i
         if tr.h.shape[0] != T:
             raise ValueError("all runs must trace the same text")
         top = run.traced.top_k(k)
-        chars = [[char_label(run.traced.vocab.chars[int(i)]) for i in row] for row in top.ids]
+        vocab_labels = [char_label(ch) for ch in run.traced.vocab.chars]  # once per character, not per (step, k)
+        chars = [[vocab_labels[i] for i in row] for row in top.ids.tolist()]
         out_runs.append({
             "id": run.id, "title": run.title, "note": run.note, "arch": tr.arch,
             "hidden": tr.hidden_size,
@@ -84,7 +86,7 @@ def payload(runs: list[Run], *, t: int = 1, unit: int = 0, k: int = 5, offset: i
     return {
         "T": T, "H": H, "labels": labels, "plabels": [plot_text(s) for s in labels], "offset": offset,
         "t": max(1, min(t, T)), "unit": max(0, min(unit, H - 1)), "presenter": presenter,
-        "luts": {GATE_SCALE: _lut(GATE_SCALE), TANH_SCALE: _lut(TANH_SCALE)},
+        "luts": {GATE_SCALE: list(_lut(GATE_SCALE)), TANH_SCALE: list(_lut(TANH_SCALE))},
         "runs": out_runs,
     }
 

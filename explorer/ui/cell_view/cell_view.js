@@ -893,7 +893,8 @@ export default function (component) {
       const long = T > LONG_T;
       const widths = long ? runs.map((r) => r.plots.map((pl) => pl.div.clientWidth)) : null;
       runs.forEach((r, i) => r.plots.forEach((pl, j) => r.drawPlot(pl, long ? widths[i][j] : 0)));
-      placePlots(runs.flatMap((r) => r.plots));
+      // the cursor overlays are placed by the resize observer's first call, which every newly observed canvas
+      // gets after this frame's layout and before its paint: placing them here would force a second layout
       root.dataset.ready = "1";
       resolve(true);
     });
