@@ -192,3 +192,15 @@ def test_a_scene_added_to_the_deck_is_titled_by_what_makes_it_differ():
     titles = [s.title for s in at.session_state[DECK.name]]
     assert titles[0].startswith("Cell Explorer: text “to be or not to be”, cells lstm,gru")
     assert titles[1].startswith("Gradient Lab")
+
+
+def test_a_word_of_markdown_and_html_in_the_hello_step_is_shown_as_typed():
+    """The reader's word is quoted in Markdown sentences and a plotly title: '$' and '*' stay literal (never math
+    or emphasis), '<b>' is never a tag, and the step says that the word replaced the note's “hello”."""
+    at = open_app_page("pages/lesson.py", {"step": str(step_index("hello") + 1), "knob": "$x$*a*<b>"})
+    assert not at.exception and not at.error
+    said = _markdown(at)
+    assert "Your word instead of the note's “hello”: each cell was trained on “\\$x\\$\\*a\\*\\<b\\>”" in said
+    assert "$x$" not in said.replace("\\$x\\$", "")  # no unescaped math left anywhere
+    fig = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert "“$x$*a*&lt;b&gt;”" in fig["layout"]["title"]["text"] and "<b>" not in fig["layout"]["title"]["text"]

@@ -122,6 +122,16 @@ def test_a_too_long_text_in_the_link_is_cut_with_a_message():
     at = open_page(text="ab" * 150_000)
     assert any("2,000" in w.value for w in at.warning)
     assert len(at.text_area(key="tr.text").value) == 2000
+    at.text_area(key="tr.text").input(at.text_area(key="tr.text").value).run()  # the cut text, unchanged: still said
+    assert any("2,000" in w.value for w in at.warning)
+    at.text_area(key="tr.text").input("hello").run()  # a short text typed: the old cut is no longer news
+    assert not any("2,000" in w.value for w in at.warning)
+    at.button(key="tr.train").click().run()
+    assert not at.exception and not any("2,000" in w.value for w in at.warning)
+    at.text_area(key="tr.text").input("xy" * 2_500).run()  # pasted into the box: cut, and said
+    assert any("The text had 5,000 characters" in w.value for w in at.warning)
+    at.text_area(key="tr.text").input("hello").run()
+    assert not any("5,000" in w.value for w in at.warning)
 
 
 def _pending_run(text="hello") -> PendingRun:

@@ -122,3 +122,27 @@ def test_the_suggested_threshold_is_the_highest_of_two_decimals_some_unit_still_
     assert round(usable, 2) == usable and f"{usable:.2f}" != "-0.00"
     assert 5 in select_units(h, 10, 20, usable)
     assert round(usable + 0.01, 2) > best and 5 not in select_units(h, 10, 20, round(usable + 0.01, 2))
+
+
+def test_the_headline_says_when_the_untrained_model_does_better_not_as_well():
+    """Two random models: whichever has the stronger best unit, the headline compares the two |r| as numpy's
+    corrcoef gives them, and never calls a larger untrained |r| "as well"."""
+    from explorer.scenes.unit_finder import found_headline
+
+    text = "def f(x):\n    return (x + (1 * x)) - ((x))\n" * 2
+    vocab = Vocab.from_text(text)
+    m, u = (CharModel(vocab, ModelConfig("lstm", 8, seed=s)).eval() for s in (0, 3))
+    seen = set()
+    for a_model, b_model in ((m, u), (u, m)):
+        A = analyse_text(a_model, b_model, text, "h")
+        best = lambda model: max(abs(np.corrcoef(A.features["bracket_depth"], col)[0, 1])  # noqa: E731
+                                 for col in signal(model.trace_text(text).trace, "h").T)
+        r_a, r_b = round(best(a_model), 2), round(best(b_model), 2)
+        _, said = found_headline(A, "bracket_depth", "hidden state h")
+        if r_b > r_a:
+            seen.add("more")
+            assert f"reaches more, |r| = {r_b:.2f}" in said and "as well" not in said
+        elif r_b < r_a:
+            seen.add("less")
+            assert f"reaches only |r| = {r_b:.2f}" in said
+    assert seen == {"more", "less"}

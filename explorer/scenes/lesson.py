@@ -15,7 +15,8 @@ import plotly.graph_objects as go
 from explorer.cells import SPECS
 from explorer.figures.gradients import decay_figure
 from explorer.figures.heatmaps import heatmap, weight_blocks
-from explorer.figures.style import ARCH_COLORS, base_layout
+from explorer.figures.style import ARCH_COLORS, base_layout, plot_text
+from explorer.figures.tables import md_escape
 from explorer.model import CharModel
 from explorer.scenes.gradient_lab import LabConfig, lab_curves
 
@@ -198,17 +199,19 @@ def _hello(models: Models, knob=None, presenter=False, train: Callable[[str, str
         tt = fetch(arch).trace_text(word)
         right = [float(tt.probs[t, int(tt.tokens[t + 1])]) for t in range(len(word) - 1)]
         numbers.update({f"{arch}_p{t + 1}": p for t, p in enumerate(right)})
-        fig.add_bar(x=[f"{word[:t + 1]} → {word[t + 1]}" for t in range(len(word) - 1)], y=right,
+        fig.add_bar(x=[plot_text(f"{word[:t + 1]} → {word[t + 1]}") for t in range(len(word) - 1)], y=right,
                     name=SPECS[arch].label, marker_color=ARCH_COLORS[arch])
-    base_layout(fig, title=f"After “{word}”: how sure each cell is of the right next character",
+    base_layout(fig, title=plot_text(f"After “{word}”: how sure each cell is of the right next character"),
                 height=340, presenter=presenter)
     fig.update_yaxes(range=[0, 1.05], title="p(right next character)")
     lstm = fetch("lstm").trace_text(word)
     preds = [lstm.vocab.chars[int(lstm.probs[t].argmax())] for t in range(len(word) - 1)]
-    said = ", ".join(f"after “{word[:t + 1]}”: “{p}”" for t, p in enumerate(preds))
+    q = lambda s: f"“{md_escape(s)}”"  # noqa: E731  the user's characters, shown as typed (never Markdown or math)
+    said = ", ".join(f"after {q(word[:t + 1])}: {q(p)}" for t, p in enumerate(preds))
+    trained = ("The note's example. Each cell was trained on “hello”" if word == HELLO else
+               f"Your word instead of the note's “hello”: each cell was trained on {q(word)}")
     return StepScene(
-        (f"The note's example. Each cell was trained on “{word}” for about a second; feed it one character and "
-         "it predicts the next, which is fed back in.",
+        (f"{trained} for about a second; feed it one character and it predicts the next, which is fed back in.",
          f"The LSTM says {said}. After “hel” and after “hell” the input is the same letter; only the memory in "
          "the state can tell the two l's apart." if word == HELLO else f"The LSTM says {said}."),
         fig, numbers, ("pages/train.py", {"text": word}))

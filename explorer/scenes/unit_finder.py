@@ -59,9 +59,12 @@ def found_headline(A: TextAnalysis, feature: str, signal_label: str) -> tuple[bo
     label = FEATURE_LABELS[feature]
     strong = abs(r) >= STRONG_R
     tracks = f"tracks “{label}”" if strong else f"follows “{label}” best of all units, but only weakly"
-    versus = (f"The best unit of the untrained model reaches only |r| = {abs(r_untrained):.2f}."
-              if abs(r_untrained) < abs(r) else f"The best unit of the untrained model reaches |r| = "
-              f"{abs(r_untrained):.2f} as well: on this text, that is not evidence of learning.")
+    a, b = round(abs(r), 2), round(abs(r_untrained), 2)  # compared as printed: "0.42 … only 0.42" never shows
+    versus = (f"The best unit of the untrained model reaches only |r| = {b:.2f}." if b < a else
+              f"The best unit of the untrained model reaches |r| = {b:.2f} as well: on this text, that is not "
+              "evidence of learning." if b == a else
+              f"The best unit of the untrained model reaches more, |r| = {b:.2f}: on this text, this unit is not "
+              "evidence of learning.")
     return strong, (f"Found automatically: unit **{unit}** of the {signal_label} {tracks}, r = **{r:+.2f}** on this "
                     f"text (Pearson r: +1 rises and falls with the feature, −1 mirrors it, 0 unrelated). {versus}")
 

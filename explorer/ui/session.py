@@ -44,7 +44,8 @@ PAGE_CHANGED: Key[bool] = Key("_nav.changed", "whether this run arrived from ano
 TRAINED: Key[dict] = Key("_session_models.trained", "arch -> TrainedModel, this user's models")
 PENDING_TRAINING: Key = Key("_session_models.pending", "a training run that a rerun may cut short")
 TRAIN_STOP: Key[bool] = Key("_train.stop_requested", "the user pressed Stop during training")
-TRAIN_CUT_NOTICE: Key[str] = Key("_train.cut_notice", "the notice for a training text that was cut")
+TRAIN_CUT_NOTICE: Key[tuple[str, str]] = Key("_train.cut_notice", "the notice for a training text that was cut, "
+                                              "and the text it was cut to (shown while that text is)")
 TRAIN_LOADED_UPLOAD: Key[str] = Key("_train.loaded_upload", "file id of the model file last loaded")
 CE_PAYLOAD: Key[tuple] = Key("_ce.payload", "(fingerprint, stepping payload) for session models")
 CE_SIZES: Key[tuple] = Key("_ce.sizes", "(fingerprint, CellSize) of a session model's measured memory")

@@ -128,7 +128,7 @@ class PageState:
             if name in query:
                 values[name], note = p.parse(query[name])
                 if note:
-                    notices.append(note)
+                    notices.append((name, copy.copy(values[name]), note))
         self._notices.set(notices)
         return values
 
@@ -177,7 +177,9 @@ class PageState:
         self._notices.set([])
 
     def notices(self) -> list[str]:
-        return self._notices.get([])
+        """What the link's bad values became, each said while its value is still the one the link gave (a
+        text cut to the cap, then replaced by the reader, is no longer news)."""
+        return [note for name, value, note in self._notices.get([]) if self.get(name) == value]
 
     def show_notices(self) -> None:
         for n in self.notices():

@@ -30,10 +30,13 @@ def cap_text(P: PageState) -> None:
     raw = P.get("text")
     if isinstance(raw, str) and len(raw) > MAX_TRAIN_CHARS:
         P.set("text", raw[:MAX_TRAIN_CHARS])
-        TRAIN_CUT_NOTICE.set(f"The text had {len(raw):,} characters; only the first {MAX_TRAIN_CHARS:,} are used "
-                             "(a step stays in milliseconds).")
-    if TRAIN_CUT_NOTICE.get():
-        st.warning(TRAIN_CUT_NOTICE.get())
+        TRAIN_CUT_NOTICE.set((f"The text had {len(raw):,} characters; only the first {MAX_TRAIN_CHARS:,} are used "
+                              "(a step stays in milliseconds).", raw[:MAX_TRAIN_CHARS]))
+    notice = TRAIN_CUT_NOTICE.get()
+    if notice and notice[1] == P.get("text"):  # said while the cut text is the one on screen
+        st.warning(notice[0])
+    elif notice:
+        TRAIN_CUT_NOTICE.pop()
 
 
 def controls(P: PageState):
