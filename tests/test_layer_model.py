@@ -137,14 +137,14 @@ def test_the_example_checkpoint_is_a_weights_source_of_the_cell_explorer_in_the_
 
 
 def cell_view_data(at) -> dict:
-    """The stepping view's data, as the browser receives it."""
-    import json
+    """The stepping view's data, as the browser receives it (bytes: explorer/scenes/payload.py's pack)."""
+    from explorer.scenes.payload import unpack
 
     def walk(n):
         yield n
         for c in getattr(n, "children", {}).values():
             yield from walk(c)
-    views = [json.loads(n.proto.json)[0] for n in walk(at._tree)  # sent as [data]: explorer/ui/cell_view.py
+    views = [unpack(n.proto.bytes) for n in walk(at._tree)
              if getattr(getattr(n, "proto", None), "component_name", None) == "explorer.cell_view"]
     assert len(views) == 1
     return views[0]

@@ -58,15 +58,40 @@ def test_weight_blocks_shape_is_the_notes_W():
 
 
 def test_payload_round_trips_the_trace_exactly():
-    import base64
+    """The bytes the component receives, read with struct and json alone (the wire format documented in
+    payload.py), hold the hidden state of a torch.nn.GRU run on the same weights, and every array bit for bit."""
+    import json
+    import struct
+    from explorer.scenes.payload import pack, unpack
     m = CharModel(Vocab.printable(), ModelConfig("gru", 5, seed=2))
     tt = m.trace_text("hello")
     p = payload([Run("gru", "GRU", m, tt)], t=99, unit=-3)
     assert p["t"] == 5 and p["unit"] == 0 and p["T"] == 5 and p["labels"] == ["h", "e", "l", "l", "o"]
-    z = next(q for q in p["runs"][0]["panels"] if q["name"] == "z")
-    arr = np.frombuffer(base64.b64decode(z["b64"]), dtype=np.float32).reshape(5, 5)  # (H, T)
-    np.testing.assert_array_equal(arr, tt.trace.gates["z"].numpy().T)
     assert set(p["runs"][0]["aux"]) == {"a_n", "b_n"}
+    raw = pack(dict(p, extra=float("nan"), key="k"))
+    (n,) = struct.unpack_from("<I", raw)
+    assert (4 + n) % 4 == 0  # the values start 4-byte aligned
+    head = json.loads(raw[4:4 + n])  # plain JSON: no NaN, which JavaScript's JSON.parse refuses
+    values = np.frombuffer(raw, dtype="<f4", offset=4 + n)
+    assert head["extra"] is None and head["key"] == "k" and head["labels"] == p["labels"]
+
+    def array(ref):
+        first, count = ref["__f32"]
+        return values[first:first + count]
+
+    run = head["runs"][0]
+    assert values.size == sum(array(q["values"]).size for q in run["panels"]) + sum(
+        array(v).size for v in run["aux"].values())  # nothing sent twice, nothing left over
+    h = array(next(q for q in run["panels"] if q["name"] == "h")["values"]).reshape(5, 5)  # (H, T)
+    gru = torch.nn.GRU(m.cell.input_size, 5)
+    with torch.no_grad():
+        for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+            getattr(gru, f"{name}_l0").copy_(getattr(m.cell, name))
+        ref, _ = gru(m.one_hot(m.vocab.encode("hello")).unsqueeze(1))
+    np.testing.assert_allclose(h.T, ref[:, 0].numpy(), atol=1e-6)
+    back = unpack(raw)
+    for q, q2 in zip(p["runs"][0]["panels"], back["runs"][0]["panels"]):
+        np.testing.assert_array_equal(q2["values"].reshape(5, 5), q["values"])
 
 
 def test_readable_writes_the_figure_font_into_axes_and_legend_but_keeps_chosen_sizes():

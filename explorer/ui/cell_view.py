@@ -11,6 +11,8 @@ from pathlib import Path
 
 import streamlit.components.v2 as components_v2
 
+from explorer.scenes.payload import pack
+
 _HERE = Path(__file__).parent / "cell_view"
 
 _cell_view = components_v2.component(
@@ -29,7 +31,7 @@ def cell_view(data: dict, *, data_key: str, key: str) -> dict | None:
     its view and cursor across reruns; a new one makes it rebuild.
     """
     data = dict(data, key=hashlib.sha1(data_key.encode()).hexdigest()[:16])
-    # A list, not the dict itself: Streamlit scans a dict's values for dataframes, and that check imports
-    # pandas and pyarrow (66 MiB in the server process) on the first run of the page. A list goes as JSON.
-    result = _cell_view(data=[data], key=key, on_cursor_change=lambda: None)
+    # Bytes (payload.pack), not a dict: Streamlit would scan a dict's values for dataframes (that check imports
+    # pandas and pyarrow, 66 MiB in the server process), then encode it as JSON twice and hash it, on every run.
+    result = _cell_view(data=pack(data), key=key, on_cursor_change=lambda: None)
     return getattr(result, "cursor", None)

@@ -12,11 +12,13 @@ const FMT = (v) => fixed(v, 2);
 const EQ = (v) => fixed(v, 3);
 const PAREN = (v) => (v < -0.0005 ? "(" + EQ(v) + ")" : EQ(v));
 
-function decode(b64) {
-  const bin = atob(b64);
-  const bytes = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-  return new Float32Array(bytes.buffer);
+// the payload as payload.pack writes it: uint32 n, n bytes of JSON, then float32 values; in the JSON an array
+// is {"__f32": [first, count]}. One copy of the values (the message's bytes need not be 4-byte aligned).
+function unpack(bytes) {
+  const n = new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true);
+  const values = new Float32Array(bytes.slice(4 + n).buffer);
+  return JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + n)), (k, v) =>
+    v && typeof v === "object" && Array.isArray(v.__f32) ? values.subarray(v.__f32[0], v.__f32[0] + v.__f32[1]) : v);
 }
 
 function el(tag, cls, text) {
@@ -604,8 +606,8 @@ function buildFigureChooser(run, sec, body, side, heatmaps) {
 function buildRun(view, run, data) {
   const T = data.T;
   const arrays = {};
-  for (const p of run.panels) arrays[p.name] = decode(p.b64);
-  for (const [k, v] of Object.entries(run.aux)) arrays[k] = decode(v);
+  for (const p of run.panels) arrays[p.name] = p.values;
+  for (const [k, v] of Object.entries(run.aux)) arrays[k] = v;
   const cRange = (run.panels.find((p) => p.name === "c") || { zmax: 1 }).zmax;
   const at = (name, t, u) => arrays[name][u * T + (t - 1)];
   const start = { h: run.h0, c: run.c0 };
@@ -695,8 +697,8 @@ function watchBusy(host, tries = 0) {
 
 export default function (component) {
   const { parentElement, setStateValue } = component;
-  const data = component.data && component.data[0];  // sent as [payload]: see cell_view.py
-  if (!data) return;
+  if (!(component.data instanceof Uint8Array)) return;
+  const data = unpack(component.data);  // sent as bytes: see cell_view.py
   const host = parentElement;
   watchBusy(host);
   if (host.__cv && host.__cv.key === data.key) return; // same data: keep the view (and its cursor) as is
