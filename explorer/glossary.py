@@ -32,6 +32,10 @@ GLOSSARY: dict[str, str] = {
                  "unrelated.",
     "bits per character": "The average surprise of each next character, −log2 p: lower is better; 6.6 is "
                           "guessing among 98 characters.",
+    "held-out text": "Text kept aside while training, never shown to the model: scores on it say how well the "
+                     "model does on text it has not memorised.",
+    "seed": "The number that starts a random number generator: the same seed gives the same weights, texts and "
+            "pictures every time.",
     "toy language": "A seeded text of nested brackets, strings and comments whose ground truth is known exactly.",
     "Dyck-1": "Strings of balanced brackets of one kind; the bracket task asks for the depth after each one.",
     "baseline": "What the best strategy without memory scores on a task (e.g. always the most common answer).",

@@ -69,7 +69,8 @@ if yours:
                "the same embedding: “trained” below means your weights.")
 else:
     st.caption(f"**{name}**: {man.parameters:,} parameters (H = {man.hidden_size}), "
-               f"{man.heldout_bits_per_char:.2f} bits per character on held-out text (the average surprise of each "
+               f"{man.heldout_bits_per_char:.2f} bits per character on held-out text (text kept aside, never trained on; "
+               "bits per character: the average surprise of each "
                f"next character: lower is better; untrained: {man.heldout_bits_per_char_init:.2f}), trained "
                f"{man.as_dict()['training']['seconds']:.0f} s on one CPU thread.")
 text_box(P)

@@ -203,4 +203,5 @@ def test_a_word_of_markdown_and_html_in_the_hello_step_is_shown_as_typed():
     assert "Your word instead of the note's “hello”: each cell was trained on “\\$x\\$\\*a\\*\\<b\\>”" in said
     assert "$x$" not in said.replace("\\$x\\$", "")  # no unescaped math left anywhere
     fig = json.loads(at.get("plotly_chart")[0].proto.spec)
-    assert "“$x$*a*&lt;b&gt;”" in fig["layout"]["title"]["text"] and "<b>" not in fig["layout"]["title"]["text"]
+    bars = fig["data"][0]["x"]
+    assert bars[0] == "$ → x" and bars[-1] == "$x$*a*&lt;b → &gt;" and not any("<" in b for b in bars)

@@ -22,8 +22,11 @@ def curves_figure(curves: dict[str, list[float]], title: str, presenter: bool = 
         fig.add_scatter(x=np.arange(1, len(ys) + 1), y=np.asarray(ys, dtype=np.float64), mode="lines",
                         name=ARCH_LABELS[arch],
                         line=dict(color=ARCH_COLORS[arch], width=3))
-    base_layout(fig, title=title, height=300, presenter=presenter)
-    fig.update_layout(xaxis_title="step", yaxis_title=y_title, legend=dict(orientation="h", y=-0.25))
+    base_layout(fig, title=title, height=330, presenter=presenter)
+    # the legend on a line of its own at the figure's foot, below the axis title (placed in the plot's own
+    # units it sat on "step" in a 300 px chart)
+    fig.update_layout(xaxis_title="step", yaxis_title=y_title, margin_b=84 if presenter else 76,
+                      legend=dict(orientation="h", yref="container", yanchor="bottom", y=0.0, x=0))
     if y_range is not None:
         fig.update_yaxes(range=y_range)
     if line is not None:

@@ -201,7 +201,7 @@ def _hello(models: Models, knob=None, presenter=False, train: Callable[[str, str
         numbers.update({f"{arch}_p{t + 1}": p for t, p in enumerate(right)})
         fig.add_bar(x=[plot_text(f"{word[:t + 1]} → {word[t + 1]}") for t in range(len(word) - 1)], y=right,
                     name=SPECS[arch].label, marker_color=ARCH_COLORS[arch])
-    base_layout(fig, title=plot_text(f"After “{word}”: how sure each cell is of the right next character"),
+    base_layout(fig, title="How sure each cell is of the next character",  # the word is on every bar's label
                 height=340, presenter=presenter)
     fig.update_yaxes(range=[0, 1.05], title="p(right next character)")
     lstm = fetch("lstm").trace_text(word)

@@ -105,7 +105,8 @@ def _capped(steps: list) -> tuple[list, str | None]:
     """The first MAX_STEPS steps, and the notice that says so when there were more."""
     if len(steps) <= MAX_STEPS:
         return steps, None
-    return steps[:MAX_STEPS], f"Only the first {MAX_STEPS} steps are traced."
+    return steps[:MAX_STEPS], (f"Your input has {len(steps):,} steps; only the first {MAX_STEPS:,} are traced "
+                               "(every layer's gates are kept for each step).")
 
 
 def layer_trace(ck: Checkpoint, inp: ModelInput, layer: int, direction: int) -> Trace:

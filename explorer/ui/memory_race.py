@@ -44,7 +44,9 @@ def controls(P: PageState) -> tuple[RaceConfig | None, list[str]]:
                                  "leaves its time to the rest.")
     hidden_col.number_input(f"Hidden H (4–{MAX_RACE_HIDDEN})", 4, MAX_RACE_HIDDEN, step=8, key=P.key("hidden"),
                             help=f"Hidden units of each contestant, 4 to {MAX_RACE_HIDDEN}.")
-    seed_col.number_input("Seed (0–9999)", 0, 9999, key=P.key("seed"))
+    seed_col.number_input("Seed (0–9999)", 0, 9999, key=P.key("seed"),
+                          help="Starts the random numbers: the same seed gives the same weights and task texts, so "
+                               "a race can be run again exactly; another seed shows how much luck is in the result.")
     cols = st.columns(3)
     for k, (key, c) in enumerate(CONTESTANTS.items()):
         cols[k % 3].checkbox(c.label, key=P.key(key))

@@ -32,9 +32,11 @@ PAGES = [
 ]
 
 # trusted, static CSS (never user text) for every page: a wide table scrolls inside its own box on a phone
-# instead of pushing the whole page sideways
+# instead of pushing the whole page sideways; on a narrow touch screen plotly's toolbar (shown on a tap) is
+# hidden, as it sat on the chart's title there (pinch zoom and the "Data (.csv)" button remain)
 PAGE_CSS = "<style>.stMain [data-testid='stMarkdownContainer'] table { display: block; max-width: 100%; " \
-           "overflow-x: auto; }</style>"
+           "overflow-x: auto; } @media (hover: none) and (max-width: 640px) { .stMain .modebar-container " \
+           "{ display: none !important; } }</style>"
 
 
 def run_router() -> None:

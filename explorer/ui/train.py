@@ -169,7 +169,9 @@ def how_it_went(entries: dict, presenter: bool, text: str) -> None:
                             "texts: in that step's windows); the table below checks every position.")
             # the cost on a line of its own: beside the status it was cut off in a third of a 1280 px page
             took = f"{h.seconds:.2f} s" if h.seconds >= 1 else f"{h.seconds * 1000:.0f} ms"  # never "0.00 s"
-            col.caption(f"{h.steps} steps in {took} ({h.seconds_per_step * 1000:.1f} ms each)")
+            budget = (f" of at most {h.max_steps} (it stops once every next character is right)"
+                      if h.stopped_early else "")
+            col.caption(f"{h.steps} steps{budget}, in {took} ({h.seconds_per_step * 1000:.1f} ms each)")
 
 
 def links_and_downloads(entries: dict, trained_text: str) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 import streamlit as st
 
 from explorer.figures.heatmaps import heatmap
+from explorer.figures.tables import md_escape
+from explorer.text import char_label
 from explorer.limits import MAX_CHECKPOINT_BYTES
 from explorer.scenes.your_model import MODES, encode_input, mode_label, layer_trace, reach_figure, unit_search
 from explorer.ui.session import YM_MODEL as MODEL
@@ -96,7 +98,10 @@ def explore(P: PageState, ck: Checkpoint, vocab, presenter: bool) -> None:
     if inp.notice:
         st.info(inp.notice)
     if inp.unknown:
-        st.info(f"{inp.unknown} step(s) are not in the vocabulary and are read as token 0.")
+        first = md_escape(char_label(vocab[0])[:20]) if vocab else "0"  # the uploaded file's text: shown as typed
+        st.info(f"{inp.unknown:,} step{'s are' if inp.unknown != 1 else ' is'} not in the vocabulary and "
+                f"{'are' if inp.unknown != 1 else 'is'} read as token 0 (“{first}”, the vocabulary's first entry): "
+                "the model never saw it in training, so what it does there says little.", icon=":material/info:")
     _open_elsewhere(ck, vocab, P)
     tr = layer_trace(ck, inp, P.get("layer"), P.get("direction"))
     where = layer_name(P.get("layer"), s.num_layers) + (f", {direction_name(P.get('direction'))}" if s.bidirectional
