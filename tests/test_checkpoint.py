@@ -198,3 +198,20 @@ def test_a_model_with_an_embedding_reads_token_ids_without_its_vocabulary():
         with pytest.raises(ValueError, match=r"token ids 0\.\.39 \(whole numbers\)"):
             encode_input(ck, None, "numbers", bad)
     assert mode_label(ck, "numbers").startswith("token ids")
+
+
+def test_a_long_input_to_the_example_gets_a_readable_reach_chart_and_says_how_long_it_was():
+    """The shipped example on 5,000 characters: the input is cut with its length said, and the reach chart's
+    log axis labels at most 8 decades however far its gradient falls (23 labels stacked into one another)."""
+    from explorer.scenes.your_model import MAX_STEPS, encode_input, reach_figure
+    from explorer.zoo.example_checkpoint import EXAMPLE_VOCAB, EXAMPLE_WEIGHTS
+    ck = inspect(read_state_dict(EXAMPLE_WEIGHTS.read_bytes(), EXAMPLE_WEIGHTS.name))
+    vocab = read_vocab(EXAMPLE_VOCAB.read_bytes(), ck.embedding.shape[0])
+    inp = encode_input(ck, vocab, "characters", "def f(x):\n    return x\n" * 220)
+    assert inp.notice.startswith(f"Your input has {len('def f(x):' + chr(10) + '    return x' + chr(10)) * 220:,} "
+                                 f"steps; only the first {MAX_STEPS:,} are traced")
+    fig, _ = reach_figure(ck, inp)
+    ys = [y for y in fig.data[0].y if y > 0]
+    import math
+    decades = math.log10(max(ys)) - math.log10(min(ys))
+    assert decades / fig.layout.yaxis.dtick <= 8

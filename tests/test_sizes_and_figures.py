@@ -180,3 +180,20 @@ def test_the_weight_picture_sends_what_it_describes_in_a_palette_png():
     assert len(pic.png) < 0.5 * len(rgb.getvalue())
     area = pic.image[MARGIN_TOP:MARGIN_TOP + 100, MARGIN_LEFT + 5:MARGIN_LEFT + 100].reshape(-1, 3)
     assert {tuple(c) for c in area} <= {tuple(c) for c in _lut()}  # no cell took a grey or a neighbour's colour
+
+
+def test_a_long_heatmap_labels_at_most_forty_characters_and_says_so():
+    """400 characters under one plot merged into a grey band: every k-th is labelled, in place, and the axis
+    title says which; a short text keeps every label."""
+    import math
+    from explorer.figures.heatmaps import MAX_X_LABELS
+    m = CharModel(Vocab.printable(), ModelConfig("lstm", 4, seed=0))
+    text = "abcdefghij" * 40
+    fig = heatmap(m.trace_text(text).trace, "h", list(text))
+    every = math.ceil(len(text) / MAX_X_LABELS)
+    ticks = list(fig.layout.xaxis.tickvals)
+    assert len(ticks) <= MAX_X_LABELS and ticks == list(range(1, len(text) + 1, every))
+    assert list(fig.layout.xaxis.ticktext) == [text[t - 1] for t in ticks]  # each label under its own step
+    assert f"every {every}th" in fig.layout.xaxis.title.text
+    short = heatmap(m.trace_text("hello").trace, "h", list("hello"))
+    assert list(short.layout.xaxis.ticktext) == list("hello") and short.layout.xaxis.title.text == "t (input character)"

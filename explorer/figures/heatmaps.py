@@ -6,6 +6,7 @@ Cell Explorer, so the two can never disagree.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -73,6 +74,9 @@ def shared_range(traces: list[Trace], robust: bool = False) -> tuple[float, str]
     return m, f"99th percentile of |c|; {beyond:,} of {allv.size:,} values beyond it are drawn at the ends"
 
 
+MAX_X_LABELS = 40  # characters labelled under a heatmap; the hover names every step
+
+
 def heatmap(trace: Trace, name: str, labels: list[str] | tuple[str, ...], step: int | None = None,
             presenter: bool = False) -> go.Figure:
     """One quantity of a trace as a (unit × time) heatmap; `step` (1-based) draws the time cursor."""
@@ -88,7 +92,9 @@ def heatmap(trace: Trace, name: str, labels: list[str] | tuple[str, ...], step: 
         colorscale=panel.colorscale, customdata=custom,
         hovertemplate=f"t=%{{x}} '%{{customdata}}' · unit %{{y}} · {name}=%{{z:.2f}}<extra></extra>",
         colorbar=dict(thickness=12, len=0.9)))
-    fig.update_xaxes(tickmode="array", tickvals=list(range(1, T + 1)), ticktext=safe, title="t (input character)")
+    every = max(1, math.ceil(T / MAX_X_LABELS))  # 400 characters under one plot merged into a grey band
+    fig.update_xaxes(tickmode="array", tickvals=list(range(1, T + 1, every)), ticktext=safe[::every],
+                     title="t (input character)" if every == 1 else f"t (input character; every {every}th labelled)")
     fig.update_yaxes(title="unit", autorange="reversed")
     if step is not None:
         fig.add_vline(x=step, line=dict(color="#ff7f0e", width=3))

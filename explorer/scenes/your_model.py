@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 import torch
 
 from explorer.data.features import regex_feature
+from explorer.figures.gradients import decade_step
 from explorer.figures.style import base_layout
 from explorer.gradients import input_sensitivity, reach
 from explorer.limits import MAX_TEXT_CHARS
@@ -77,7 +78,7 @@ def encode_input(ck: Checkpoint, vocab: tuple[str, ...] | None, mode: str, text:
     steps = list(text[:MAX_TEXT_CHARS]) if mode == "characters" else text.split()
     if not steps:
         raise ValueError("The input is empty: type at least one step.")
-    steps, notice = _capped(steps)
+    steps, notice = _capped(steps, len(text) if mode == "characters" else len(steps))
     index = {tok: i for i, tok in enumerate(vocab)}
     ids = [index.get(tok, 0) for tok in steps]
     unknown = sum(tok not in index for tok in steps)
@@ -101,11 +102,12 @@ def _token_ids(ck: Checkpoint, text: str) -> ModelInput:
     return ModelInput(x, tuple(steps), tuple(steps), 0, notice)
 
 
-def _capped(steps: list) -> tuple[list, str | None]:
-    """The first MAX_STEPS steps, and the notice that says so when there were more."""
+def _capped(steps: list, total: int | None = None) -> tuple[list, str | None]:
+    """The first MAX_STEPS steps, and the notice that says so when there were more (`total`: how many the
+    input had, when `steps` was already cut to the text cap)."""
     if len(steps) <= MAX_STEPS:
         return steps, None
-    return steps[:MAX_STEPS], (f"Your input has {len(steps):,} steps; only the first {MAX_STEPS:,} are traced "
+    return steps[:MAX_STEPS], (f"Your input has {total or len(steps):,} steps; only the first {MAX_STEPS:,} are traced "
                                "(every layer's gates are kept for each step).")
 
 
@@ -123,7 +125,9 @@ def reach_figure(ck: Checkpoint, inp: ModelInput, presenter: bool = False) -> tu
                                line=dict(width=3, color="#1f77b4"), name="your model"))
     base_layout(fig, title="‖∂y_T/∂xₜ‖ against distance d", height=380,
                 presenter=presenter)
-    fig.update_yaxes(type="log", exponentformat="power", dtick=1, title_text="relative to d = 0 (log)")
+    decades = max(rel) - min(rel) if rel else 0.0
+    fig.update_yaxes(type="log", exponentformat="power", dtick=decade_step(decades, most=8),  # labels never touch
+                     title_text="relative to d = 0 (log)")
     fig.update_xaxes(title_text="distance d = T − t")
     return fig, reach(log10).distances
 
