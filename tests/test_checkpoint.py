@@ -215,3 +215,19 @@ def test_a_long_input_to_the_example_gets_a_readable_reach_chart_and_says_how_lo
     import math
     decades = math.log10(max(ys)) - math.log10(min(ys))
     assert decades / fig.layout.yaxis.dtick <= 8
+
+
+def test_unknown_steps_name_the_token_they_are_read_as_for_words_and_characters():
+    """Steps not in the vocabulary are read as token 0: the sentence names it, shown as typed, for a word-level
+    vocabulary (multi-character tokens) as for a character one, and counts in the singular or plural."""
+    from explorer.scenes.your_model import encode_input, unknown_note
+    ck = inspect(read_state_dict(_bytes(Tagger().state_dict()), "tagger.pt"))
+    words = tuple(["<unk>*"] + [f"w{i}" for i in range(39)])
+    inp = encode_input(ck, words, "words", "w1 zebra w2 yak")
+    assert inp.unknown == 2
+    assert unknown_note(inp.unknown, words).startswith("2 steps are not in the vocabulary and are read as token 0 "
+                                                       "(“\\<unk\\>\\*”")
+    chars = tuple(" abcdefghijklmnopqrstuvwxyz0123456789.,\n")
+    one = encode_input(ck, chars, "characters", "ab$")
+    assert one.unknown == 1 and unknown_note(1, chars).startswith("1 step is not in the vocabulary and is read as "
+                                                                   "token 0 (“␣”")

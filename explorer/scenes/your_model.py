@@ -18,6 +18,7 @@ import torch
 from explorer.data.features import regex_feature
 from explorer.figures.gradients import decade_step
 from explorer.figures.style import base_layout
+from explorer.figures.tables import md_escape
 from explorer.gradients import input_sensitivity, reach
 from explorer.limits import MAX_TEXT_CHARS
 from explorer.text import char_label
@@ -100,6 +101,16 @@ def _token_ids(ck: Checkpoint, text: str) -> ModelInput:
     steps, notice = _capped(steps)
     x = ck.embedding[torch.tensor([int(tok) for tok in steps])]  # (T, I)
     return ModelInput(x, tuple(steps), tuple(steps), 0, notice)
+
+
+def unknown_note(count: int, vocab: tuple[str, ...] | None) -> str:
+    """What the page says about `count` steps outside the vocabulary: they are read as token 0, named as typed."""
+    token = vocab[0] if vocab else "0"  # a character, or a word of a word-level vocabulary
+    first = md_escape((char_label(token) if len(token) == 1 else token)[:20])  # the uploaded file's text
+    are = "s are" if count != 1 else " is"
+    return (f"{count:,} step{are} not in the vocabulary and {'are' if count != 1 else 'is'} read as token 0 "
+            f"(“{first}”, the vocabulary's first entry): the model never saw {'them' if count != 1 else 'it'} in "
+            "training, so what it does there says little.")
 
 
 def _capped(steps: list, total: int | None = None) -> tuple[list, str | None]:

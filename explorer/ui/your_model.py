@@ -4,10 +4,9 @@ from __future__ import annotations
 import streamlit as st
 
 from explorer.figures.heatmaps import heatmap
-from explorer.figures.tables import md_escape
-from explorer.text import char_label
 from explorer.limits import MAX_CHECKPOINT_BYTES
-from explorer.scenes.your_model import MODES, encode_input, mode_label, layer_trace, reach_figure, unit_search
+from explorer.scenes.your_model import (MODES, encode_input, mode_label, layer_trace, reach_figure, unit_search,
+                                        unknown_note)
 from explorer.ui.session import YM_MODEL as MODEL
 from explorer.ui.share import plot, section
 from explorer.ui.state import PageState
@@ -98,10 +97,7 @@ def explore(P: PageState, ck: Checkpoint, vocab, presenter: bool) -> None:
     if inp.notice:
         st.info(inp.notice)
     if inp.unknown:
-        first = md_escape(char_label(vocab[0])[:20]) if vocab else "0"  # the uploaded file's text: shown as typed
-        st.info(f"{inp.unknown:,} step{'s are' if inp.unknown != 1 else ' is'} not in the vocabulary and "
-                f"{'are' if inp.unknown != 1 else 'is'} read as token 0 (“{first}”, the vocabulary's first entry): "
-                "the model never saw it in training, so what it does there says little.", icon=":material/info:")
+        st.info(unknown_note(inp.unknown, vocab), icon=":material/info:")
     _open_elsewhere(ck, vocab, P)
     tr = layer_trace(ck, inp, P.get("layer"), P.get("direction"))
     where = layer_name(P.get("layer"), s.num_layers) + (f", {direction_name(P.get('direction'))}" if s.bidirectional
