@@ -2,6 +2,7 @@
 
 MAX_TEXT_CHARS = 2000  # characters a page traces; longer text is cut with a visible notice
 MAX_TABLE_CHARS = 40  # characters per side of the Train page's followers table (the commonest; counts cover all)
+MAX_TABLE_ROWS = 200  # positions the Train page's table draws at once (Markdown: 2,000 rows took the browser ~4 s)
 MAX_TRAIN_CHARS = 2000  # characters a training text keeps (History.notice says so): a step stays in milliseconds
 MAX_TRAIN_HIDDEN = 256  # H a training run accepts: above it a step would no longer take milliseconds on 2 cores
 MAX_TRAIN_STEPS = 5000  # optimiser steps of the longest training run

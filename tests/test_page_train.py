@@ -222,3 +222,25 @@ def test_in_chromium_a_downloaded_model_loads_back_and_junk_is_refused(page, app
     settle(page)
     assert_no_errors(page)
     assert main.get_by_text("loaded from a file").count() >= 1
+
+
+def test_a_long_text_draws_200_table_rows_from_the_chosen_position_and_says_so():
+    """Streamlit's Markdown took ~4 s to draw 2,000 rows: the table shows MAX_TABLE_ROWS from the heatmap's window
+    on, says which, and every position is in the CSV (read back with the csv module)."""
+    import csv
+    import io
+    from explorer.figures.tables import table_csv
+    from explorer.limits import MAX_TABLE_ROWS
+    from explorer.scenes.train import predictions
+    text = ("def f(x):\n    return (x + 1) * (x - 1)\n" * 60)[:2000]
+    at = open_page(text=text, cells="gru", steps="3", start="1500")
+    at.button(key="tr.train").click().run()
+    assert not at.exception and not at.error
+    ts = [int(t.replace(",", "")) for t in table(at)["t"]]
+    assert ts == list(range(1500, 1500 + MAX_TABLE_ROWS))
+    assert any(f"Positions 1,500–{1499 + MAX_TABLE_ROWS:,} of 1,999" in c.value for c in at.caption)
+    assert at.get("download_button") and any(b.proto.label == "Every position (.csv)" for b in at.get("download_button"))
+    pred = predictions(at.session_state[TRAINED]["gru"].model, text, 3, 1500)
+    back = list(csv.DictReader(io.StringIO(table_csv(pred.table))))
+    assert len(back) == 1999 and back[0]["read so far"] == "d" and back[4]["read so far"] == "def␣f"
+    assert [r["next (real)"] for r in back[:4]] == ["e", "f", "␣", "f"]

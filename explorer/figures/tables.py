@@ -6,9 +6,11 @@ backslash-escaped, and Streamlit's Markdown never renders raw HTML from it.
 """
 from __future__ import annotations
 
+import csv
+import io
 import re
 
-__all__ = ["markdown_table", "md_escape"]
+__all__ = ["markdown_table", "md_escape", "table_csv"]
 
 # what Markdown reads inside a table cell: emphasis, code, links and images ([ ]), autolinks (:), entities (&),
 # HTML-looking text (< >), strikethrough (~), Streamlit's math ($) and the cell separator (|)
@@ -44,3 +46,14 @@ def markdown_table(rows: list[dict], align: dict[str, str] | None = None) -> str
     lines = ["| " + " | ".join(md_escape(k) for k in head) + " |", "|" + "|".join(rule(k) for k in head) + "|"]
     lines += ["| " + " | ".join(cell(r[k]) for k in head) + " |" for r in rows]
     return "\n".join(lines)
+
+
+def table_csv(rows: list[dict] | tuple[dict, ...]) -> str:
+    """Rows of dicts (one key per column, as for markdown_table) as CSV text, every value as it is."""
+    if not rows:
+        return ""
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    return buf.getvalue()

@@ -6,9 +6,9 @@ import time
 import streamlit as st
 
 from explorer.figures.style import ARCH_LABELS, readable
-from explorer.figures.tables import markdown_table, md_escape
+from explorer.figures.tables import markdown_table, md_escape, table_csv
 from explorer.figures.training import curves_figure, followers_figure, predictions_figure
-from explorer.limits import MAX_TABLE_CHARS, MAX_TRAIN_CHARS, MAX_TRAIN_HIDDEN, MAX_TRAIN_STEPS
+from explorer.limits import MAX_TABLE_ROWS, MAX_TABLE_CHARS, MAX_TRAIN_CHARS, MAX_TRAIN_HIDDEN, MAX_TRAIN_STEPS
 from explorer.scenes.train import WINDOW, followers, memory_sentence, predictions, table_note
 from explorer.text import char_label
 from explorer.training import History, TrainConfig, train_char_model
@@ -211,9 +211,17 @@ def predictions_section(P: PageState, entries: dict, trained_text: str, presente
                "The orange box marks the character that really comes next.")
     with section("Every position as a table", presenter, heading=False):
         # Markdown, not a data grid: the grid's 1.2 MB bundle (and pandas in the server) would load on the first
-        # training; a long text scrolls inside the box
-        box = st.container(height=min(60 + 36 * len(pred.table), 420), border=False)
-        box.markdown(markdown_table(list(pred.table)))
+        # training; a long text scrolls inside the box. At most MAX_TABLE_ROWS rows, from the heatmap's window on
+        # (Streamlit's Markdown took ~4 s to draw 2,000); every row is in the CSV
+        first = pred.positions[0] if pred.positions else 0
+        rows = pred.table[first:first + MAX_TABLE_ROWS]
+        box = st.container(height=min(60 + 36 * len(rows), 420), border=False)
+        box.markdown(markdown_table(list(rows)))
+        if len(rows) < len(pred.table):
+            st.caption(f"Positions {first + 1:,}–{first + len(rows):,} of {len(pred.table):,} (from the position "
+                       "chosen above); every position is in the CSV.")
+        st.download_button("Every position (.csv)", lambda: table_csv(pred.table), file_name="predictions.csv",
+                           mime="text/csv", on_click="ignore", key="tr.table_csv", icon=":material/download:")
         st.caption("“needs memory?” — this character is followed by different characters elsewhere in the text, so "
                    "the current letter alone cannot give the answer.")
     return entry
