@@ -172,3 +172,27 @@ def test_memory_race_contestants_open_here_in_the_same_session():
     assert "LSTM, forget bias 3" in _markdown(at)  # the contestant's name in the reach table
     fresh = _open(cells="race")  # another session has no race
     assert any("No Memory Race" in i.value for i in fresh.info)
+
+
+def test_coinciding_curves_both_show_the_one_beneath_drawn_wider():
+    """"RNN radius 3": the untrained LSTM and GRU decay alike (reach 15 / 15), and a student saw no LSTM line under
+    the GRU's. A curve that a later one lies on is drawn wider, so the one beneath shows as a border; the
+    exploding RNN, on nothing, keeps the common width."""
+    import json
+
+    import numpy as np
+    import plotly.graph_objects as go
+    at = open_app_page("pages/gradient-lab.py")
+    at.button(key="gl.preset.explode").click().run()
+    assert not at.exception
+    fig = go.Figure(json.loads(next(c for c in at.get("plotly_chart") if c.key == "gl.fig.decay").proto.spec))
+    main = [t for t in fig.data if t.name in ("LSTM", "GRU", "RNN")]
+    width = {t.name: t.line.width for t in main}  # drawn RNN, LSTM, GRU: later curves lie on top
+    assert len(main) == 3 and width["LSTM"] > width["GRU"] == width["RNN"]  # only the hidden one is widened
+    import base64
+
+    def values(y):  # plotly's JSON gives a numpy array as {"dtype", "bdata"}
+        return np.frombuffer(base64.b64decode(y["bdata"]), dtype=y["dtype"]) if isinstance(y, dict) else np.asarray(y)
+    y = {t.name: np.log10(values(t.y).astype(float)) for t in main}
+    n = min(len(y["LSTM"]), len(y["GRU"]))
+    assert np.abs(y["LSTM"][:n] - y["GRU"][:n]).max() < 1.0  # the two coincide within a decade all along

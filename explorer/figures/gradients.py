@@ -35,6 +35,19 @@ def _sci(v: float) -> str:
     return f"{10 ** v:.2g}"
 
 
+MAIN_WIDTH, WIDTH_STEP = 3.5, 3.0  # px: a main curve, and how much wider it is per later curve lying on it
+COINCIDE = 0.5  # decades: two curves closer than this all along the plotted range are drawn one on the other
+
+
+def _beneath(mains: list[torch.Tensor], k: int) -> int:
+    """How many curves drawn after curve k lie on it (within COINCIDE decades wherever both are plotted)."""
+    def on(a: torch.Tensor, b: torch.Tensor) -> bool:
+        n = min(len(a), len(b))
+        both = torch.isfinite(a[:n]) & torch.isfinite(b[:n]) & ((a[:n] >= Y_FLOOR) | (b[:n] >= Y_FLOOR))
+        return bool(both.any()) and float((a[:n][both].clamp(max=Y_CEIL) - b[:n][both].clamp(max=Y_CEIL)).abs().max()) < COINCIDE
+    return sum(on(mains[k], later) for later in mains[k + 1:])
+
+
 def _line(d: torch.Tensor, log10: torch.Tensor, name: str, color: str, dash: str, width: float,
           hover: str, legendgroup: str) -> go.Scatter:
     """One curve; points below the floor are dropped, points above the ceiling pinned to it."""
@@ -64,7 +77,10 @@ def decay_figure(curves: Mapping[str, ArchCurves], *, quantity: str = "input", o
     lo, hi, steps, last_seen = 0.0, 0.0, 1, 0
     overflow_from: dict[str, int] = {}
     extra_colors = iter(("#9467bd", "#8c564b", "#17becf", "#bcbd22", "#e377c2", "#7f7f7f"))
-    for arch in [a for a in ARCH_ORDER if a in curves] + [a for a in curves if a not in ARCH_ORDER]:
+    order = [a for a in ARCH_ORDER if a in curves] + [a for a in curves if a not in ARCH_ORDER]
+    mains = [by_distance(curves[a].sens.input_log10 if quantity == "input" else curves[a].sens.state_log10)
+             for a in order]  # (T,) each
+    for k, arch in enumerate(order):
         c = curves[arch]
         if arch in ARCH_ORDER:  # keyed by architecture: its own colour and name
             color, label = ARCH_COLORS.get(c.arch, "#444"), ARCH_LABELS.get(c.arch, c.arch.upper())
@@ -77,8 +93,10 @@ def decay_figure(curves: Mapping[str, ArchCurves], *, quantity: str = "input", o
         main = by_distance(s.input_log10 if quantity == "input" else s.state_log10)  # (T,)
         state_what = "‖∂h_T/∂(hₜ,cₜ)‖" if c.arch == "lstm" else "‖∂h_T/∂hₜ‖"
         what = "‖∂h_T/∂xₜ‖" if quantity == "input" else state_what
-        fig.add_trace(_line(d, main, label if quantity == "input" else f"{label} {what}", color, "solid", 3.5,
-                            label, arch))
+        # a curve that later ones lie on is drawn wider, so both show (an untrained LSTM and GRU decay alike: the
+        # LSTM's line was hidden under the GRU's); the one beneath shows as a border of the one on top
+        fig.add_trace(_line(d, main, label if quantity == "input" else f"{label} {what}", color, "solid",
+                            MAIN_WIDTH + WIDTH_STEP * _beneath(mains, k), label, arch))
         finite = main[torch.isfinite(main)]
         lo, hi = min(lo, float(finite.min())), max(hi, float(finite.max()))
         visible = torch.nonzero(main >= Y_FLOOR)
