@@ -49,3 +49,23 @@ def test_home_bracket_counter_scene_opens_on_the_text_the_shipped_model_is_teste
     assert query["text"] == [COUNTER_TEXT] and query["unit"] == ["123"] and query["t"] == ["24"]
     from explorer.scenes.deck import COUNTER_TEXT as written_out  # Home's copy, kept without torch
     assert written_out == COUNTER_TEXT
+
+
+def test_the_presenter_toggle_folds_the_sidebar_at_once_and_lets_it_back(page, app_url):
+    """Switched on mid-lecture at 1280x720, presenter mode left the sidebar open (300 px of the projector) until
+    some later rerun; now the toggle's own run folds it, as a presenter link opens, and switching off brings it back."""
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto(app_url + "/cell-explorer")
+    settle(page)
+    width = "() => Math.round(document.querySelector('[data-testid=stSidebar]').getBoundingClientRect().width)"
+    assert page.evaluate(width) > 200
+    page.get_by_text("Presenter mode").click()
+    page.wait_for_function(f"() => ({width})() === 0", timeout=30_000)
+    settle(page)
+    assert "presenter=1" in page.url
+    page.get_by_test_id("stExpandSidebarButton").click()
+    page.get_by_text("Presenter mode").click()
+    page.wait_for_function(f"() => ({width})() > 200", timeout=30_000)
+    settle(page)
+    assert "presenter" not in page.url
+    assert_no_errors(page)

@@ -42,6 +42,15 @@ def origin_prefix(url_path: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{path}" if parts.netloc else path
 
 
+def _presenter_in_link(key: str) -> None:
+    """The toggle's callback, run before the page: the link says presenter mode at once, so this very run's
+    router folds the sidebar away (or lets it back) with set_page_config, as a presenter link opens."""
+    if st.session_state.get(key):
+        st.query_params["presenter"] = "1"
+    else:
+        st.query_params.pop("presenter", None)
+
+
 def scene_tools(P: PageState, url_path: str) -> bool:
     """Draw the presenter toggle, the link that reopens this scene and 'Reset this page' in the sidebar;
     returns whether presenter mode is on.
@@ -49,8 +58,8 @@ def scene_tools(P: PageState, url_path: str) -> bool:
     P must declare Param("presenter", False). Call it after P.restore() and before the page's figures.
     """
     with st.sidebar:
-        st.toggle("Presenter mode", key=P.key("presenter"),
-                  help="Large type and fewer controls, for a projector. Kept in the link.")
+        st.toggle("Presenter mode", key=P.key("presenter"), on_change=_presenter_in_link, args=(P.key("presenter"),),
+                  help="Large type, fewer controls and the sidebar folded away, for a projector. Kept in the link.")
         st.caption("Link to this scene (copy it with the button at its right; it reopens exactly this view):")
         slot = st.empty()
         st.button("Reset this page", key=f"{P.page}._reset", on_click=P.reset, icon=":material/restart_alt:",
