@@ -33,10 +33,14 @@ PAGES = [
 
 # trusted, static CSS (never user text) for every page: a wide table scrolls inside its own box on a phone
 # instead of pushing the whole page sideways; on a narrow touch screen plotly's toolbar (shown on a tap) is
-# hidden, as it sat on the chart's title there (pinch zoom and the "Data (.csv)" button remain)
+# hidden, as it sat on the chart's title there (pinch zoom and the "Data (.csv)" button remain); on a narrow
+# screen the Unit Finder's coloured text (80 characters a line) keeps a readable width and scrolls sideways
+# (squeezed into 358 px its characters overlapped)
 PAGE_CSS = "<style>.stMain [data-testid='stMarkdownContainer'] table { display: block; max-width: 100%; " \
            "overflow-x: auto; } @media (hover: none) and (max-width: 640px) { .stMain .modebar-container " \
-           "{ display: none !important; } }</style>"
+           "{ display: none !important; } } @media (max-width: 640px) { .stMain .st-key-uf-text_fig " \
+           "{ overflow-x: auto; } .stMain .st-key-uf-text_fig > div { min-width: 780px; } }" \
+           "</style>"
 
 
 def run_router() -> None:
