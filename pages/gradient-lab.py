@@ -44,6 +44,8 @@ st.info("**Gating helps only when the carry gate is near 1.** The carry gate is 
         "radius 3 (a preset) sees its gradient explode instead of vanish.",
         icon=":material/lightbulb:")
 preset_bar(P)
+with st.container(key="narrow_only"):  # hidden on a wide screen (PAGE_CSS in explorer/ui/router.py)
+    st.caption("The text, the cells and every knob are in the sidebar: open it with » at the top left.")
 sidebar(P)
 P.publish()
 P.show_notices()

@@ -74,3 +74,27 @@ def test_the_glossary_opens_from_the_sidebar_and_finds_a_term(page, app_url):
     page.keyboard.press("Escape")
     page.locator("[role='dialog']").wait_for(state="detached", timeout=10_000)
     assert_no_errors(page)
+
+
+def test_on_a_phone_figures_of_text_scroll_sideways_and_the_lab_says_where_its_controls_are(browser, app_url):
+    """At 390 px the Unit Finder's 80-character lines and the Gradient Lab's saliency strip were squeezed until
+    their characters overlapped; they keep a readable width and scroll inside their box, the page never scrolls
+    sideways, and the Gradient Lab says its controls are in the folded sidebar (a note a wide screen never shows)."""
+    for width, phone in ((390, True), (1280, False)):
+        ctx = browser.new_context(viewport={"width": width, "height": 844}, is_mobile=phone, has_touch=phone)
+        pg = ctx.new_page()
+        try:
+            for path, key, least in (("/unit-finder", "uf-text_fig", 780), ("/gradient-lab", "gl-fig-strip", 560)):
+                pg.goto(app_url + path)
+                settle(pg)
+                pg.locator(f".st-key-{key} .main-svg").first.wait_for(timeout=60_000)
+                box, inner, page_w = pg.evaluate(f"""() => {{ const e = document.querySelector('.st-key-{key}');
+                    return [e.clientWidth, e.querySelector('.main-svg').getBoundingClientRect().width,
+                            document.documentElement.scrollWidth]; }}""")
+                assert page_w <= width  # the page itself never scrolls sideways
+                assert (inner >= least and box < least) if phone else inner <= box
+            hint = pg.get_by_text("The text, the cells and every knob are in the sidebar")
+            assert hint.is_visible() == phone
+            assert_no_errors(pg)
+        finally:
+            ctx.close()
