@@ -43,7 +43,10 @@ PAGE_CSS = ("<style>.stMain [data-testid='stMarkdownContainer'] table { display:
             "{ display: none !important; } } @media (max-width: 640px) { "
             + " ".join(f".stMain .st-key-{k} {{ overflow-x: auto; }} .stMain .st-key-{k} > div {{ min-width: {px}px; }}"
                        for k, px in _WIDE_TEXT.items())
-            + " } @media (min-width: 768px) { .stMain .st-key-narrow_only { display: none; } }</style>")
+            + " } @media (min-width: 768px) { .stMain .st-key-narrow_only { display: none; } }"
+            # the Lesson's PageUp / PageDown buttons exist for a presenter's clicker (their shortcuts work unseen);
+            # drawn, they read as two greyed-out buttons beside Back and Next
+            " .stMain .st-key-ls-pgup, .stMain .st-key-ls-pgdn { display: none; }</style>")
 
 
 def run_router() -> None:
