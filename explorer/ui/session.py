@@ -13,7 +13,7 @@ import streamlit as st
 __all__ = ["Key", "memo", "page_key", "ACTIVE_PAGE", "PAGE_CHANGED", "TRAINED", "PENDING_TRAINING",
            "TRAIN_STOP", "TRAIN_CUT_NOTICE", "TRAIN_LOADED_UPLOAD", "CE_PAYLOAD", "CE_WEIGHTS", "CE_SIZES", "GL_TRAINED",
            "GL_RACE", "GL_LAST_PRESET", "RACE_FRAME", "RACE_JOB", "RACE_RESULT", "RACE_REACH", "RACE_SWEEP", "RACE_CELLS",
-           "UF_SAMPLE_MATCHED", "DECK", "DECK_SHOW", "DECK_GOTO", "FORCE_LINK"]
+           "UF_SAMPLE_MATCHED", "DECK", "DECK_SHOW", "DECK_GOTO", "FORCE_LINK", "FOLD_SIDEBAR"]
 
 T = TypeVar("T")
 
@@ -41,6 +41,7 @@ def page_key(kind: str, page: str) -> Key:
 
 ACTIVE_PAGE: Key[str] = Key("_nav.active", "url path of the page this session's last run showed")
 PAGE_CHANGED: Key[bool] = Key("_nav.changed", "whether this run arrived from another page (a navigation)")
+FOLD_SIDEBAR: Key[bool] = Key("_nav.fold_sidebar", "presenter mode was just switched on: this run folds the sidebar")
 TRAINED: Key[dict] = Key("_session_models.trained", "arch -> TrainedModel, this user's models")
 PENDING_TRAINING: Key = Key("_session_models.pending", "a training run that a rerun may cut short")
 TRAIN_STOP: Key[bool] = Key("_train.stop_requested", "the user pressed Stop during training")

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import streamlit as st
 
 from explorer.ui.copy_link import copy_link
+from explorer.ui.session import FOLD_SIDEBAR
 from explorer.ui.state import PageState
 
 __all__ = ["scene_tools", "section", "folded", "plot", "glossary", "PRESENTER_CSS"]
@@ -42,11 +43,20 @@ def origin_prefix(url_path: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{path}" if parts.netloc else path
 
 
+# trusted, static script (no user text): fold the sidebar as its own « button does. set_page_config's
+# initial_sidebar_state folds it only until the reader has opened it by hand once in the tab
+FOLD_JS = ("<script>(() => { const s = document.querySelector('[data-testid=\"stSidebar\"]');"
+           " const b = document.querySelector('[data-testid=\"stSidebarCollapseButton\"] button');"
+           " if (s && b && s.getBoundingClientRect().width > 0) b.click(); })();</script>")
+
+
 def _presenter_in_link(key: str) -> None:
     """The toggle's callback, run before the page: the link says presenter mode at once, so this very run's
-    router folds the sidebar away (or lets it back) with set_page_config, as a presenter link opens."""
+    router folds the sidebar away (or lets it back) with set_page_config, as a presenter link opens; switched
+    on, the run also folds it by script (FOLD_JS), which works however often the reader opened it since."""
     if st.session_state.get(key):
         st.query_params["presenter"] = "1"
+        FOLD_SIDEBAR.set(True)
     else:
         st.query_params.pop("presenter", None)
 
@@ -60,6 +70,8 @@ def scene_tools(P: PageState, url_path: str) -> bool:
     with st.sidebar:
         st.toggle("Presenter mode", key=P.key("presenter"), on_change=_presenter_in_link, args=(P.key("presenter"),),
                   help="Large type, fewer controls and the sidebar folded away, for a projector. Kept in the link.")
+        if FOLD_SIDEBAR.pop(False):
+            st.html(FOLD_JS, unsafe_allow_javascript=True)
         st.caption("Link to this scene (copy it with the button at its right; it reopens exactly this view):")
         slot = st.empty()
         st.button("Reset this page", key=f"{P.page}._reset", on_click=P.reset, icon=":material/restart_alt:",
