@@ -193,7 +193,7 @@ def test_a_long_heatmap_labels_at_most_forty_characters_and_says_so():
     every = math.ceil(len(text) / MAX_X_LABELS)
     ticks = list(fig.layout.xaxis.tickvals)
     assert len(ticks) <= MAX_X_LABELS and ticks == list(range(1, len(text) + 1, every))
-    assert list(fig.layout.xaxis.ticktext) == [text[t - 1] for t in ticks]  # each label under its own step
+    assert list(fig.layout.xaxis.ticktext) == [f"{t} {text[t - 1]}" for t in ticks]  # each names its own step
     assert f"every {every}th" in fig.layout.xaxis.title.text
     short = heatmap(m.trace_text("hello").trace, "h", list("hello"))
     assert list(short.layout.xaxis.ticktext) == list("hello") and short.layout.xaxis.title.text == "t (input character)"

@@ -93,7 +93,9 @@ def heatmap(trace: Trace, name: str, labels: list[str] | tuple[str, ...], step: 
         hovertemplate=f"t=%{{x}} '%{{customdata}}' · unit %{{y}} · {name}=%{{z:.2f}}<extra></extra>",
         colorbar=dict(thickness=12, len=0.9)))
     every = max(1, math.ceil(T / MAX_X_LABELS))  # 400 characters under one plot merged into a grey band
-    fig.update_xaxes(tickmode="array", tickvals=list(range(1, T + 1, every)), ticktext=safe[::every],
+    ticks = list(range(1, T + 1, every))  # a thinned axis names each label's step: "120 d", not a bare "d"
+    fig.update_xaxes(tickmode="array", tickvals=ticks, ticktext=safe[::every] if every == 1 else
+                     [f"{t} {safe[t - 1]}" for t in ticks], tickangle=0 if every == 1 else -60,
                      title="t (input character)" if every == 1 else f"t (input character; every {every}th labelled)")
     fig.update_yaxes(title="unit", autorange="reversed")
     if step is not None:

@@ -207,7 +207,7 @@ def predictions_section(P: PageState, entries: dict, trained_text: str, presente
     entry = entries[P.get("view") or next(iter(entries))]
     pred = predictions(entry.model, trained_text, int(P.get("k")), int(P.get("start")))
     plot(st, predictions_figure(pred, presenter), key="tr.heat")
-    st.caption("Columns are steps, rows are possible next characters, colour is the model's probability (0 to 1). "
+    st.caption("Columns are positions t in the text (the character just read), rows are possible next characters, colour is the model's probability (0 to 1). "
                "The orange box marks the character that really comes next.")
     with section("Every position as a table", presenter, heading=False):
         # Markdown, not a data grid: the grid's 1.2 MB bundle (and pandas in the server) would load on the first
