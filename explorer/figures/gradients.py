@@ -90,7 +90,7 @@ def decay_figure(curves: Mapping[str, ArchCurves], *, quantity: str = "input", o
         T = s.steps
         steps = max(steps, T)
         d = torch.arange(T)
-        main = by_distance(s.input_log10 if quantity == "input" else s.state_log10)  # (T,)
+        main = mains[k]  # (T,)
         state_what = "‖∂h_T/∂(hₜ,cₜ)‖" if c.arch == "lstm" else "‖∂h_T/∂hₜ‖"
         what = "‖∂h_T/∂xₜ‖" if quantity == "input" else state_what
         # a curve that later ones lie on is drawn wider, so both show (an untrained LSTM and GRU decay alike: the
