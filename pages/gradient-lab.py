@@ -80,9 +80,9 @@ with left:
     st.caption("Each line starts at 1 at distance 0 (the last input) and shows how much of that influence is left "
                "d steps back. Dotted grey lines: 1e-3 and 1e-6. Dashed lines: the product of the carry gate "
                "(∏ f along the LSTM's cell path, ∏ z for the GRU); dotted red: the RNN's upper bound σₘₐₓ(Wₕₕ)^d "
-               "(σₘₐₓ: the largest singular value, never below the spectral radius the knob sets, often well above it), which "
-               "says nothing once σₘₐₓ > 1. Where two cells' lines "
-               "coincide, the one beneath is drawn wider and shows as a border.")
+               "(σₘₐₓ: the largest singular value, never below the spectral radius the knob sets, often well above "
+               "it), which says nothing once σₘₐₓ > 1. Where two cells' lines coincide, the one beneath is drawn "
+               "wider and shows as a border.")
 with right:
     st.subheader("Reach")
     st.caption(f"Distance at which the curve first falls below 1e-3 / 1e-6 of its start (T = {sc.steps}). "

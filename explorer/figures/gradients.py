@@ -39,13 +39,12 @@ MAIN_WIDTH, WIDTH_STEP = 3.5, 3.0  # px: a main curve, and how much wider it is 
 COINCIDE = 0.5  # decades: two curves closer than this all along the plotted range are drawn one on the other
 
 
-def _beneath(mains: list[torch.Tensor], k: int) -> int:
-    """How many curves drawn after curve k lie on it (within COINCIDE decades wherever both are plotted)."""
-    def on(a: torch.Tensor, b: torch.Tensor) -> bool:
-        n = min(len(a), len(b))
-        both = torch.isfinite(a[:n]) & torch.isfinite(b[:n]) & ((a[:n] >= Y_FLOOR) | (b[:n] >= Y_FLOOR))
-        return bool(both.any()) and float((a[:n][both].clamp(max=Y_CEIL) - b[:n][both].clamp(max=Y_CEIL)).abs().max()) < COINCIDE
-    return sum(on(mains[k], later) for later in mains[k + 1:])
+def _lies_on(a: torch.Tensor, b: torch.Tensor) -> bool:
+    """Whether two log10 curves (by distance) stay within COINCIDE decades wherever either is plotted."""
+    n = min(len(a), len(b))
+    a, b = a[:n].clamp(max=Y_CEIL), b[:n].clamp(max=Y_CEIL)  # drawn pinned to the ceiling
+    both = torch.isfinite(a) & torch.isfinite(b) & ((a >= Y_FLOOR) | (b >= Y_FLOOR))
+    return bool(both.any()) and float((a[both] - b[both]).abs().max()) < COINCIDE
 
 
 def _line(d: torch.Tensor, log10: torch.Tensor, name: str, color: str, dash: str, width: float,
@@ -96,7 +95,8 @@ def decay_figure(curves: Mapping[str, ArchCurves], *, quantity: str = "input", o
         # a curve that later ones lie on is drawn wider, so both show (an untrained LSTM and GRU decay alike: the
         # LSTM's line was hidden under the GRU's); the one beneath shows as a border of the one on top
         fig.add_trace(_line(d, main, label if quantity == "input" else f"{label} {what}", color, "solid",
-                            MAIN_WIDTH + WIDTH_STEP * _beneath(mains, k), label, arch))
+                            MAIN_WIDTH + WIDTH_STEP * sum(_lies_on(main, later) for later in mains[k + 1:]),
+                            label, arch))
         finite = main[torch.isfinite(main)]
         lo, hi = min(lo, float(finite.min())), max(hi, float(finite.max()))
         visible = torch.nonzero(main >= Y_FLOOR)

@@ -186,8 +186,8 @@ def cell_explorer_scene(config: CellExplorerConfig, resolve: Callable[[tuple], C
     unknown = sorted({ch for m in models.values() for ch in m.vocab.unknown(text)})
     if unknown:
         msgs.append(Message("info", f"{len(unknown)} distinct character(s) are outside the models' vocabulary and "
-                                    "are read as the unknown token ⟨unk⟩, the one input that stands for every character the "
-                                    "model never saw in training."))
+                                    "are read as the unknown token ⟨unk⟩, the one input that stands for every "
+                                    "character the model never saw in training."))
 
     # what-if: the clamps, on the cells that have those gates
     clamps: tuple[Clamp, ...] = ()

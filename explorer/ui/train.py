@@ -134,7 +134,8 @@ def what_to_learn(text: str, presenter: bool) -> None:
     """Before training: the text's next-character table, and where only memory can get the next one right."""
     f = followers(text)
     plot(st, followers_figure(f, presenter), key="tr.followers")
-    st.caption(md_escape(memory_sentence(f) + table_note(f, MAX_TABLE_CHARS)))  # it quotes the user's characters: shown as typed, never as Markdown
+    # it quotes the user's characters: shown as typed, never as Markdown
+    st.caption(md_escape(memory_sentence(f) + table_note(f, MAX_TABLE_CHARS)))
 
 
 def how_it_went(entries: dict, presenter: bool, text: str) -> None:
@@ -207,8 +208,8 @@ def predictions_section(P: PageState, entries: dict, trained_text: str, presente
     entry = entries[P.get("view") or next(iter(entries))]
     pred = predictions(entry.model, trained_text, int(P.get("k")), int(P.get("start")))
     plot(st, predictions_figure(pred, presenter), key="tr.heat")
-    st.caption("Columns are positions t in the text (the character just read), rows are possible next characters, colour is the model's probability (0 to 1). "
-               "The orange box marks the character that really comes next.")
+    st.caption("Columns are positions t in the text (the character just read), rows are possible next characters, "
+               "colour is the model's probability (0 to 1). The orange box marks the character that really comes next.")
     with section("Every position as a table", presenter, heading=False):
         # Markdown, not a data grid: the grid's 1.2 MB bundle (and pandas in the server) would load on the first
         # training; a long text scrolls inside the box. At most MAX_TABLE_ROWS rows, from the heatmap's window on
