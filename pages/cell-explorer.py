@@ -59,9 +59,9 @@ if scene.windowed:
 
 runs = tuple((r.id, r.title, r.note, r.ref, r.clamps) for r in scene.runs)
 robust = P.get("crange") == "robust"
-data = dict(view_payload(runs, scene.view_text, scene.offset, presenter, robust), t=scene.t, unit=scene.unit,
-            url={name: P.params[name].default for name in ("t", "unit")})  # the browser writes these at once
-cursor = cell_view(data, data_key=repr((runs, scene.view_text, scene.offset, presenter, robust)), key="ce.view")
+cursor = cell_view(view_payload(runs, scene.view_text, scene.offset, presenter, robust), t=scene.t, unit=scene.unit,
+                   url={name: P.params[name].default for name in ("t", "unit")},  # the browser writes these at once
+                   data_key=repr((runs, scene.view_text, scene.offset, presenter, robust)), key="ce.view")
 if cursor:
     P.set("t", int(cursor["t"]) + scene.offset)
     P.set("unit", int(cursor["unit"]))

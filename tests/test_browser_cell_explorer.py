@@ -188,6 +188,44 @@ def test_the_address_bar_follows_the_cursor_while_playing(page, app_url):
     assert "text=" in page.url  # the rest of the scene is kept
 
 
+# the size of every message the server sends (an init script of the page)
+WS_BYTES = """(() => { window.__wsBytes = []; const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (d) {
+    if (!this.__counted) { this.__counted = true; this.addEventListener('message',
+      (e) => window.__wsBytes.push(e.data.byteLength || e.data.size || e.data.length || 0)); }
+    return send.call(this, d); }; })()"""
+
+
+def test_a_rerun_after_stepping_sends_no_view_again_and_a_page_switch_keeps_the_cursor(page, app_url):
+    """The view's bytes go once: a rerun that leaves the view as it is (here: opening the what-if section after
+    the cursor was moved and reported) sent all of them again, 2.5 MB on a 2,000-character text."""
+    page.add_init_script(WS_BYTES)
+    step = open_explorer(page, app_url, "?cells=lstm,gru&text=" + "the cat sat on the mat. " * 25)
+    view_bytes = max(page.evaluate("() => window.__wsBytes"))
+    assert view_bytes > 100_000  # the view's data: the largest message of the load
+    page.locator("h1").click()
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    assert step.inner_text() == "t = 4"
+    page.wait_for_timeout(1500)  # the cursor is reported once stepping pauses (800 ms): a rerun
+    settle(page)
+    page.evaluate("() => { window.__wsBytes = []; }")
+    page.get_by_text("What if… a gate is clamped?").click()
+    page.get_by_role("combobox", name="Scenario").wait_for()
+    settle(page)
+    sent = page.evaluate("() => window.__wsBytes")
+    assert sent and max(sent) < view_bytes / 20, (max(sent), view_bytes)
+    assert step.inner_text() == "t = 4"
+    # another page and back: the view is mounted afresh, where the cursor was left
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Home").click()
+    settle(page)
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Cell Explorer").click()
+    settle(page)
+    page.locator(".cv-root[data-ready='1']").wait_for(timeout=60_000)
+    assert page.get_by_test_id("cv-step").inner_text() == "t = 4"
+    assert_no_errors(page)
+
+
 @pytest.mark.parametrize("delay_ms", [100, 600, 900])
 def test_a_control_change_keeps_the_cursor_and_no_click_is_lost(page, app_url, delay_ms):
     """Next twice, then GRU after a delay that straddles the cursor's sync (issue 11: 5 of 5 lost at 0.6 s)."""

@@ -7,11 +7,13 @@ the scales sampled in Python, so the page loads no charting library of its own (
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit.components.v2 as components_v2
 
 from explorer.scenes.payload import pack
+from explorer.ui.session import CE_VIEW_SENT, PAGE_CHANGED
 
 _HERE = Path(__file__).parent / "cell_view"
 
@@ -24,14 +26,37 @@ _cell_view = components_v2.component(
 )
 
 
-def cell_view(data: dict, *, data_key: str, key: str) -> dict | None:
-    """Mount the view; returns the cursor {t, unit} last reported by the browser (or None).
+@dataclass(frozen=True)
+class _Sent:
+    data_key: str
+    view: dict  # the payload object itself (held, so its identity cannot be reused while compared)
+    cursor: tuple[int, int]  # (t, unit) in the bytes
+    reported: tuple[int, int] | None  # the cursor the browser last reported
 
-    data_key names the content of `data` (model, text, clamps): while it is unchanged the browser keeps
+
+def cell_view(view: dict, *, t: int, unit: int, url: dict, data_key: str, key: str) -> dict | None:
+    """Mount the view of the payload `view` with the cursor at (t, unit); returns the cursor {t, unit} last
+    reported by the browser (or None). `url`: the defaults of the cursor's URL parameters.
+
+    data_key names the content of `view` (model, text, clamps): while it is unchanged the browser keeps
     its view and cursor across reruns; a new one makes it rebuild.
     """
-    data = dict(data, key=hashlib.sha1(data_key.encode()).hexdigest()[:16])
+    sent = CE_VIEW_SENT.get()
+    cursor = (int(t), int(unit))
+    if (sent is not None and sent.view is view and sent.data_key == data_key and not PAGE_CHANGED.get(False)
+            and cursor in (sent.cursor, sent.reported)):
+        # The browser holds this view and reads the cursor in it only when it builds one: the cursor it moved
+        # itself is not written back, so the bytes stay identical and Streamlit sends a reference to the copy
+        # the browser already has, not the view's megabytes again. A cursor the server moved, and the run
+        # after a page switch (a fresh mount), send the cursor as it is.
+        cursor = sent.cursor
+    # the payload's identity is in the key: a model retrained under the same name is a new view
+    data = dict(view, t=cursor[0], unit=cursor[1], url=url,
+                key=hashlib.sha1(f"{data_key}#{id(view)}".encode()).hexdigest()[:16])
     # Bytes (payload.pack), not a dict: Streamlit would scan a dict's values for dataframes (that check imports
     # pandas and pyarrow, 66 MiB in the server process), then encode it as JSON twice and hash it, on every run.
     result = _cell_view(data=pack(data), key=key, on_cursor_change=lambda: None)
-    return getattr(result, "cursor", None)
+    reported = getattr(result, "cursor", None)
+    CE_VIEW_SENT.set(_Sent(data_key, view, cursor,
+                           (int(reported["t"]), int(reported["unit"])) if reported else None))
+    return reported

@@ -11,7 +11,7 @@ from typing import Any, Callable, Generic, TypeVar
 import streamlit as st
 
 __all__ = ["Key", "memo", "page_key", "ACTIVE_PAGE", "PAGE_CHANGED", "TRAINED", "PENDING_TRAINING",
-           "TRAIN_STOP", "TRAIN_CUT_NOTICE", "TRAIN_LOADED_UPLOAD", "CE_PAYLOAD", "CE_WEIGHTS", "CE_SIZES", "GL_TRAINED",
+           "TRAIN_STOP", "TRAIN_CUT_NOTICE", "TRAIN_LOADED_UPLOAD", "CE_PAYLOAD", "CE_VIEW_SENT", "CE_WEIGHTS", "CE_SIZES", "GL_TRAINED",
            "GL_RACE", "GL_LAST_PRESET", "RACE_FRAME", "RACE_JOB", "RACE_RESULT", "RACE_REACH", "RACE_SWEEP", "RACE_CELLS",
            "UF_SAMPLE_MATCHED", "DECK", "DECK_SHOW", "DECK_GOTO", "FORCE_LINK", "FOLD_SIDEBAR"]
 
@@ -49,6 +49,8 @@ TRAIN_CUT_NOTICE: Key[tuple[str, str]] = Key("_train.cut_notice", "the notice fo
                                               "and the text it was cut to (shown while that text is)")
 TRAIN_LOADED_UPLOAD: Key[str] = Key("_train.loaded_upload", "file id of the model file last loaded")
 CE_PAYLOAD: Key[tuple] = Key("_ce.payload", "(fingerprint, stepping payload) for session models")
+CE_VIEW_SENT: Key = Key("_ce.view_sent", "what the stepping view was last sent: its data key, payload, cursor, and "
+                        "the cursor the browser last reported (explorer.ui.cell_view)")
 CE_SIZES: Key[tuple] = Key("_ce.sizes", "(fingerprint, CellSize) of a session model's measured memory")
 CE_WEIGHTS: Key[tuple] = Key("_ce.weights", "(fingerprint, weight figure) for session models")
 GL_TRAINED: Key[tuple] = Key("_gl.trained", "(fingerprint, curves) of this session's trained models")
