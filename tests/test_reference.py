@@ -6,7 +6,7 @@ from explorer.cells import GRU, LSTM, RNN
 from explorer.model import CharModel, ModelConfig
 from explorer.reference import Clamp, reference_trace
 from explorer.text import Vocab
-from explorer.whatif import clamped_text_trace, describe
+from explorer.whatif import clamped_text_trace, describe, trace_runs
 
 
 def test_forget_one_input_zero_freezes_the_memory_from_the_clamp_step():
@@ -98,3 +98,20 @@ def test_before_the_clamp_the_what_if_equals_the_reference_exactly_and_the_fast_
     ref = reference_trace(model.cell, base.trace.x)
     torch.testing.assert_close(tt.trace.h[:5], ref.h[:5], atol=0, rtol=0)
     assert float((tt.trace.h[:5] - base.trace.h[:5]).abs().max()) < 1e-5
+
+
+def test_runs_of_one_model_trace_it_once_and_its_what_if_is_the_clamped_run():
+    model = CharModel(Vocab.from_text("hello world"), ModelConfig("lstm", 8, seed=2))
+    other = CharModel(Vocab.from_text("hello world"), ModelConfig("gru", 8, seed=2))
+    calls = []
+    for m in (model, other):
+        m.trace_text = (lambda f: lambda text: calls.append(text) or f(text))(m.trace_text)
+    clamps = (Clamp("f", 1.0, 3), Clamp("i", 0.0, 3))
+    got = trace_runs([("lstm", model, ()), ("gru", other, ()), ("freeze", model, clamps)], "hello world")
+    assert len(calls) == 2  # one trace per model: the what-if reuses its model's
+    fresh = clamped_text_trace(model, "hello world", clamps)
+    torch.testing.assert_close(got["freeze"].trace.h, fresh.trace.h, atol=0, rtol=0)
+    torch.testing.assert_close(got["freeze"].probs, fresh.probs, atol=0, rtol=0)
+    # the what-if holds c from step 3 on, the plain run does not
+    assert torch.equal(got["freeze"].trace.c[2:], got["freeze"].trace.c[1:2].expand(9, 8))
+    assert not torch.equal(got["lstm"].trace.c[2:], got["lstm"].trace.c[1:2].expand(9, 8))

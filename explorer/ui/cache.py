@@ -17,12 +17,11 @@ from __future__ import annotations
 import streamlit as st
 
 from explorer.figures.weights import WeightPicture, weight_picture
-from explorer.model import CharModel, ModelConfig, TextTrace
+from explorer.model import CharModel, ModelConfig
 from explorer.scenes.payload import Run, payload
-from explorer.reference import Clamp
 from explorer.text import Vocab
 from explorer.training import train_char_model
-from explorer.whatif import clamped_text_trace
+from explorer.whatif import trace_runs
 from explorer.ui.session import CE_PAYLOAD, CE_WEIGHTS, memo
 from explorer.ui.session_models import trained_models
 from explorer.ui.shipped_cache import shipped_model
@@ -68,16 +67,17 @@ def resolve(ref: tuple) -> CharModel:
     raise ValueError(f"unknown model reference {ref!r}")
 
 
-def _trace(ref: tuple, text: str, clamps: tuple[Clamp, ...]) -> TextTrace:
-    model = resolve(ref)
-    return clamped_text_trace(model, text, clamps) if clamps else model.trace_text(text)
+def _payload(run_specs: tuple, text: str, offset: int, presenter: bool, robust: bool) -> dict:
+    models = [resolve(spec[3]) for spec in run_specs]
+    traced = trace_runs([(spec[0], m, spec[4]) for spec, m in zip(run_specs, models)], text)
+    runs = [Run(id=rid, title=title, note=note, model=m, traced=traced[rid], clamps=cl)
+            for (rid, title, note, _ref, cl), m in zip(run_specs, models)]
+    return payload(runs, offset=offset, presenter=presenter, robust=robust)
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
 def _shared_payload(run_specs: tuple, text: str, offset: int, presenter: bool, robust: bool) -> dict:
-    runs = [Run(id=rid, title=title, note=note, model=resolve(ref), traced=_trace(ref, text, cl), clamps=cl)
-            for rid, title, note, ref, cl in run_specs]
-    return payload(runs, offset=offset, presenter=presenter, robust=robust)
+    return _payload(run_specs, text, offset, presenter, robust)
 
 
 def view_payload(run_specs: tuple, text: str, offset: int, presenter: bool, robust: bool = False) -> dict:
@@ -88,14 +88,9 @@ def view_payload(run_specs: tuple, text: str, offset: int, presenter: bool, robu
     if not any(spec[3][0] in SESSION_KINDS for spec in run_specs):
         return _shared_payload(run_specs, text, offset, presenter, robust)
 
-    def build() -> dict:
-        runs = [Run(id=rid, title=title, note=note, model=resolve(ref), traced=_trace(ref, text, cl), clamps=cl)
-                for rid, title, note, ref, cl in run_specs]
-        return payload(runs, offset=offset, presenter=presenter, robust=robust)
-
     # one per session (the scene on screen), keyed by the models' identities too
     return memo(CE_PAYLOAD, (run_specs, text, offset, presenter, robust, tuple(id(resolve(s[3])) for s in run_specs)),
-                build)
+                lambda: _payload(run_specs, text, offset, presenter, robust))
 
 
 def _weight_picture(model: CharModel) -> WeightPicture:

@@ -14,7 +14,7 @@ from explorer.ui.session import CE_SIZES, Key, memo
 from explorer.ui.share import folded
 from explorer.ui.state import PageState
 from explorer.ui.uploaded import layer_controls, uploaded
-from explorer.whatif import clamped_text_trace
+from explorer.whatif import trace_runs
 from explorer.zoo.export import traces_csv, traces_npz
 
 __all__ = ["controls", "whatif_controls", "show_messages", "downloads", "note_section", "sizes_table"]
@@ -97,7 +97,7 @@ def downloads(scene: CellExplorerScene) -> None:
     text = scene.view_text
 
     def traces():
-        return {rid: clamped_text_trace(m, text, cl) if cl else m.trace_text(text) for rid, m, cl in resolved}
+        return trace_runs(resolved, text)
 
     d1, d2, _ = st.columns([1, 1, 2])
     d1.download_button("Trace (.npz)", lambda: traces_npz(traces()), file_name="trace.npz", icon=":material/download:",
