@@ -63,17 +63,24 @@ def base_layout(fig: go.Figure, *, title: str, height: int = 320, presenter: boo
     background and the axes' grid, line and zero-line colours): naming the template instead makes plotly
     validate and copy all of it, 25-60 ms per figure here, most of a Gradient Lab or Train rerun.
     """
-    size = 20 if presenter else 14
-    fig.update_layout(
-        title=dict(text=title, font=dict(size=size + 4), x=0, xanchor="left"),
-        font=dict(family=FONT_FAMILY, size=size),
-        plot_bgcolor="white",
-        height=int(height * (1.3 if presenter else 1)),
-        margin=dict(l=60, r=20, t=56, b=48),
-    )
-    fig.update_xaxes(gridcolor=GRID, linecolor=GRID, zerolinecolor=GRID)
-    fig.update_yaxes(gridcolor=GRID, linecolor=GRID, zerolinecolor=GRID)
+    layout = base_layout_dict(title=title, height=height, presenter=presenter)
+    axis = layout.pop("xaxis")
+    del layout["yaxis"]
+    fig.update_layout(layout)
+    fig.update_xaxes(axis)
+    fig.update_yaxes(axis)
     return fig
+
+
+def base_layout_dict(*, title: str, height: int = 320, presenter: bool = False) -> dict:
+    """base_layout's look as a plotly layout dict (one x and one y axis), for a figure built in one go:
+    each update_layout call walks plotly's property tree (a two-line chart cost ~28 ms built call by call)."""
+    size = 20 if presenter else 14
+    axis = dict(gridcolor=GRID, linecolor=GRID, zerolinecolor=GRID)
+    return dict(title=dict(text=title, font=dict(size=size + 4), x=0, xanchor="left"),
+                font=dict(family=FONT_FAMILY, size=size), plot_bgcolor="white",
+                height=int(height * (1.3 if presenter else 1)), margin=dict(l=60, r=20, t=56, b=48),
+                xaxis=dict(axis), yaxis=dict(axis))
 
 
 def readable(fig: go.Figure) -> go.Figure:

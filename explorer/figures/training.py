@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from explorer.figures.style import ARCH_COLORS, ARCH_LABELS, GATE_SCALE, base_layout, plot_text
+from explorer.figures.style import ARCH_COLORS, ARCH_LABELS, GATE_SCALE, base_layout, base_layout_dict, plot_text
 from explorer.limits import MAX_TABLE_CHARS
 from explorer.scenes.train import Followers, Predictions
 
@@ -16,44 +16,47 @@ MEMORY_MARK = "#e4572e"  # the places only memory can get right, here and in the
 def curves_figure(curves: dict[str, list[float]], title: str, presenter: bool = False,
                   y_title: str = "loss (nats)", y_range=None, line: tuple[float, str] | None = None) -> go.Figure:
     """One line per architecture against the optimiser step; `line`: a level (y, label) drawn across."""
-    fig = go.Figure()
-    for arch, ys in curves.items():
-        # arrays: plotly validates a list element by element, an array not at all
-        fig.add_scatter(x=np.arange(1, len(ys) + 1), y=np.asarray(ys, dtype=np.float64), mode="lines",
-                        name=ARCH_LABELS[arch],
-                        line=dict(color=ARCH_COLORS[arch], width=3))
-    base_layout(fig, title=title, height=330, presenter=presenter)
-    # the legend on a line of its own at the figure's foot, below the axis title (placed in the plot's own
-    # units it sat on "step" in a 300 px chart)
-    fig.update_layout(xaxis_title="step", yaxis_title=y_title, margin_b=84 if presenter else 76,
-                      legend=dict(orientation="h", yref="container", yanchor="bottom", y=0.0, x=0))
+    layout = base_layout_dict(title=title, height=330, presenter=presenter)
+    # margins fixed, wide enough for these axes' short numbers and titles: plotly's automatic margins measured
+    # every label and drew each chart twice (the Train page's results, ~60 ms of a 0.7 s redraw). The legend on
+    # a line of its own at the figure's foot, below the axis title (in the plot's own units it sat on "step")
+    layout["margin"].update(b=100 if presenter else 76, l=84 if presenter else 64)
+    layout["xaxis"].update(title=dict(text="step", standoff=6), automargin=False)
+    layout["yaxis"].update(title=dict(text=y_title), automargin=False)
     if y_range is not None:
-        fig.update_yaxes(range=y_range)
-    if line is not None:
-        fig.add_hline(y=line[0], line=dict(color=MEMORY_MARK, dash="dash", width=2), annotation_text=plot_text(line[1]),
-                      annotation_position="bottom right", annotation_font_color=MEMORY_MARK,
-                      annotation_bgcolor="rgba(255,255,255,0.85)")
-    return fig
+        layout["yaxis"]["range"] = list(y_range)
+    layout["legend"] = dict(orientation="h", yref="container", yanchor="bottom", y=0.0, x=0)
+    if line is not None:  # what fig.add_hline draws (it alone cost ~10 ms): a line across the plot, its label
+        layout["shapes"] = [dict(type="line", xref="x domain", x0=0, x1=1, yref="y", y0=line[0], y1=line[0],
+                                 line=dict(color=MEMORY_MARK, dash="dash", width=2))]
+        layout["annotations"] = [dict(text=plot_text(line[1]), xref="x domain", x=1, xanchor="right", yref="y",
+                                      y=line[0], yanchor="top", showarrow=False, font=dict(color=MEMORY_MARK),
+                                      bgcolor="rgba(255,255,255,0.85)")]
+    # arrays: plotly validates a list element by element, an array not at all
+    data = [go.Scatter(x=np.arange(1, len(ys) + 1), y=np.asarray(ys, dtype=np.float64), mode="lines",
+                       name=ARCH_LABELS[arch], line=dict(color=ARCH_COLORS[arch], width=3))
+            for arch, ys in curves.items()]
+    return go.Figure(data=data, layout=layout)
 
 
 def predictions_figure(p: Predictions, presenter: bool = False) -> go.Figure:
     """Probability of each next character (rows) after reading position t (columns), the real one boxed."""
     xt = [f"{t + 1}:{plot_text(p.read[t])}" for t in p.positions]
     rows = [plot_text(p.vocab_labels[i]) for i in p.rows]
-    fig = go.Figure(go.Heatmap(z=p.z, x=xt, y=rows, zmin=0, zmax=1, colorscale=GATE_SCALE, colorbar=dict(title="p"),
-                               customdata=[[plot_text(p.read[t]) for t in p.positions] for _ in p.rows],
-                               hovertemplate="after %{customdata} → %{y}: p=%{z:.2f}<extra></extra>"))
-    fig.add_scatter(x=xt, y=[plot_text(p.vocab_labels[p.truth[t]]) for t in p.positions], mode="markers",
-                    name="the real next character",
-                    marker=dict(symbol="square-open", size=22 if len(p.positions) < 20 else 12, color=MEMORY_MARK,
-                                line=dict(width=3)))
-    base_layout(fig, title=f"{ARCH_LABELS[p.arch]}: probability of each next character after reading position t",
-                height=max(260, 34 * len(p.rows) + 140), presenter=presenter)
-    fig.update_layout(xaxis_title="position t : character just read", yaxis_title="next character",
-                      legend=dict(orientation="h", y=-0.3))
-    fig.update_yaxes(type="category", autorange="reversed")
-    fig.update_xaxes(type="category")
-    return fig
+    layout = base_layout_dict(title=f"{ARCH_LABELS[p.arch]}: probability of each next character after reading "
+                                    "position t", height=max(260, 34 * len(p.rows) + 140), presenter=presenter)
+    layout["xaxis"].update(title=dict(text="position t : character just read"), type="category")
+    layout["yaxis"].update(title=dict(text="next character"), type="category", autorange="reversed")
+    layout["legend"] = dict(orientation="h", y=-0.3)
+    # built in one go (base_layout_dict): call by call it cost ~15 ms of the Train page's redraw
+    heat = go.Heatmap(z=p.z, x=xt, y=rows, zmin=0, zmax=1, colorscale=GATE_SCALE, colorbar=dict(title="p"),
+                      customdata=[[plot_text(p.read[t]) for t in p.positions] for _ in p.rows],
+                      hovertemplate="after %{customdata} → %{y}: p=%{z:.2f}<extra></extra>")
+    truth = go.Scatter(x=xt, y=[plot_text(p.vocab_labels[p.truth[t]]) for t in p.positions], mode="markers",
+                       name="the real next character",
+                       marker=dict(symbol="square-open", size=22 if len(p.positions) < 20 else 12, color=MEMORY_MARK,
+                                   line=dict(width=3)))
+    return go.Figure(data=[heat, truth], layout=layout)
 
 
 def followers_figure(f: Followers, presenter: bool = False) -> go.Figure:
