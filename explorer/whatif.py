@@ -1,15 +1,21 @@
 """What-ifs: rerun a model with some gates pinned, through the reference equations.
 
-The fused kernels cannot clamp a gate mid-sequence; the reference step can, so the clamped run is
-the teaching code itself. Before the clamp step it equals the unclamped reference run exactly, and the
-fast trace the page shows beside it to float32 rounding (about 1e-6: a different order of operations).
+The fused kernels cannot clamp a gate mid-sequence; the reference step can, so every clamped step is
+computed by the teaching code itself. Before the first clamped step nothing differs from the model's own
+run, so those steps are that run's fast trace, exactly the numbers the page shows beside the what-if; the
+reference equations take over from its state at the step before (a clamp half-way through a 2,000-character
+text no longer runs the Python loop over the first half). The clamped steps equal a reference run from
+step 1 with the same pins to float32 rounding (about 1e-6: the fast trace's state is the start).
 """
 from __future__ import annotations
+
+from dataclasses import replace
 
 import torch
 
 from explorer.model import CharModel, TextTrace
 from explorer.reference import Clamp, reference_trace
+from explorer.trace import Trace
 
 __all__ = ["clamped_text_trace", "trace_runs", "describe"]
 
@@ -22,7 +28,17 @@ def clamped_text_trace(model: CharModel, text: str, clamps: tuple[Clamp, ...],
     `base`: the model's own trace of `text`, when the caller has it already (its inputs are reused).
     """
     base = model.trace_text(text) if base is None else base
-    tr = reference_trace(model.cell, base.trace.x, clamps)
+    own = base.trace
+    k = min(c.from_step for c in clamps) - 1 if clamps else 0  # steps before the first pin: the model's own run
+    k = min(k, own.steps)
+    if k == 0:
+        tr = reference_trace(model.cell, own.x, clamps)
+    else:
+        tail = reference_trace(model.cell, own.x[k:], tuple(replace(c, from_step=c.from_step - k) for c in clamps),
+                               h0=own.h[k - 1], c0=None if own.c is None else own.c[k - 1])
+        tr = Trace(arch=own.arch, x=own.x, h=torch.cat([own.h[:k], tail.h]),
+                   c=None if own.c is None else torch.cat([own.c[:k], tail.c]),
+                   gates={g: torch.cat([own.gates[g][:k], tail.gates[g]]) for g in own.gates}, h0=own.h0, c0=own.c0)
     probs = torch.softmax(model.readout(tr.h), dim=-1)  # (T, V)
     return TextTrace(text=base.text, tokens=base.tokens, labels=base.labels, trace=tr, probs=probs, vocab=base.vocab)
 

@@ -90,14 +90,25 @@ def test_clamped_lstm_against_a_recurrence_written_here():
         torch.testing.assert_close(tr.c[t - 1], c, atol=1e-12, rtol=0)
 
 
-def test_before_the_clamp_the_what_if_equals_the_reference_exactly_and_the_fast_trace_to_rounding():
-    """Issue 13.5: what the what-if docstring says, measured."""
-    model = CharModel(Vocab.from_text("hello world"), ModelConfig("lstm", 16, seed=3))
-    base = model.trace_text("hello world")
-    tt = clamped_text_trace(model, "hello world", (Clamp("f", 0.0, 6),))
-    ref = reference_trace(model.cell, base.trace.x)
-    torch.testing.assert_close(tt.trace.h[:5], ref.h[:5], atol=0, rtol=0)
-    assert float((tt.trace.h[:5] - base.trace.h[:5]).abs().max()) < 1e-5
+def test_before_the_clamp_the_what_if_is_the_models_own_run_and_after_it_a_reference_run_to_rounding():
+    """What the what-if docstring says, measured: the steps before the first pin are the fast trace shown beside
+    the what-if, exactly; the pinned steps equal a reference run from step 1 with the same pins to rounding."""
+    for arch, clamps in (("lstm", (Clamp("f", 0.0, 6),)), ("gru", (Clamp("z", 1.0, 4, units=(1, 5)),)),
+                         ("lstm", (Clamp("f", 1.0, 9), Clamp("i", 0.0, 7)))):
+        model = CharModel(Vocab.from_text("hello world"), ModelConfig(arch, 16, seed=3))
+        base = model.trace_text("hello world")
+        tt = clamped_text_trace(model, "hello world", clamps)
+        k = min(c.from_step for c in clamps) - 1
+        torch.testing.assert_close(tt.trace.h[:k], base.trace.h[:k], atol=0, rtol=0)
+        for g in base.trace.gates:
+            torch.testing.assert_close(tt.trace.gates[g][:k], base.trace.gates[g][:k], atol=0, rtol=0)
+        whole = reference_trace(model.cell, base.trace.x, clamps)  # the loop from step 1, pins and all
+        torch.testing.assert_close(tt.trace.h, whole.h, atol=1e-5, rtol=0)
+        for g in whole.gates:
+            torch.testing.assert_close(tt.trace.gates[g], whole.gates[g], atol=1e-5, rtol=0)
+        if whole.c is not None:
+            torch.testing.assert_close(tt.trace.c, whole.c, atol=1e-5, rtol=0)
+        assert not torch.allclose(tt.trace.h[k:], base.trace.h[k:], atol=1e-3)  # the pins changed something
 
 
 def test_runs_of_one_model_trace_it_once_and_its_what_if_is_the_clamped_run():
