@@ -27,11 +27,13 @@ def clamped_text_trace(model: CharModel, text: str, clamps: tuple[Clamp, ...],
 
     `base`: the model's own trace of `text`, when the caller has it already (its inputs are reused).
     """
+    model.cell.check_clamps(clamps)
     base = model.trace_text(text) if base is None else base
     own = base.trace
     k = min(c.from_step for c in clamps) - 1 if clamps else 0  # steps before the first pin: the model's own run
-    k = min(k, own.steps)
-    if k == 0:
+    if k >= own.steps:  # no pin within the text: the model's own run
+        tr = own
+    elif k == 0:
         tr = reference_trace(model.cell, own.x, clamps)
     else:
         tail = reference_trace(model.cell, own.x[k:], tuple(replace(c, from_step=c.from_step - k) for c in clamps),

@@ -126,3 +126,12 @@ def test_runs_of_one_model_trace_it_once_and_its_what_if_is_the_clamped_run():
     # the what-if holds c from step 3 on, the plain run does not
     assert torch.equal(got["freeze"].trace.c[2:], got["freeze"].trace.c[1:2].expand(9, 8))
     assert not torch.equal(got["lstm"].trace.c[2:], got["lstm"].trace.c[1:2].expand(9, 8))
+
+
+def test_a_pin_after_the_last_step_leaves_the_models_own_run():
+    model = CharModel(Vocab.from_text("hello"), ModelConfig("lstm", 8, seed=1))
+    base = model.trace_text("hello")
+    tt = clamped_text_trace(model, "hello", (Clamp("f", 0.0, 9),))
+    torch.testing.assert_close(tt.trace.h, base.trace.h, atol=0, rtol=0)
+    with pytest.raises(ValueError, match="0..7"):  # still checked, though no step is pinned
+        clamped_text_trace(model, "hello", (Clamp("f", 0.0, 9, units=(8,)),))
