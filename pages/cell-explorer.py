@@ -55,6 +55,7 @@ if scene.stop:
     P.publish()
     st.stop()
 if scene.windowed:
+    P.set("start", scene.offset + 1)  # the start the scene used: one past the last window would be a widget error
     st.slider("Window starts at character", 1, len(scene.text) - scene.window + 1, key=P.key("start"))
 
 runs = tuple((r.id, r.title, r.note, r.ref, r.clamps) for r in scene.runs)

@@ -408,3 +408,18 @@ def test_a_what_if_picked_in_its_box_survives_folding_its_section(page, app_url)
     shown = scenario.input_value() if scenario.evaluate("(e) => e.tagName") == "INPUT" else scenario.inner_text()
     assert "freeze the memory" in shown, shown
     assert_no_errors(page)
+
+
+def test_a_later_window_of_a_long_text_names_every_step_by_its_place_in_the_text(page, app_url):
+    """The bar said t = 301 while the diagram said 'The cell at t = 1' and the bars '(t = 1)'."""
+    from urllib.parse import quote
+
+    from explorer.data.corpus import PYTHON_SAMPLE
+    step = open_explorer(page, app_url, "?src=untrained&hidden=64&start=301&text="
+                         + quote((PYTHON_SAMPLE * 3)[:2000]))
+    assert step.inner_text() == "t = 301"
+    page.get_by_role("button", name="Next step").click()
+    assert step.inner_text() == "t = 302"
+    assert page.get_by_text("The cell at t = 302, unit 0").count() == 1
+    assert page.get_by_text(re.compile(r"\(t = 302\), the model's best guess")).count() == 1
+    assert_no_errors(page)

@@ -183,3 +183,37 @@ def test_homes_hello_scene_shows_the_notes_story():
         logits, _ = model.cell.to_torch()(model.one_hot(model.vocab.encode("hell")))
         readout = model.readout(logits)
         assert "".join(model.vocab.chars[int(i)] for i in readout.argmax(-1)) == "ello", arch
+
+
+def test_a_pin_inside_a_later_window_of_a_long_text_starts_at_its_step_of_the_text():
+    """A long text is shown a window at a time, each traced as a text of its own: a pin from step 1,100 of the text
+    is one from step 100 of a window starting at character 1,001 (it was applied from the window's step 1,100,
+    after its end, so the what-if showed no pin at all)."""
+    from test_layer_model import cell_view_data
+
+    from explorer.data.corpus import PYTHON_SAMPLE
+    text = (PYTHON_SAMPLE * 3)[:2000]
+    at = open_app_page("pages/cell-explorer.py", {"text": text, "src": "untrained", "hidden": "64", "start": "1001",
+                                                   "whatif": "custom", "cgate": "f", "cval": "0", "cfrom": "1100"})
+    view = cell_view_data(at)
+    assert view["offset"] == 1000 and view["T"] < 1000  # windowed
+    base, whatif = view["runs"][0], view["runs"][1]
+    assert whatif["pinned"][0]["from"] == 100 and "from t = 1100" in whatif["title"]
+    shape = (view["H"], view["T"])  # each array is sent flat, unit-major
+    f = next(p["values"] for p in whatif["panels"] if p["name"] == "f").reshape(shape)
+    assert float(abs(f[:, 99:]).max()) == 0.0 and float(f[:, :99].min()) > 0.0  # pinned from window step 100 on
+    h, h_own = (next(p["values"] for p in r["panels"] if p["name"] == "h").reshape(shape) for r in (whatif, base))
+    assert (h[:, :99] == h_own[:, :99]).all() and not (h[:, 99:] == h_own[:, 99:]).all()
+
+
+def test_a_link_starting_past_the_last_window_opens_the_last_one_and_says_so():
+    """start=1901 in a link, where a window at this size holds 1,562 steps: a widget error with a traceback."""
+    from explorer.data.corpus import PYTHON_SAMPLE
+    at = open_app_page("pages/cell-explorer.py", {"text": (PYTHON_SAMPLE * 3)[:2000], "src": "untrained",
+                                                   "hidden": "64", "start": "1901"})
+    last = int(at.slider(key="ce.start").max)
+    assert at.slider(key="ce.start").value == last == 2000 - 1562 + 1
+    assert any(f"starts at character {last:,}, the last start at this size (1,901 was asked for)" in i.value
+               for i in at.info)
+    at.slider(key="ce.start").set_value(5).run()  # moved by hand: no notice
+    assert not at.exception and not any("the last start" in i.value for i in at.info)

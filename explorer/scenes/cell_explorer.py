@@ -235,7 +235,14 @@ def cell_explorer_scene(config: CellExplorerConfig, resolve: Callable[[tuple], C
         msgs.append(Message("info", f"The view holds {window:,} steps at a time at this size (T × H × panels ≤ "
                                     f"{MAX_VIEW_CELLS:,} keeps stepping instant); choose which part of the "
                                     f"{len(text):,} characters to show."))
+        if config.start > offset + 1:  # a link's start past the last window (windows are smaller at larger sizes)
+            msgs.append(Message("info", f"The window starts at character {offset + 1:,}, the last start at this "
+                                        f"size ({config.start:,} was asked for)."))
     view_text = text[offset: offset + window]
+    if offset:  # the window is traced as a text of its own: a pin from step s of the text is one from step s - offset
+        # of the window (from its first step if s lies before it); the run's title keeps the text's step
+        runs = [replace(r, clamps=tuple(replace(c, from_step=max(1, c.from_step - offset)) for c in r.clamps))
+                for r in runs]
     t = min(max(int(config.t) - offset, 1), len(view_text))
     return CellExplorerScene(config=config, text=text, runs=tuple(runs), window=window, offset=offset,
                              view_text=view_text, t=t,

@@ -201,7 +201,7 @@ function buildDiagram(run, parent, presenter) {
   for (const [x, y, text] of geom.texts) svgMath(svg("text", { x, y, class: "cv-diagram-caption" }, box), text);
   return {
     update(data, w, t, u, cRange) {
-      title.textContent = `The cell at t = ${t}, unit ${u} (hover a wire to find its term)`;
+      title.textContent = `The cell at t = ${t + data.offset}, unit ${u} (hover a wire to find its term)`;
       for (const [name, { path, value, kind }] of Object.entries(els)) {
         const pinned = pinnedValue(run, name, t, u) !== null;
         path.setAttribute("stroke", wireColour(data, kind, w[name], cRange));
@@ -351,7 +351,7 @@ function buildTopK(run, parent) {
         rank > 0 ? `; the text continues with '${next}' (its guess no. ${rank + 1}, ${pc(probs[rank])})` :
         `; the text continues with '${next}', not among its top ${chars.length}`;
       title.textContent = `After reading ${data.labels[t - 1] === undefined ? "?" : "'" + data.labels[t - 1] + "'"} ` +
-        `(t = ${t}), the model's best guess is '${chars[0]}' (${pc(probs[0])})${truth}`;
+        `(t = ${t + data.offset}), the model's best guess is '${chars[0]}' (${pc(probs[0])})${truth}`;
       rows.forEach((r, j) => {
         r.ch.textContent = chars[j];
         r.fill.style.width = (100 * probs[j]).toFixed(1) + "%";
