@@ -10,6 +10,7 @@ step 1 with the same pins to float32 rounding (about 1e-6: the fast trace's stat
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Iterable
 
 import torch
 
@@ -45,7 +46,7 @@ def clamped_text_trace(model: CharModel, text: str, clamps: tuple[Clamp, ...],
     return TextTrace(text=base.text, tokens=base.tokens, labels=base.labels, trace=tr, probs=probs, vocab=base.vocab)
 
 
-def trace_runs(runs, text: str) -> dict:
+def trace_runs(runs: Iterable[tuple[str, CharModel, tuple[Clamp, ...]]], text: str) -> dict[str, TextTrace]:
     """{run id: TextTrace} for runs given as (id, model, clamps): each model is traced once, and its what-ifs
     reuse that trace (a what-if beside its own model's run traced the same text twice)."""
     plain: dict[int, TextTrace] = {}
