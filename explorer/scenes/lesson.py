@@ -199,11 +199,14 @@ def _hello(models: Models, knob=None, presenter=False, train: Callable[[str, str
         tt = fetch(arch).trace_text(word)
         right = [float(tt.probs[t, int(tt.tokens[t + 1])]) for t in range(len(word) - 1)]
         numbers.update({f"{arch}_p{t + 1}": p for t, p in enumerate(right)})
-        fig.add_bar(x=[plot_text(f"{word[:t + 1]} → {word[t + 1]}") for t in range(len(word) - 1)], y=right,
-                    name=SPECS[arch].label, marker_color=ARCH_COLORS[arch])
+        # what was read, and below it what comes next: on one line 'hel → l' ran into 'hell → o' on a phone
+        fig.add_bar(x=[f"{plot_text(word[:t + 1])}<br>→ {plot_text(word[t + 1])}" for t in range(len(word) - 1)],
+                    y=right, name=SPECS[arch].label, marker_color=ARCH_COLORS[arch])
     base_layout(fig, title="How sure each cell is of the next character",  # the word is on every bar's label
-                height=340, presenter=presenter)
+                height=360, presenter=presenter)
     fig.update_yaxes(range=[0, 1.05], title="p(right next character)")
+    # the legend in a row under the title, not in a column beside the bars (it took a third of a phone's width)
+    fig.update_layout(legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom"), margin_t=84 if presenter else 76)
     lstm = fetch("lstm").trace_text(word)
     preds = [lstm.vocab.chars[int(lstm.probs[t].argmax())] for t in range(len(word) - 1)]
     q = lambda s: f"“{md_escape(s)}”"  # noqa: E731  the user's characters, shown as typed (never Markdown or math)
