@@ -168,3 +168,37 @@ def test_training_and_the_servers_warm_start_never_import_the_compiler():
                          cwd=Path(__file__).resolve().parents[1])
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_on_a_cpu_torch_trains_the_lstm_with_one_fused_kernel_each_way_and_the_gru_step_by_step():
+    """What the Train page's speed note says (scenes.train.speed_note), checked on the installed torch: the LSTM's
+    forward and backward are one oneDNN op each, the GRU's are many small ones. If torch changes, so must the note."""
+    from torch.profiler import ProfilerActivity, profile
+
+    from explorer.model import CharModel, ModelConfig
+    from explorer.text import Vocab
+    text = "hello there hello"
+    ops = {}
+    for arch in ("lstm", "gru"):
+        model = CharModel(Vocab.from_text(text), ModelConfig(arch, 32, seed=0))
+        tokens = model.vocab.encode(text)
+        with profile(activities=[ProfilerActivity.CPU]) as prof:
+            logits, _ = model(tokens[:-1])
+            torch.nn.functional.cross_entropy(logits, tokens[1:]).backward()
+        ops[arch] = {e.key: e.count for e in prof.key_averages()}
+    assert ops["lstm"].get("aten::mkldnn_rnn_layer") == 1 and ops["lstm"].get("aten::mkldnn_rnn_layer_backward") == 1
+    assert not any("mkldnn_rnn" in k for k in ops["gru"])
+    assert sum(ops["gru"].values()) > 5 * sum(ops["lstm"].values())
+
+
+def test_the_speed_note_speaks_only_when_the_gru_was_slower_and_quotes_the_runs():
+    from explorer.scenes.train import speed_note
+
+    def run(arch, seconds, steps=20):
+        return History(arch=arch, losses=(1.0,) * steps, accuracies=(0.5,) * steps, steps=steps, max_steps=300,
+                       seconds=seconds, stopped_early=False, interrupted=False, text_length=5)
+    note = speed_note((run("lstm", 0.02), 5157), (run("gru", 0.05), 3909))
+    assert "fewer parameters than the LSTM (3,909 against 5,157)" in note and "took 2.5× as long" in note
+    assert speed_note((run("lstm", 0.02), 5157), (run("gru", 0.021), 3909)) is None  # about as fast: nothing to explain
+    assert speed_note(None, (run("gru", 0.05), 3909)) is None
+    assert speed_note((run("lstm", 0.02), 5157), (run("gru", 0.0, steps=0), 3909)) is None  # loaded from a file

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from explorer.model import CharModel
 from explorer.text import char_label
-from explorer.training import needs_memory
+from explorer.training import History, needs_memory
 
-__all__ = ["WINDOW", "Followers", "followers", "memory_sentence", "table_note", "Predictions", "predictions"]
+__all__ = ["WINDOW", "Followers", "followers", "memory_sentence", "table_note", "Predictions", "predictions", "speed_note"]
 
 WINDOW = 40  # positions shown at once in the prediction heatmap
 
@@ -133,3 +133,23 @@ def predictions(model: CharModel, text: str, k: int = 3, start: int = 1) -> Pred
                    "needs memory?": "yes" if memory[t] else ""} for t in range(n_pos))
     return Predictions(arch=model.config.arch, k=k, positions=pos, rows=rows, z=z, read=tt.labels, truth=truth,
                        vocab_labels=labels, table=table)
+
+
+SLOWER = 1.2  # a GRU step this many times an LSTM step, or more, gets the explanation below
+
+
+def speed_note(lstm: tuple[History, int] | None, gru: tuple[History, int] | None) -> str | None:
+    """Why the GRU's steps took longer than the LSTM's though it is the smaller cell; said only when they did.
+
+    `lstm`, `gru`: (that cell's History, its parameter count), or None when not trained in this run. The kernel
+    fact is pinned by tests/test_training.py (the LSTM's training step is one oneDNN op each way, the GRU's is not).
+    """
+    if lstm is None or gru is None or not lstm[0].losses or not gru[0].losses:  # a loaded file has no timing
+        return None
+    ratio = gru[0].seconds_per_step / lstm[0].seconds_per_step
+    if ratio < SLOWER:
+        return None
+    return (f"The GRU has fewer parameters than the LSTM ({gru[1]:,} against {lstm[1]:,}), yet each of its steps "
+            f"took {ratio:.1f}× as long here. The note's “the GRU is cheaper” counts arithmetic. On a CPU, PyTorch has "
+            "one ready-made routine for a whole LSTM over the whole text, forwards and backwards (from Intel's oneDNN "
+            "library), while the GRU is computed character by character as many small separate operations.")

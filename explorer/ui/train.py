@@ -9,7 +9,7 @@ from explorer.figures.style import ARCH_LABELS, readable
 from explorer.figures.tables import markdown_table, md_escape, table_csv
 from explorer.figures.training import curves_figure, followers_figure, predictions_figure
 from explorer.limits import MAX_TABLE_ROWS, MAX_TABLE_CHARS, MAX_TRAIN_CHARS, MAX_TRAIN_HIDDEN, MAX_TRAIN_STEPS
-from explorer.scenes.train import WINDOW, followers, memory_sentence, predictions, table_note
+from explorer.scenes.train import WINDOW, followers, memory_sentence, predictions, speed_note, table_note
 from explorer.text import char_label
 from explorer.training import History, TrainConfig, train_char_model
 from explorer.ui.session import TRAIN_CUT_NOTICE, TRAIN_LOADED_UPLOAD, TRAIN_STOP
@@ -173,6 +173,10 @@ def how_it_went(entries: dict, presenter: bool, text: str) -> None:
             budget = (f" of at most {h.max_steps} (it stops once every next character is right)"
                       if h.stopped_early else "")
             col.caption(f"{h.steps} steps{budget}, in {took} ({h.seconds_per_step * 1000:.1f} ms each)")
+        slower = speed_note(*((entries[a].history, entries[a].model.num_parameters()) if a in entries else None
+                              for a in ("lstm", "gru")))
+        if slower:
+            st.caption(slower)
 
 
 def links_and_downloads(entries: dict, trained_text: str) -> None:
