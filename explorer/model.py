@@ -52,6 +52,11 @@ class TextTrace:
     probs: torch.Tensor  # (T, V) next-character distribution after reading step t
     vocab: Vocab
 
+    def window(self, start: int, stop: int) -> "TextTrace":
+        """Steps [start, stop) of the traced text, with the state carried in from the steps before (Trace.window)."""
+        return TextTrace(text=self.text[start:stop], tokens=self.tokens[start:stop], labels=self.labels[start:stop],
+                         trace=self.trace.window(start, stop), probs=self.probs[start:stop], vocab=self.vocab)
+
     def top_k(self, k: int = 5) -> TopK:
         k = min(k, self.vocab.size)
         p, i = self.probs.topk(k, dim=1)

@@ -51,6 +51,17 @@ class Trace:
             return None
         return torch.cat([self.c0.unsqueeze(0), self.c[:-1]], dim=0)
 
+    def window(self, start: int, stop: int) -> "Trace":
+        """Steps start+1..stop (0-based slice [start, stop)) as a Trace of their own, whose initial state is the
+        state the run had reached before them: a window of a long run, its memory carried in."""
+        if not 0 <= start < stop <= self.steps:
+            raise ValueError(f"window [{start}, {stop}) outside the trace's {self.steps} steps")
+        return Trace(arch=self.arch, x=self.x[start:stop], h=self.h[start:stop],
+                     c=None if self.c is None else self.c[start:stop],
+                     gates={k: v[start:stop] for k, v in self.gates.items()},
+                     h0=self.h0 if start == 0 else self.h[start - 1],
+                     c0=self.c0 if start == 0 or self.c is None else self.c[start - 1])
+
     def states(self) -> dict[str, torch.Tensor]:
         """Every (T, H) quantity of the trace by name: gates first, then c (LSTM) and h."""
         out = dict(self.gates)

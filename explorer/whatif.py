@@ -23,13 +23,17 @@ __all__ = ["clamped_text_trace", "trace_runs", "describe"]
 
 @torch.no_grad()
 def clamped_text_trace(model: CharModel, text: str, clamps: tuple[Clamp, ...],
-                       base: TextTrace | None = None) -> TextTrace:
+                       base: TextTrace | None = None, stop: int | None = None) -> TextTrace:
     """The model's TextTrace of `text` with `clamps` applied (states and next-character predictions).
 
     `base`: the model's own trace of `text`, when the caller has it already (its inputs are reused).
+    `stop`: trace only the first `stop` steps (a window that ends there needs no more).
     """
     model.cell.check_clamps(clamps)
     base = model.trace_text(text) if base is None else base
+    stop = base.trace.steps if stop is None else stop
+    if stop < base.trace.steps:
+        base = base.window(0, stop)
     own = base.trace
     k = min(c.from_step for c in clamps) - 1 if clamps else 0  # steps before the first pin: the model's own run
     if k >= own.steps:  # no pin within the text: the model's own run
@@ -46,15 +50,24 @@ def clamped_text_trace(model: CharModel, text: str, clamps: tuple[Clamp, ...],
     return TextTrace(text=base.text, tokens=base.tokens, labels=base.labels, trace=tr, probs=probs, vocab=base.vocab)
 
 
-def trace_runs(runs: Iterable[tuple[str, CharModel, tuple[Clamp, ...]]], text: str) -> dict[str, TextTrace]:
-    """{run id: TextTrace} for runs given as (id, model, clamps): each model is traced once, and its what-ifs
-    reuse that trace (a what-if beside its own model's run traced the same text twice)."""
+def trace_runs(runs: Iterable[tuple[str, CharModel, tuple[Clamp, ...]]], text: str, start: int = 0,
+               stop: int | None = None) -> dict[str, TextTrace]:
+    """{run id: TextTrace of steps [start, stop)} for runs given as (id, model, clamps).
+
+    Each model reads the whole text once, and its what-ifs reuse that trace (a what-if beside its own model's run
+    traced the same text twice). A window of a long text is cut from the run over everything before it, so its
+    first step starts from the state the cell reached there, and a pin from step s of the text acts from step s
+    whether s lies inside the window or before it.
+    """
     plain: dict[int, TextTrace] = {}
     out = {}
     for rid, model, clamps in runs:
         if id(model) not in plain:
             plain[id(model)] = model.trace_text(text)
-        out[rid] = clamped_text_trace(model, text, clamps, plain[id(model)]) if clamps else plain[id(model)]
+        own = plain[id(model)]
+        stop_at = own.trace.steps if stop is None else stop
+        whole = clamped_text_trace(model, text, clamps, own, stop=stop_at) if clamps else own
+        out[rid] = whole.window(start, stop_at) if (start, stop_at) != (0, whole.trace.steps) else whole
     return out
 
 

@@ -55,14 +55,23 @@ if scene.stop:
     P.publish()
     st.stop()
 if scene.windowed:
-    P.set("start", scene.offset + 1)  # the start the scene used: one past the last window would be a widget error
-    st.slider("Window starts at character", 1, len(scene.text) - scene.window + 1, key=P.key("start"))
+    P.set("start", scene.offset + 1)  # the start the scene used (it may have moved the window to the cursor)
+
+    def window_moved():  # the cursor moves with the window the reader moved (else the window would follow it back)
+        if not 0 <= P.get("t") - P.get("start") < scene.window:
+            P.set("t", P.get("start"))
+
+    st.slider("Window starts at character", 1, len(scene.text) - scene.window + 1, key=P.key("start"),
+              on_change=window_moved)
+else:
+    P.not_drawn("start")  # kept for when a larger size windows the text again
 
 runs = tuple((r.id, r.title, r.note, r.ref, r.clamps) for r in scene.runs)
 robust = P.get("crange") == "robust"
-cursor = cell_view(view_payload(runs, scene.view_text, scene.offset, presenter, robust), t=scene.t, unit=scene.unit,
+view = view_payload(runs, scene.text, scene.offset, scene.window, presenter, robust)
+cursor = cell_view(view, t=scene.t, unit=scene.unit,
                    url={name: P.params[name].default for name in ("t", "unit")},  # the browser writes these at once
-                   data_key=repr((runs, scene.view_text, scene.offset, presenter, robust)), key="ce.view")
+                   data_key=repr((runs, scene.text, scene.offset, scene.window, presenter, robust)), key="ce.view")
 if cursor:
     P.set("t", int(cursor["t"]) + scene.offset)
     P.set("unit", int(cursor["unit"]))

@@ -422,4 +422,28 @@ def test_a_later_window_of_a_long_text_names_every_step_by_its_place_in_the_text
     assert step.inner_text() == "t = 302"
     assert page.get_by_text("The cell at t = 302, unit 0").count() == 1
     assert page.get_by_text(re.compile(r"\(t = 302\), the model's best guess")).count() == 1
+    page.locator("h1").click()
+    page.keyboard.press("End")  # the window's last step: the text goes on, and the sentence says with what
+    last = int(step.inner_text().split("= ")[1])
+    assert last < 2000
+    nxt = {" ": "␣", "\n": "↵"}.get((PYTHON_SAMPLE * 3)[last], (PYTHON_SAMPLE * 3)[last])
+    said = re.compile(rf"\(t = {last}\), the model's best guess .*the text continues with '{re.escape(nxt)}'")
+    assert page.get_by_text(said).count() == 1
     assert_no_errors(page)
+
+
+def test_hovering_a_pinned_value_says_it_was_pinned(page, app_url):
+    """The tooltip of a pinned heatmap cell showed the gate's equation, as if it had computed the value."""
+    open_explorer(page, app_url, "?text=hello%20world&whatif=custom&cgate=f&cval=0&cfrom=3")
+    canvas = page.locator(".cv-run[data-run='lstm-whatif'] canvas[aria-label^='f heatmap']")
+    tip = canvas.locator("xpath=..").locator(".cv-tip")  # this heatmap's own tooltip
+
+    def hover(step):  # the pointer over step `step`, unit 0
+        page.evaluate("""([c, k]) => { const r = c.getBoundingClientRect();
+            c.dispatchEvent(new MouseEvent('mousemove', { bubbles: true, clientX: r.left + (k - 0.5) / 11 * r.width,
+                                                          clientY: r.top + 1 })); }""", [canvas.element_handle(), step])
+        return tip.inner_text()
+    text = hover(5)
+    assert "t=5" in text and "⊣ pinned" in text and "σ" not in text, text
+    text = hover(2)  # before the pin: computed, with its equation
+    assert "t=2" in text and "pinned" not in text and "σ" in text, text

@@ -125,6 +125,10 @@ def test_choosing_a_scenario_that_holds_the_state_starts_it_where_there_is_a_sta
     open_whatifs(at)
     at.selectbox(key="ce.whatif").set_value("freeze").run()
     assert not at.exception and at.number_input(key="ce.cfrom").value == 4
+    at.selectbox(key="ce.whatif").set_value("forget").run()  # its own start: the freeze's 4 does not stay
+    assert at.number_input(key="ce.cfrom").value == 1
+    at.selectbox(key="ce.whatif").set_value("nowrite").run()
+    assert at.number_input(key="ce.cfrom").value == 4
     assert [clamp_start(k, 5) for k in ("freeze", "nowrite", "gru_keep", "forget", "expose", "none")] == [4, 4, 4, 1, 1, 1]
     assert clamp_start("freeze", 1) == 1
     at = open_page(text="hello", cfrom="2")
@@ -185,31 +189,79 @@ def test_homes_hello_scene_shows_the_notes_story():
         assert "".join(model.vocab.chars[int(i)] for i in readout.argmax(-1)) == "ello", arch
 
 
-def test_a_pin_inside_a_later_window_of_a_long_text_starts_at_its_step_of_the_text():
-    """A long text is shown a window at a time, each traced as a text of its own: a pin from step 1,100 of the text
-    is one from step 100 of a window starting at character 1,001 (it was applied from the window's step 1,100,
-    after its end, so the what-if showed no pin at all)."""
+def _long_text() -> str:
+    from explorer.data.corpus import PYTHON_SAMPLE
+    return (PYTHON_SAMPLE * 3)[:2000]
+
+
+def _arrays(view: dict, run: int, name: str):
+    """(H, T) values of heatmap `name` of run number `run` (each array is sent flat, unit-major)."""
+    return next(p["values"] for p in view["runs"][run]["panels"] if p["name"] == name).reshape(view["H"], view["T"])
+
+
+def test_a_window_of_a_long_text_starts_with_the_memory_built_before_it():
+    """Windows were traced as texts of their own, from a zero state: step 1,100 showed c = 34.6 in the window
+    from 500 and 0.3 in the window from 1,020 (and h_{t-1} = 0 at every window's first step)."""
     from test_layer_model import cell_view_data
 
-    from explorer.data.corpus import PYTHON_SAMPLE
-    text = (PYTHON_SAMPLE * 3)[:2000]
-    at = open_app_page("pages/cell-explorer.py", {"text": text, "src": "untrained", "hidden": "64", "start": "1001",
-                                                   "whatif": "custom", "cgate": "f", "cval": "0", "cfrom": "1100"})
+    query = {"text": _long_text(), "src": "untrained", "hidden": "128", "t": "1100"}  # windows of 781
+    views = {}
+    for start in (500, 1020):
+        at = open_app_page("pages/cell-explorer.py", dict(query, start=str(start)))
+        views[start] = cell_view_data(at)
+        assert views[start]["offset"] == start - 1
+    a, b = views[500], views[1020]
+    assert a["T"] == b["T"] < 2000 and a["offset"] + a["T"] > 1100  # both windows hold step 1,100
+    for name in ("c", "h", "f"):
+        assert (_arrays(a, 0, name)[:, 1100 - 500] == _arrays(b, 0, name)[:, 1100 - 1020]).all(), name
+    assert max(abs(v) for v in b["runs"][0]["h0"]) > 0.01  # the state carried into the window from 1,020
+    assert any("starts with the memory the cell built" in i.value for i in at.info)
+
+
+def test_a_pin_before_a_window_or_inside_it_acts_from_its_step_of_the_text():
+    """A pin from step 1,100 shows from step 100 of the window from 1,001; a freeze from 901 holds c through the
+    whole window from 1,020 at the value it had at step 900 (before: a window traced alone showed it flat at 0)."""
+    from test_layer_model import cell_view_data
+
+    at = open_app_page("pages/cell-explorer.py", {"text": _long_text(), "src": "untrained", "hidden": "64",
+                                                   "start": "1001", "t": "1001", "whatif": "custom", "cgate": "f",
+                                                   "cval": "0", "cfrom": "1100"})
     view = cell_view_data(at)
-    assert view["offset"] == 1000 and view["T"] < 1000  # windowed
-    base, whatif = view["runs"][0], view["runs"][1]
+    assert view["offset"] == 1000
+    whatif = view["runs"][1]
     assert whatif["pinned"][0]["from"] == 100 and "from t = 1100" in whatif["title"]
-    shape = (view["H"], view["T"])  # each array is sent flat, unit-major
-    f = next(p["values"] for p in whatif["panels"] if p["name"] == "f").reshape(shape)
-    assert float(abs(f[:, 99:]).max()) == 0.0 and float(f[:, :99].min()) > 0.0  # pinned from window step 100 on
-    h, h_own = (next(p["values"] for p in r["panels"] if p["name"] == "h").reshape(shape) for r in (whatif, base))
+    f = _arrays(view, 1, "f")
+    assert float(abs(f[:, 99:]).max()) == 0.0 and float(f[:, :99].min()) > 0.0  # pinned from step 1,100 on
+    h, h_own = _arrays(view, 1, "h"), _arrays(view, 0, "h")
     assert (h[:, :99] == h_own[:, :99]).all() and not (h[:, 99:] == h_own[:, 99:]).all()
+
+    at = open_app_page("pages/cell-explorer.py", {"text": _long_text(), "src": "untrained", "hidden": "128",
+                                                   "start": "1020", "t": "1020", "whatif": "freeze", "cfrom": "901"})
+    view = cell_view_data(at)
+    assert view["runs"][1]["pinned"][0]["from"] == 901 - 1019  # before the window: pinned from its first step
+    c = _arrays(view, 1, "c")
+    assert (c == c[:, :1]).all() and float(abs(c).max()) > 0.01  # held, at the memory of step 900
+
+
+def test_pins_after_the_window_are_named_and_the_window_follows_the_cursor_when_it_shrinks():
+    at = open_app_page("pages/cell-explorer.py", {"text": _long_text(), "src": "untrained", "hidden": "64",
+                                                   "t": "300", "whatif": "freeze", "cfrom": "1500"})
+    assert any("pins start at t = 1,500, after this window (characters 1–" in i.value for i in at.info)
+    at = open_app_page("pages/cell-explorer.py", {"text": _long_text(), "src": "untrained", "hidden": "128",
+                                                   "start": "1020", "t": "1500"})
+    window = at.slider(key="ce.start").max  # the last start: 2,000 - window + 1
+    at.segmented_control(key="ce.cells").set_value(["lstm", "gru"]).run()  # more panels: a smaller window
+    start, last = at.slider(key="ce.start").value, at.slider(key="ce.start").max
+    assert last > window and start <= 1500 < start + (2000 - last + 1)  # the cursor is still in view
+    at.slider(key="ce.start").set_value(1).run()  # the reader moves the window: the cursor comes along
+    assert not at.exception and at.slider(key="ce.start").value == 1
+    from test_layer_model import cell_view_data
+    assert cell_view_data(at)["t"] == 1
 
 
 def test_a_link_starting_past_the_last_window_opens_the_last_one_and_says_so():
     """start=1901 in a link, where a window at this size holds 1,562 steps: a widget error with a traceback."""
-    from explorer.data.corpus import PYTHON_SAMPLE
-    at = open_app_page("pages/cell-explorer.py", {"text": (PYTHON_SAMPLE * 3)[:2000], "src": "untrained",
+    at = open_app_page("pages/cell-explorer.py", {"text": _long_text(), "src": "untrained",
                                                    "hidden": "64", "start": "1901"})
     last = int(at.slider(key="ce.start").max)
     assert at.slider(key="ce.start").value == last == 2000 - 1562 + 1

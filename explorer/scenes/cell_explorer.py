@@ -100,7 +100,7 @@ class CellExplorerScene:
     text: str  # the text as traced (capped)
     runs: tuple[RunSpec, ...]
     window: int  # steps the stepping view holds at this size
-    offset: int  # index of the window's first character in `text`
+    offset: int  # index of the window's first character in `text` (its state is carried in)
     view_text: str  # text[offset: offset + window]
     t: int  # cursor within the window, 1-based
     unit: int
@@ -223,7 +223,7 @@ def cell_explorer_scene(config: CellExplorerConfig, resolve: Callable[[tuple], C
         msgs.append(Message("info", f"The scenario pins {', '.join(c.gate for c in clamps)}, which none of the "
                                     "chosen cells has: choose an LSTM (f, i, o, g) or a GRU (z, r)."))
 
-    # a window of the text when T × H × panels would make stepping slow
+    # a window of the text when T × H × panels would make stepping slow (MAX_VIEW_CELLS)
     def arrays_per_step(arch: str) -> int:  # what the payload sends per step: every quantity and aux term
         return (len(SPECS[arch].quantities) + len(SPECS[arch].aux)) * models[arch].config.hidden_size
 
@@ -231,18 +231,23 @@ def cell_explorer_scene(config: CellExplorerConfig, resolve: Callable[[tuple], C
     window = max(1, MAX_VIEW_CELLS // cells_per_step)
     offset = 0
     if len(text) > window:
-        offset = int(min(max(config.start, 1), len(text) - window + 1)) - 1
-        msgs.append(Message("info", f"The view holds {window:,} steps at a time at this size (T × H × panels ≤ "
-                                    f"{MAX_VIEW_CELLS:,} keeps stepping instant); choose which part of the "
-                                    f"{len(text):,} characters to show."))
-        if config.start > offset + 1:  # a link's start past the last window (windows are smaller at larger sizes)
+        last = len(text) - window  # the last window's offset
+        offset = int(min(max(config.start, 1) - 1, last))
+        if int(config.t) > offset + window:  # a smaller window (another cell added) ended before the cursor:
+            offset = int(min(max(int(config.t) - 1 - window // 2, 0), last))  # the window moves to it
+        elif config.start - 1 > last:  # a link's start past the last window (windows are smaller at larger sizes)
             msgs.append(Message("info", f"The window starts at character {offset + 1:,}, the last start at this "
                                         f"size ({config.start:,} was asked for)."))
+        msgs.append(Message("info", f"The view holds {window:,} steps at a time at this size (more would make "
+                                    f"stepping slow); choose which part of the {len(text):,} characters to show. "
+                                    "Each window starts with the memory the cell built reading everything before "
+                                    "it."))
+        first_pin = min((c.from_step for r in runs for c in r.clamps), default=None)
+        if first_pin is not None and first_pin > offset + window:
+            msgs.append(Message("info", f"The what-if's pins start at t = {first_pin:,}, after this window "
+                                        f"(characters {offset + 1:,}–{offset + window:,}): move the window to see "
+                                        "them."))
     view_text = text[offset: offset + window]
-    if offset:  # the window is traced as a text of its own: a pin from step s of the text is one from step s - offset
-        # of the window (from its first step if s lies before it); the run's title keeps the text's step
-        runs = [replace(r, clamps=tuple(replace(c, from_step=max(1, c.from_step - offset)) for c in r.clamps))
-                for r in runs]
     t = min(max(int(config.t) - offset, 1), len(view_text))
     return CellExplorerScene(config=config, text=text, runs=tuple(runs), window=window, offset=offset,
                              view_text=view_text, t=t,

@@ -110,10 +110,11 @@ def _lut(name: str, n: int = 256) -> tuple[str, ...]:  # 256 levels: a canvas sh
 
 
 def payload(runs: list[Run], *, t: int = 1, unit: int = 0, k: int = 5, offset: int = 0,
-            presenter: bool = False, robust: bool = False) -> dict:
-    """JSON-ready description of the runs (all traced on the same text) for the stepping component.
+            presenter: bool = False, robust: bool = False, after: str | None = None) -> dict:
+    """JSON-ready description of the runs (all traced on the same steps) for the stepping component.
 
-    offset: index of the first character of the traced window in the full text (for labels only).
+    offset: index of the window's first step in the whole text (the runs' traces are that window; the clamps
+    count steps of the whole text). after: the character that follows the window, if the text goes on.
     """
     if not runs:
         raise ValueError("payload needs at least one run")
@@ -138,7 +139,7 @@ def payload(runs: list[Run], *, t: int = 1, unit: int = 0, k: int = 5, offset: i
                         "values": _unit_major(p.values)} for p in panels(tr, c_range)],
             "aux": {name: _unit_major(v.detach().numpy()) for name, v in run.model.cell.aux_arrays(tr).items()},
             # pinned gates: the what-if's clamps, so the view marks their values as pinned, never as computed
-            "pinned": [{"gate": c.gate, "from": c.from_step, "value": c.value,
+            "pinned": [{"gate": c.gate, "from": c.from_step - offset, "value": c.value,  # a step of the window
                         "units": None if c.units is None else list(c.units)} for c in run.clamps],
             "h0": tr.h0.tolist(), "c0": None if tr.c0 is None else tr.c0.tolist(),
             "topk": {"chars": chars, "probs": np.round(top.probs.double().numpy(), 4).tolist(),
@@ -146,6 +147,7 @@ def payload(runs: list[Run], *, t: int = 1, unit: int = 0, k: int = 5, offset: i
         })
     return {
         "T": T, "H": H, "labels": labels, "plabels": [plot_text(s) for s in labels], "offset": offset,
+        "after": None if after is None else char_label(after),
         "t": max(1, min(t, T)), "unit": max(0, min(unit, H - 1)), "presenter": presenter,
         "luts": {GATE_SCALE: list(_lut(GATE_SCALE)), TANH_SCALE: list(_lut(TANH_SCALE))},
         "runs": out_runs,

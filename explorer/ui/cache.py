@@ -67,30 +67,36 @@ def resolve(ref: tuple) -> CharModel:
     raise ValueError(f"unknown model reference {ref!r}")
 
 
-def _payload(run_specs: tuple, text: str, offset: int, presenter: bool, robust: bool) -> dict:
+def _payload(run_specs: tuple, text: str, offset: int, window: int, presenter: bool, robust: bool) -> dict:
     models = [resolve(spec[3]) for spec in run_specs]
-    traced = trace_runs([(spec[0], m, spec[4]) for spec, m in zip(run_specs, models)], text)
+    stop = min(offset + window, len(text))
+    traced = trace_runs([(spec[0], m, spec[4]) for spec, m in zip(run_specs, models)], text, offset, stop)
     runs = [Run(id=rid, title=title, note=note, model=m, traced=traced[rid], clamps=cl)
             for (rid, title, note, _ref, cl), m in zip(run_specs, models)]
-    return payload(runs, offset=offset, presenter=presenter, robust=robust)
+    shown = text[::-1] if getattr(models[0], "reversed", False) else text  # in reading order (a reverse layer's)
+    return payload(runs, offset=offset, presenter=presenter, robust=robust,
+                   after=shown[stop] if stop < len(shown) else None)
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
-def _shared_payload(run_specs: tuple, text: str, offset: int, presenter: bool, robust: bool) -> dict:
-    return _payload(run_specs, text, offset, presenter, robust)
+def _shared_payload(run_specs: tuple, text: str, offset: int, window: int, presenter: bool, robust: bool) -> dict:
+    return _payload(run_specs, text, offset, window, presenter, robust)
 
 
-def view_payload(run_specs: tuple, text: str, offset: int, presenter: bool, robust: bool = False) -> dict:
-    """The stepping component's data for runs given as (id, title, note, model reference, clamps).
+def view_payload(run_specs: tuple, text: str, offset: int, window: int, presenter: bool, robust: bool = False) -> dict:
+    """The stepping component's data for runs given as (id, title, note, model reference, clamps), over steps
+    offset+1..offset+window of `text` (each run traced over the whole text: a window starts with the memory the
+    cell built before it).
 
-    Computed once per (runs, text): moving the cursor never comes back here.
+    Computed once per (runs, text, window): moving the cursor never comes back here.
     """
     if not any(spec[3][0] in SESSION_KINDS for spec in run_specs):
-        return _shared_payload(run_specs, text, offset, presenter, robust)
+        return _shared_payload(run_specs, text, offset, window, presenter, robust)
 
     # one per session (the scene on screen), keyed by the models' identities too
-    return memo(CE_PAYLOAD, (run_specs, text, offset, presenter, robust, tuple(id(resolve(s[3])) for s in run_specs)),
-                lambda: _payload(run_specs, text, offset, presenter, robust))
+    return memo(CE_PAYLOAD, (run_specs, text, offset, window, presenter, robust,
+                             tuple(id(resolve(s[3])) for s in run_specs)),
+                lambda: _payload(run_specs, text, offset, window, presenter, robust))
 
 
 def _weight_picture(model: CharModel) -> WeightPicture:

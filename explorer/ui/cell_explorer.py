@@ -64,8 +64,11 @@ def whatif_controls(P: PageState, text_length: int) -> None:
         P.not_drawn("whatif", "cgate", "cval", "cfrom", "cunits")
         return
     with box:
-        def chosen():  # a scenario that holds the state starts where there is something to hold, unless set
-            if P.get("cfrom") == P.params["cfrom"].default:
+        def chosen():  # a scenario that holds the state starts where there is something to hold, unless the step
+            # was set by hand: a step some scenario would choose by itself follows the new scenario (901 chosen for
+            # a freeze stayed for 'f = 0', whose own start is 1)
+            automatic = {P.params["cfrom"].default} | {clamp_start(w, text_length) for w in WHATIFS}
+            if P.get("cfrom") in automatic:
                 P.set("cfrom", clamp_start(P.get("whatif"), text_length))
 
         st.selectbox("Scenario", tuple(WHATIFS), key=P.key("whatif"), format_func=lambda k: WHATIFS[k][0],
@@ -94,10 +97,10 @@ def show_messages(scene: CellExplorerScene) -> None:
 def downloads(scene: CellExplorerScene) -> None:
     # built on click, from models resolved here (the callable runs off the script thread)
     resolved = [(r.id, resolve(r.ref), r.clamps) for r in scene.runs]
-    text = scene.view_text
+    text, start, stop = scene.text, scene.offset, scene.offset + len(scene.view_text)
 
     def traces():
-        return trace_runs(resolved, text)
+        return trace_runs(resolved, text, start, stop)
 
     d1, d2, _ = st.columns([1, 1, 2])
     d1.download_button("Trace (.npz)", lambda: traces_npz(traces()), file_name="trace.npz", icon=":material/download:",

@@ -338,7 +338,7 @@ function buildTopK(run, parent) {
   }
   return {
     update(data, t) {
-      const next = t < data.T ? data.labels[t] : null;
+      const next = t < data.T ? data.labels[t] : (data.after ?? null);  // the text may go on past the window
       if (!rows.length) {  // a layer whose h the readout does not read alone: say why, draw no bars
         title.textContent = `Next-character bars: none here — ${run.topk.none || "this model has no readout"}.`;
         return;
@@ -542,8 +542,10 @@ function buildHeatmaps(view, run, data, arrays, parent) {
       const at = cellAt(ev);
       if (!at) { tip.style.display = "none"; return; }
       const [k, u] = at;
-      tip.textContent = `t=${k + 1 + data.offset} '${data.labels[k]}' · unit ${u} · ${p.name}=${FMT(arr[u * T + k])} (${p.hover})`;
-      if (defined) {
+      const pinned = pinnedValue(run, p.name, k + 1, u) !== null;  // set by the what-if, not by the equation
+      tip.textContent = `t=${k + 1 + data.offset} '${data.labels[k]}' · unit ${u} · ${p.name}=${FMT(arr[u * T + k])} ` +
+        `(${p.hover})${pinned ? " ⊣ pinned" : ""}`;
+      if (defined && !pinned) {
         tip.appendChild(document.createElement("br"));
         mathText(tip, defined);
       }
