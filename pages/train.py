@@ -60,7 +60,9 @@ entries = trained_entries()
 if not entries:
     if not train_clicked and not problem and chosen:  # else the message above says what is missing
         st.info("Press **Train**. On “hello” each cell learns h → e, he → l, hel → l, hell → o in about a "
-                "second (a few dozen Adam steps).")
+                "second (a few dozen training steps)." if prepared is not None and prepared.text == "hello" else
+                "Press **Train**. Each cell learns which character comes next at every position of your text: a "
+                f"short text takes about a second, {MAX_TRAIN_CHARS:,} characters several seconds.")
     if prepared is not None:
         what_to_learn(prepared.text, presenter)  # what the cells will have to learn
     preload(PLOTLY + TRAIN_RESULTS, key="tr.preload")  # the code of what Train will draw loads while the page is read

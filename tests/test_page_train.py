@@ -148,6 +148,8 @@ def test_a_run_cut_short_by_a_rerun_is_discarded_not_shown_as_finished():
     at.session_state[PENDING] = _pending_run()  # what a rerun or page change mid-training leaves behind
     at.run()
     assert not at.exception and any("discarded" in w.value for w in at.warning)
+    said = next(w.value for w in at.warning if "discarded" in w.value)
+    assert "or the page was left" in said and "GRU had not started and was not trained" in said  # run: LSTM, GRU
     assert PENDING not in at.session_state and not at.metric
     assert TRAINED not in at.session_state or not at.session_state[TRAINED]
 
@@ -158,6 +160,7 @@ def test_a_run_stopped_by_the_user_keeps_the_partial_model_marked_as_stopped():
     at.session_state[TRAIN_STOP.name] = True  # what the Stop button's on_click leaves behind
     at.run()
     assert not at.exception and any("Stopped" in s.value for s in at.success)
+    assert any("GRU had not started and was not trained" in s.value for s in at.success)
     entry = at.session_state[TRAINED]["lstm"]
     assert entry.history.interrupted and entry.history.steps == 3 and "gru" not in at.session_state[TRAINED]
     assert "stopped by you" in at.metric[0].delta
@@ -244,3 +247,11 @@ def test_a_long_text_draws_200_table_rows_from_the_chosen_position_and_says_so()
     back = list(csv.DictReader(io.StringIO(table_csv(pred.table))))
     assert len(back) == 1999 and back[0]["read so far"] == "d" and back[4]["read so far"] == "def␣f"
     assert [r["next (real)"] for r in back[:4]] == ["e", "f", "␣", "f"]
+
+
+def test_the_invitation_to_train_quotes_hello_only_for_hello():
+    at = open_page()
+    assert any("On “hello” each cell learns h → e" in i.value for i in at.info)
+    at.text_area(key="tr.text").input("abcabd").run()
+    said = [i.value for i in at.info if "Press **Train**" in i.value]
+    assert said and "hello" not in said[0] and "which character comes next" in said[0]

@@ -103,15 +103,16 @@ def finish_training() -> None:
     st.session_state.pop(_PENDING, None)
 
 
-def settle_pending(keep: bool) -> tuple[str, ...]:
+def settle_pending(keep: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Close a run that was cut short. keep=True (the user pressed Stop): the model that was training
-    is kept as interrupted; keep=False: the unfinished models are dropped. Returns the archs affected."""
+    is kept as interrupted; keep=False: the unfinished models are dropped. Returns (the archs cut short,
+    the archs of the run that never started)."""
     run: PendingRun | None = st.session_state.pop(_PENDING, None)
     if run is None:
-        return ()
+        return (), ()
     done = trained_entries()
     unfinished = tuple(a for a in run.models if a not in done)
     if keep:
         for arch in unfinished:
             put_trained(arch, run.models[arch], run.partial_history(arch), run.text)
-    return unfinished
+    return unfinished, tuple(a for a in run.archs if a not in run.models)

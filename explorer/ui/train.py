@@ -89,13 +89,14 @@ def load_upload(upload, prepared) -> None:
 def settle_interrupted() -> None:
     """A run that was cut short: keep it if the user pressed Stop, otherwise it must not look finished."""
     stop_requested = TRAIN_STOP.pop(False)
-    settled = settle_pending(keep=stop_requested)
+    settled, never = settle_pending(keep=stop_requested)
+    names = lambda archs: " and ".join(ARCH_LABELS[a] for a in archs)  # noqa: E731
+    unstarted = f" {names(never)} had not started and {'was' if len(never) == 1 else 'were'} not trained." if never else ""
     if settled and stop_requested:
-        st.success("Stopped. " + ", ".join(ARCH_LABELS[a] for a in settled) + " kept what it had learned so far "
-                   "(marked “stopped” below).")
+        st.success(f"Stopped. {names(settled)} kept what it had learned so far (marked “stopped” below).{unstarted}")
     elif settled:
-        st.warning("Training was interrupted by a change on the page; the unfinished "
-                   + ", ".join(ARCH_LABELS[a] for a in settled) + " model was discarded. Press Train to start again.")
+        st.warning(f"Training was interrupted (a control changed, or the page was left) and the unfinished "
+                   f"{names(settled)} model was discarded.{unstarted} Press Train to start again.")
 
 
 def train(P: PageState, chosen: tuple[str, ...], text: str, stop_slot) -> None:
