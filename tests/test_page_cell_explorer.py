@@ -265,7 +265,15 @@ def test_a_link_starting_past_the_last_window_opens_the_last_one_and_says_so():
                                                    "hidden": "64", "start": "1901"})
     last = int(at.slider(key="ce.start").max)
     assert at.slider(key="ce.start").value == last == 2000 - 1562 + 1
-    assert any(f"starts at character {last:,}, the last start at this size (1,901 was asked for)" in i.value
-               for i in at.info)
+    assert any(f"starts at character {last:,}, the last start at this size." in i.value for i in at.info)
     at.slider(key="ce.start").set_value(5).run()  # moved by hand: no notice
     assert not at.exception and not any("the last start" in i.value for i in at.info)
+
+
+def test_a_unit_or_step_past_the_model_in_a_link_says_what_is_shown_not_a_bound_the_page_never_shows():
+    """unit=99999 said 'outside 0..1023; using 1023' while the unit box showed 127."""
+    at = open_app_page("pages/cell-explorer.py", {"unit": "99999", "t": "99999"})
+    said = " ".join(w.value for w in at.warning) + " ".join(i.value for i in at.info)
+    assert "'unit' in the link was 99999, more than this page can show; using the model's last unit." in said
+    assert "'t' in the link was 99999, more than this page can show; using the text's last step." in said
+    assert "1023" not in said and not at.exception

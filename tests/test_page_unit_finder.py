@@ -88,7 +88,7 @@ def test_every_default_finds_something_and_every_input_shows_what_is_used():
     at = _run({"text": "hello"})
     assert not at.exception
     assert at.number_input(key="uf.start").value <= 4 and at.number_input(key="uf.end").value <= 5
-    assert any("moved to t =" in i.value for i in at.info)
+    assert any("now covers t =" in i.value and "did not fit this text of 5 characters" in i.value for i in at.info)
     assert at.number_input(key="uf.t").value == 4  # the cursor box shows the step used
     at = _run({"text": "hello", "feature": "column"})
     assert any("Degenerate here" in w.value for w in at.warning)  # column = position on one line

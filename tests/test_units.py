@@ -146,3 +146,13 @@ def test_the_headline_says_when_the_untrained_model_does_better_not_as_well():
             seen.add("less")
             assert f"reaches only |r| = {r_b:.2f}" in said
     assert seen == {"more", "less"}
+
+
+def test_a_span_that_was_moved_says_why():
+    from explorer.scenes.unit_finder import clamp_span
+    reversed_ = clamp_span(1186, 500, 10)
+    assert (reversed_.start, reversed_.end, reversed_.changed) == (500, 501, True)
+    assert reversed_.why == "its end (10) was not after its start (500)"
+    long = clamp_span(1186, 1100, 5000)
+    assert (long.start, long.end) == (1100, 1186) and long.why == "it did not fit this text of 1,186 characters"
+    assert not clamp_span(1186, 3, 9).changed

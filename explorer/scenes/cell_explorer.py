@@ -237,7 +237,7 @@ def cell_explorer_scene(config: CellExplorerConfig, resolve: Callable[[tuple], C
             offset = int(min(max(int(config.t) - 1 - window // 2, 0), last))  # the window moves to it
         elif config.start - 1 > last:  # a link's start past the last window (windows are smaller at larger sizes)
             msgs.append(Message("info", f"The window starts at character {offset + 1:,}, the last start at this "
-                                        f"size ({config.start:,} was asked for)."))
+                                        "size."))
         msgs.append(Message("info", f"The view holds {window:,} steps at a time at this size (more would make "
                                     f"stepping slow); choose which part of the {len(text):,} characters to show. "
                                     "Each window starts with the memory the cell built reading everything before "

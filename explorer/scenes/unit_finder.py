@@ -21,14 +21,17 @@ STRONG_R = 0.5  # |r| from which the headline says a unit "tracks" a feature; be
 class Span:
     start: int  # 0-based, inclusive
     end: int  # exclusive
-    changed: bool  # the requested span did not fit the text and was moved
+    changed: bool  # the requested span was not usable as given and was moved
+    why: str = ""  # what was wrong with it, said to the reader
 
 
 def clamp_span(T: int, start: int, end: int) -> Span:
     """The span [start, end) made to fit a text of T characters (at least one character long)."""
     s = min(max(int(start), 0), T - 1)
     e = max(min(int(end), T), s + 1)
-    return Span(s, e, (s, e) != (int(start), int(end)))
+    why = (f"its end ({int(end)}) was not after its start ({int(start)})" if int(end) <= int(start) else
+           f"it did not fit this text of {T:,} characters")
+    return Span(s, e, (s, e) != (int(start), int(end)), why)
 
 
 def feature_warning(A: TextAnalysis, feature: str) -> str | None:

@@ -50,6 +50,8 @@ class Param:
     max_len: int | None = None  # strings longer than this are cut (with a notice)
     view_only: bool = False  # how the page shows its scene (a folded section open), not the scene: kept in the link,
     # left out of the scene's config and of a deck scene's title
+    over: str | None = None  # what a value above `hi` becomes when the scene sets the real limit below `hi` (e.g.
+    # "the model's last unit"): said instead of `hi`, which the page would not show
 
     def parse(self, raw: str) -> tuple[Any, str | None]:
         """(value, notice): the URL value made valid, and what was done to it (None if nothing)."""
@@ -87,7 +89,9 @@ class Param:
             lo = self.lo if self.lo is not None else value
             hi = self.hi if self.hi is not None else value
             clamped = type(d)(min(max(value, lo), hi))
-            if clamped != value:
+            if clamped != value and self.over is not None and value > hi:
+                note = f"'{self.name}' in the link was {value}, more than this page can show; using {self.over}."
+            elif clamped != value:
                 note = f"'{self.name}' in the link was {value}, outside {self.lo:g}..{self.hi:g}; using {clamped}."
             value = clamped
         if isinstance(value, str) and self.max_len is not None and len(value) > self.max_len:

@@ -203,8 +203,7 @@ def selection(P: PageState, A: TextAnalysis, held: HeldOut | None, span: Span, u
         s2.number_input("Selection end (exclusive)", min_value=1, max_value=MAX_TEXT_CHARS, key=P.key("end"))
         s3.number_input("Threshold on h", min_value=-1.0, max_value=1.0, step=0.05, key=P.key("thr"))
         if span.changed:
-            st.info(f"The selection was moved to t = {span.start}..{span.end - 1} to fit this text of {len(A.text):,} "
-                    "characters.")
+            st.info(f"The selection now covers t = {span.start}..{span.end - 1}: {span.why}.")
         st.text("".join(labels[span.start:span.end]))  # plain text: no code highlighter to fetch before the page draws
         if not units_on:
             best, unit, usable = threshold_hint(A.trained.trace.h.double().numpy(), span)
