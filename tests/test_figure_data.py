@@ -26,3 +26,13 @@ def test_an_axis_labelled_by_index_is_written_with_its_labels_and_a_legend_only_
     assert ["heatmap 1", "c", "<", "1"] in rows and ["heatmap 1", "␣", "b", "1"] in rows
     assert all(r[0] == "heatmap 1" for r in rows[1:])  # the rings' legend entry plots nothing
     assert len(rows) - 1 == 4 * 5  # 4 characters read, 5 that come next
+
+
+def test_a_label_with_a_subscript_or_escaped_user_text_is_plain_text_in_the_csv():
+    import plotly.graph_objects as go
+
+    from explorer.figures.data import figure_csv
+    fig = go.Figure([go.Scatter(x=[0, 1], y=[1.0, 0.5], name="LSTM ‖∂h<sub>T</sub>/∂xₜ‖"),
+                     go.Scatter(x=[0], y=[2.0], name="a &lt;b&gt;")])
+    rows = figure_csv(fig).splitlines()
+    assert rows[1].startswith("LSTM ‖∂h_T/∂xₜ‖,0,") and rows[3].startswith("a <b>,0,")

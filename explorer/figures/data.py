@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import html
+import re
 import io
 
 import numpy as np
@@ -32,12 +33,17 @@ def _labels(fig: go.Figure, trace, letter: str) -> dict:
     return {v: html.unescape(str(t)) for v, t in zip(axis.tickvals, axis.ticktext)}  # figure text is HTML-escaped
 
 
+def _plain(label: str) -> str:
+    """A figure's label as plain text: 'h<sub>T</sub>' -> 'h_T', other tags dropped, entities decoded."""
+    return html.unescape(re.sub(r"<[^>]*>", "", re.sub(r"<sub>(.*?)</sub>", r"_\1", str(label))))
+
+
 def figure_csv(fig: go.Figure) -> str:
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(["trace", "x", "y", "value"])
     for k, tr in enumerate(fig.data):
-        name = tr.name if getattr(tr, "name", None) else f"{tr.type} {k + 1}"
+        name = _plain(tr.name) if getattr(tr, "name", None) else f"{tr.type} {k + 1}"
         z = getattr(tr, "z", None)
         if z is not None:
             z = np.asarray(z, dtype=object)

@@ -90,8 +90,8 @@ def decay_figure(curves: Mapping[str, ArchCurves], *, quantity: str = "input", o
         steps = max(steps, T)
         d = torch.arange(T)
         main = mains[k]  # (T,)
-        state_what = "‖∂h_T/∂(hₜ,cₜ)‖" if c.arch == "lstm" else "‖∂h_T/∂hₜ‖"
-        what = "‖∂h_T/∂xₜ‖" if quantity == "input" else state_what
+        state_what = "‖∂h<sub>T</sub>/∂(hₜ,cₜ)‖" if c.arch == "lstm" else "‖∂h<sub>T</sub>/∂hₜ‖"
+        what = "‖∂h<sub>T</sub>/∂xₜ‖" if quantity == "input" else state_what
         # a curve that later ones lie on is drawn wider, so both show (an untrained LSTM and GRU decay alike: the
         # LSTM's line was hidden under the GRU's); the one beneath shows as a border of the one on top
         fig.add_trace(_line(d, main, label if quantity == "input" else f"{label} {what}", color, "solid",
@@ -134,7 +134,7 @@ def decay_figure(curves: Mapping[str, ArchCurves], *, quantity: str = "input", o
     ymin = max(lo, Y_FLOOR) - 0.5
     ymax = min(max(hi, 0.0), Y_CEIL) + 0.5
     ymin = min(ymin, ymax - 3)  # at least three decades: a shorter log axis labels its minor ticks 9 8 7 ...
-    title = ("‖∂h_T/∂xₜ‖" if quantity == "input" else "‖∂h_T/∂stateₜ‖") + " relative to distance 0"
+    title = ("‖∂h<sub>T</sub>/∂xₜ‖" if quantity == "input" else "‖∂h<sub>T</sub>/∂stateₜ‖") + " relative to distance 0"
     base_layout(fig, title=title, height=520, presenter=presenter)
     # show the distances where something happens: up to where the last curve leaves the frame
     fig.update_xaxes(title_text="distance d = T − t (steps back from the last step)",
@@ -187,7 +187,7 @@ def saliency_figure(labels: tuple[str, ...], curve: ArchCurves, *, width: int = 
         colorbar=dict(title=dict(text="log10 rel."), tickvals=[SALIENCY_FLOOR, -9, -6, -3, 0],
                       ticktext=["≤1e-12", "1e-9", "1e-6", "1e-3", "1"]),
     ))
-    title = f"Which characters still move h_T? {label}, ‖∂h_T/∂xₜ‖ per character"
+    title = f"Which characters still move h<sub>T</sub>? {label}, ‖∂h<sub>T</sub>/∂xₜ‖ per character"
     base_layout(fig, title=title, height=max(230, 70 + (44 if presenter else 34) * rows), presenter=presenter)
     fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
     fig.update_yaxes(autorange="reversed", showgrid=False, zeroline=False, tickmode="array",
