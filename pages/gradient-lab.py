@@ -64,7 +64,7 @@ if source_note:
 if sc.whole_stack is not None:
     d3 = sc.whole_stack.distances[0]
     st.caption("Through the whole stack, every layer and direction at once (torch.autograd, float64): the output's "
-               "‖∂y_T/∂xₜ‖ falls below 1e-3 of its start "
+               "sensitivity to each input, ‖∂y/∂xₜ‖ at the last step, falls below 1/1,000 of its start "
                + (f"at d = {d3}." if d3 is not None else f"nowhere within d = {sc.steps - 1}."))
 if P.get("cells") == "shipped":
     st.caption(shipped_explanation(sc, untrained_twin_high(P.get("text"))))
@@ -78,16 +78,16 @@ with left:
     plot(st, decay_figure(sc.curves, quantity=P.get("show"), overlays=P.get("overlays"), presenter=presenter),
          width="stretch", key="gl.fig.decay")
     st.caption("Each line starts at 1 at distance 0 (the last input) and shows how much of that influence is left "
-               "d steps back. Dotted grey lines: 1e-3 and 1e-6. Dashed lines: the product of the carry gate "
+               "d steps back. Dotted grey lines: 1/1,000 and 1/1,000,000. Dashed lines: the product of the carry gate "
                "(∏ f along the LSTM's cell path, ∏ z for the GRU); dotted red: the RNN's upper bound σₘₐₓ(Wₕₕ)^d "
                "(σₘₐₓ: the largest singular value, never below the spectral radius the knob sets, often well above "
                "it), which says nothing once σₘₐₓ > 1. Where two cells' lines coincide, the one beneath is drawn "
                "wider and shows as a border.")
 with right:
     st.subheader("Reach")
-    st.caption(f"Distance at which the curve first falls below 1e-3 / 1e-6 of its start (T = {sc.steps}). "
+    st.caption(f"Distance at which the curve first falls below 1/1,000 and 1/1,000,000 of its start (T = {sc.steps}). "
                "A growing curve is not memory: it is marked 'grows'.")
-    rows = ["| cell | 1e‑3 | 1e‑6 |", "|:--|--:|--:|"]  # non-breaking hyphens
+    rows = ["| cell | 1/1,000 | 1/1,000,000 |", "|:--|--:|--:|"]
     rows += [f"| **{r.cell}** | {' | '.join(r.reach)} |" for r in reach_rows(sc, P.get("show"))]
     st.markdown("\n".join(rows))
     for r in reach_rows(sc, P.get("show")):

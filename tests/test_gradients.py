@@ -298,7 +298,7 @@ def test_the_shipped_explanation_quotes_every_cells_own_reach():
     text = DEFAULT_TEXT[:120]
     models = {arch: load_model(name)[0] for arch, name in DEFAULT_MODELS.items()}
     words = shipped_explanation(model_scene(models, text), {"lstm": 0})
-    quoted = dict(re.findall(r"(LSTM|GRU|RNN)'s (?:input sensitivity falls below 1e-3 )?(at d = \d+|nowhere)", words))
+    quoted = dict(re.findall(r"(LSTM|GRU|RNN)'s (?:input sensitivity falls below 1/1,000 )?(at d = \d+|nowhere)", words))
     assert set(quoted) == {"LSTM", "GRU", "RNN"}, words
     for arch, d in quoted.items():
         model = models[arch.lower()]

@@ -112,7 +112,7 @@ def shipped_explanation(scene: LabScene, untrained_high: dict[str, int]) -> str:
         return ""
     fmt = lambda d: f"at d = {d}" if d is not None else f"nowhere within d = {scene.steps - 1}"  # noqa: E731
     gru = scene.curves.get("gru")
-    reaches = [f"the trained LSTM's input sensitivity falls below 1e-3 {fmt(lstm.input_reach.distances[0])}"]
+    reaches = [f"the trained LSTM's input sensitivity falls below 1/1,000 {fmt(lstm.input_reach.distances[0])}"]
     if gru is not None:
         reaches.append(f"the GRU's {fmt(gru.input_reach.distances[0])}")
     reaches.append(f"the RNN's {fmt(rnn.input_reach.distances[0])}")

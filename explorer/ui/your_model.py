@@ -108,7 +108,7 @@ def explore(P: PageState, ck: Checkpoint, vocab, presenter: bool) -> None:
         fig, distances = reach_figure(ck, inp, presenter)
         plot(st, fig, key="ym.reach")
         d3 = distances[0]
-        st.caption("Exact, by autograd over the whole stack (every layer and direction). It falls below 1e-3 of its "
+        st.caption("Exact, by autograd over the whole stack (every layer and direction). It falls below 1/1,000 of its "
                    "start " + (f"at d = {d3}." if d3 is not None else
                                f"nowhere within these {len(inp.labels)} steps (d ≤ {len(inp.labels) - 1})."))
     with section("Find a unit: your regex as the feature", presenter):
