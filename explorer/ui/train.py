@@ -168,7 +168,9 @@ def how_it_went(entries: dict, presenter: bool, text: str) -> None:
             col.metric(f"{ARCH_LABELS[arch]} · {e.model.num_parameters():,} parameters", right, status,
                        delta_color="off", delta_arrow="off",
                        help="Share of next characters the model got right at its last training step (on long "
-                            "texts: in that step's windows); the table below checks every position.")
+                            "texts: in that step's windows); the table below checks every position. The parameters "
+                            f"are the cell's ({e.model.cell.num_parameters():,}, the count the Cell Explorer shows) "
+                            "and the readout's, which turns h into a score for every character.")
             # the cost on a line of its own: beside the status it was cut off in a third of a 1280 px page
             took = f"{h.seconds:.2f} s" if h.seconds >= 1 else f"{h.seconds * 1000:.0f} ms"  # never "0.00 s"
             budget = (f" of at most {h.max_steps} (it stops once every next character is right)"
