@@ -93,6 +93,8 @@ def init_readout(in_features: int, out_features: int, generator: torch.Generator
 class CharModel(nn.Module):
     """One-hot input of size V -> cell of size H -> logits over V."""
 
+    causal = True  # step t reads characters 1..t only: a text's first steps are traced from its first characters
+
     def __init__(self, vocab: Vocab, config: ModelConfig = ModelConfig()):
         super().__init__()
         self.vocab = vocab

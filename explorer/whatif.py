@@ -54,16 +54,16 @@ def trace_runs(runs: Iterable[tuple[str, CharModel, tuple[Clamp, ...]]], text: s
                stop: int | None = None) -> dict[str, TextTrace]:
     """{run id: TextTrace of steps [start, stop)} for runs given as (id, model, clamps).
 
-    Each model reads the whole text once, and its what-ifs reuse that trace (a what-if beside its own model's run
-    traced the same text twice). A window of a long text is cut from the run over everything before it, so its
-    first step starts from the state the cell reached there, and a pin from step s of the text acts from step s
-    whether s lies inside the window or before it.
+    Each model reads the text once (up to `stop` if its steps read only what came before them), and its what-ifs
+    reuse that trace (a what-if beside its own model's run traced the same text twice). A window of a long text
+    is cut from the run over everything before it, so its first step starts from the state the cell reached
+    there, and a pin from step s of the text acts from step s whether s lies inside the window or before it.
     """
     plain: dict[int, TextTrace] = {}
     out = {}
     for rid, model, clamps in runs:
-        if id(model) not in plain:
-            plain[id(model)] = model.trace_text(text)
+        if id(model) not in plain:  # a causal model needs the text up to the window's end only
+            plain[id(model)] = model.trace_text(text[:stop] if stop is not None and model.causal else text)
         own = plain[id(model)]
         stop_at = own.trace.steps if stop is None else stop
         whole = clamped_text_trace(model, text, clamps, own, stop=stop_at) if clamps else own

@@ -135,3 +135,17 @@ def test_a_pin_after_the_last_step_leaves_the_models_own_run():
     torch.testing.assert_close(tt.trace.h, base.trace.h, atol=0, rtol=0)
     with pytest.raises(ValueError, match="0..7"):  # still checked, though no step is pinned
         clamped_text_trace(model, "hello", (Clamp("f", 0.0, 9, units=(8,)),))
+
+
+def test_a_window_is_the_same_whether_the_text_goes_on_after_it_or_not():
+    """A causal model is traced only up to the window's end; the window equals the one cut from the whole run."""
+    text = "the cat sat on the mat. " * 8
+    model = CharModel(Vocab.from_text(text), ModelConfig("lstm", 8, seed=2))
+    clamps = (Clamp("f", 1.0, 60), Clamp("i", 0.0, 60))
+    cut = trace_runs([("lstm", model, ()), ("w", model, clamps)], text, 50, 90)
+    whole = {rid: tt.window(50, 90) for rid, tt in
+             trace_runs([("lstm", model, ()), ("w", model, clamps)], text).items()}
+    for rid in ("lstm", "w"):
+        assert cut[rid].trace.steps == 40 and cut[rid].labels == whole[rid].labels
+        torch.testing.assert_close(cut[rid].trace.h, whole[rid].trace.h, atol=1e-6, rtol=0)
+        torch.testing.assert_close(cut[rid].trace.h0, whole[rid].trace.h0, atol=1e-6, rtol=0)

@@ -145,6 +145,11 @@ class LayerModel:
             f"the readout's {ck.readout[0].shape[0]:,} outputs are not the vocabulary's {self.vocab.size:,} tokens")
 
     @property
+    def causal(self) -> bool:
+        """Whether step t reads characters 1..t only: not when any layer reads the text backwards too."""
+        return not self.checkpoint.stack.bidirectional
+
+    @property
     def reversed(self) -> bool:
         """Whether trace_text's step 1 is the text's last character."""
         return self.direction == 1 and self.order == "reading"
