@@ -142,7 +142,8 @@ def reach_figure(task: TaskSpec, curves: dict[str, ArchCurves], *, presenter: bo
     line = dict(color=BASELINE_COLOR, dash="dot", width=2)
     fig.add_vline(x=mark, line=line)
     fig.add_scatter(x=[None], y=[None], mode="lines", line=line, name=f"{where} (d = {mark})", hoverinfo="skip")
-    base_layout(fig, title="After the race: how far back does the gradient reach? ‖∂h<sub>T</sub>/∂xₜ‖ relative to d = 0",
+    base_layout(fig, title="After the race: how far back does the gradient reach? "
+                           "‖∂h<sub>T</sub>/∂xₜ‖ relative to d = 0",
                 height=400, presenter=presenter)
     fig.update_xaxes(title="distance d = T − t (steps back from the last step)", range=[0, L - 1])
     fig.update_yaxes(type="log", exponentformat="power", title="relative to d = 0 (log)",

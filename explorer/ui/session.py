@@ -10,10 +10,11 @@ from typing import Any, Callable, Generic, TypeVar
 
 import streamlit as st
 
-__all__ = ["Key", "memo", "page_key", "ACTIVE_PAGE", "PAGE_CHANGED", "TRAINED", "PENDING_TRAINING",
-           "TRAIN_STOP", "TRAIN_CUT_NOTICE", "TRAIN_LOADED_UPLOAD", "CE_PAYLOAD", "CE_VIEW_SENT", "CE_WEIGHTS", "CE_SIZES",
-           "GL_TRAINED", "GL_RACE", "GL_LAST_PRESET", "RACE_FRAME", "RACE_JOB", "RACE_RESULT", "RACE_REACH", "RACE_SWEEP",
-           "RACE_CELLS", "UF_SAMPLE_MATCHED", "DECK", "DECK_SHOW", "DECK_GOTO", "FORCE_LINK", "FOLD_SIDEBAR"]
+__all__ = ["Key", "memo", "page_key", "ACTIVE_PAGE", "PAGE_CHANGED", "TRAINED", "PENDING_TRAINING", "TRAIN_STOP",
+           "TRAIN_CUT_NOTICE", "TRAIN_LOADED_UPLOAD", "CE_PAYLOAD", "CE_VIEW_SENT", "CE_WEIGHTS", "CE_SIZES",
+           "GL_TRAINED", "GL_RACE", "GL_LAST_PRESET", "RACE_FRAME", "RACE_JOB", "RACE_RESULT", "RACE_REACH",
+           "RACE_SWEEP", "RACE_CELLS", "UF_SAMPLE_MATCHED", "DECK", "DECK_SHOW", "DECK_GOTO", "FORCE_LINK",
+           "FOLD_SIDEBAR"]
 
 T = TypeVar("T")
 

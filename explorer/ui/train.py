@@ -91,7 +91,8 @@ def settle_interrupted() -> None:
     stop_requested = TRAIN_STOP.pop(False)
     settled, never = settle_pending(keep=stop_requested)
     names = lambda archs: " and ".join(ARCH_LABELS[a] for a in archs)  # noqa: E731
-    unstarted = f" {names(never)} had not started and {'was' if len(never) == 1 else 'were'} not trained." if never else ""
+    was = "was" if len(never) == 1 else "were"
+    unstarted = f" {names(never)} had not started and {was} not trained." if never else ""
     if settled and stop_requested:
         st.success(f"Stopped. {names(settled)} kept what it had learned so far (marked “stopped” below).{unstarted}")
     elif settled:
