@@ -69,11 +69,11 @@ else:
 runs = tuple((r.id, r.title, r.note, r.ref, r.clamps) for r in scene.runs)
 robust = P.get("crange") == "robust"
 view = view_payload(runs, scene.text, scene.offset, scene.window, presenter, robust)
-cursor = cell_view(view, t=scene.t, unit=scene.unit,
+cursor = cell_view(view, t=scene.t + scene.offset, unit=scene.unit,
                    url={name: P.params[name].default for name in ("t", "unit")},  # the browser writes these at once
                    data_key=repr((runs, scene.text, scene.offset, scene.window, presenter, robust)), key="ce.view")
-if cursor:
-    P.set("t", int(cursor["t"]) + scene.offset)
+if cursor:  # a step of the whole text
+    P.set("t", int(cursor["t"]))
     P.set("unit", int(cursor["unit"]))
 downloads(scene)
 st.caption("Step with the buttons, the slider or the keyboard (← → Home End, P to play); click any heatmap cell "

@@ -447,3 +447,34 @@ def test_hovering_a_pinned_value_says_it_was_pinned(page, app_url):
     assert "t=5" in text and "⊣ pinned" in text and "σ" not in text, text
     text = hover(2)  # before the pin: computed, with its equation
     assert "t=2" in text and "pinned" not in text and "σ" in text, text
+
+
+def test_the_cursor_stays_on_its_character_when_the_window_changes_around_it(page, app_url):
+    """A walk found t = 770 became t = 1360 after a GRU was added and removed (770 + the window's 590): the
+    browser's last report, a step of the window, was added again to each new window's start."""
+    from urllib.parse import quote
+
+    from explorer.data.corpus import PYTHON_SAMPLE
+    step = open_explorer(page, app_url, "?t=769&text=" + quote((PYTHON_SAMPLE * 3)[:1800]))
+    assert step.inner_text() == "t = 769"
+    # the strip of characters shows a few rows of the window: it has scrolled to the cursor's character
+    in_sight = """() => { const s = document.querySelector('.cv-strip').getBoundingClientRect();
+        const c = document.querySelector('.cv-ch-now').getBoundingClientRect();
+        return c.top >= s.top - 1 && c.bottom <= s.bottom + 1; }"""  # to the sub-pixel
+    assert page.evaluate(in_sight)
+    page.get_by_role("button", name="Next step").click()
+    assert step.inner_text() == "t = 770"
+    page.wait_for_timeout(1500)  # reported to the server once stepping pauses
+    settle(page)
+    for cells in (("GRU",), ("GRU",)):  # added (the window shrinks and moves to the cursor), then removed
+        old = page.evaluate_handle("() => document.querySelector('.cv-root')")
+        page.get_by_role("button", name=cells[0]).click()
+        page.wait_for_function("(old) => { const r = document.querySelector('.cv-root'); "
+                               "return r && r !== old && r.dataset.ready === '1'; }", arg=old, timeout=60_000)
+        settle(page)
+        page.wait_for_timeout(1200)  # past any echo of an old report
+        settle(page)
+        assert page.get_by_test_id("cv-step").inner_text() == "t = 770"
+    assert re.search(r"[?&]t=770\b", page.url), page.url
+    assert page.evaluate(in_sight)
+    assert_no_errors(page)

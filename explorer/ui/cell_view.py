@@ -30,16 +30,17 @@ _cell_view = components_v2.component(
 class _Sent:
     data_key: str
     view: dict  # the payload object itself (held, so its identity cannot be reused while compared)
-    cursor: tuple[int, int]  # (t, unit) in the bytes
+    cursor: tuple[int, int]  # (t, unit) in the bytes, t a step of the whole text
     reported: tuple[int, int] | None  # the cursor the browser last reported
 
 
 def cell_view(view: dict, *, t: int, unit: int, url: dict, data_key: str, key: str) -> dict | None:
-    """Mount the view of the payload `view` with the cursor at (t, unit); returns the cursor {t, unit} last
-    reported by the browser (or None). `url`: the defaults of the cursor's URL parameters.
+    """Mount the view of the payload `view` with the cursor at step t of the text (which may be longer than the
+    view's window) and `unit`; returns a cursor {t, unit} the browser reported since the last run, else None.
 
-    data_key names the content of `view` (model, text, clamps): while it is unchanged the browser keeps
-    its view and cursor across reruns; a new one makes it rebuild.
+    `url`: the defaults of the cursor's URL parameters. data_key names the content of `view` (model, text,
+    window, clamps): while it is unchanged the browser keeps its view and cursor across reruns; a new one makes
+    it rebuild.
     """
     sent = CE_VIEW_SENT.get()
     cursor = (int(t), int(unit))
@@ -51,12 +52,15 @@ def cell_view(view: dict, *, t: int, unit: int, url: dict, data_key: str, key: s
         # after a page switch (a fresh mount), send the cursor as it is.
         cursor = sent.cursor
     # the payload's identity is in the key: a model retrained under the same name is a new view
-    data = dict(view, t=cursor[0], unit=cursor[1], url=url,
+    data = dict(view, t=cursor[0] - view["offset"], unit=cursor[1], url=url,
                 key=hashlib.sha1(f"{data_key}#{id(view)}".encode()).hexdigest()[:16])
     # Bytes (payload.pack), not a dict: Streamlit would scan a dict's values for dataframes (that check imports
     # pandas and pyarrow, 66 MiB in the server process), then encode it as JSON twice and hash it, on every run.
     result = _cell_view(data=pack(data), key=key, on_cursor_change=lambda: None)
-    reported = getattr(result, "cursor", None)
-    CE_VIEW_SENT.set(_Sent(data_key, view, cursor,
-                           (int(reported["t"]), int(reported["unit"])) if reported else None))
-    return reported
+    got = getattr(result, "cursor", None)
+    reported = (int(got["t"]), int(got["unit"])) if got else None
+    CE_VIEW_SENT.set(_Sent(data_key, view, cursor, reported))
+    # the component returns its last report on every run: only a new one is news (an old one, applied again
+    # after the window moved, put the cursor on another character)
+    fresh = reported is not None and (sent is None or reported != sent.reported)
+    return {"t": reported[0], "unit": reported[1]} if fresh else None

@@ -797,7 +797,7 @@ export default function (component) {
     const now = `${view.t + data.offset}:${view.unit}`;
     if (now === lastSent) return;
     lastSent = now;
-    setStateValue("cursor", { t: view.t, unit: view.unit });
+    setStateValue("cursor", { t: view.t + data.offset, unit: view.unit });  // a step of the text, not of the window
     if (host.__cv) host.__cv.known = [...host.__cv.known.slice(-8), now];
   };
   // the address bar follows the cursor at once (the server's copy follows on the sync below; a rerun of
@@ -823,6 +823,14 @@ export default function (component) {
     syncTimer = setTimeout(() => { if (!view.playing) report(); }, 800);
   };
   let lastBox = null;
+  // the strip shows a few rows of a long window: it scrolls (itself, never the page) to keep the step in sight
+  const inSight = () => {
+    if (!lastBox || !strip.clientHeight) return;  // not laid out yet: the first frame calls it again
+    const top = lastBox.offsetTop - strip.offsetTop;
+    if (top < strip.scrollTop || top + lastBox.offsetHeight > strip.scrollTop + strip.clientHeight) {
+      strip.scrollTop = top - (strip.clientHeight - lastBox.offsetHeight) / 2;
+    }
+  };
   view.set = (t, unit) => {
     view.t = Math.max(1, Math.min(T, Math.round(t)));
     view.unit = Math.max(0, Math.min(data.H - 1, Math.round(unit)));
@@ -832,6 +840,7 @@ export default function (component) {
     if (lastBox) lastBox.classList.remove("cv-ch-now");
     lastBox = boxes[view.t - 1];
     lastBox.classList.add("cv-ch-now");
+    inSight();
     for (const r of runs) r.update();
     sync();
   };
@@ -899,6 +908,7 @@ export default function (component) {
       runs.forEach((r, i) => r.plots.forEach((pl, j) => r.drawPlot(pl, long ? widths[i][j] : 0)));
       // the cursor overlays are placed by the resize observer's first call, which every newly observed canvas
       // gets after this frame's layout and before its paint: placing them here would force a second layout
+      inSight();
       root.dataset.ready = "1";
       resolve(true);
     });
