@@ -40,7 +40,7 @@ st.markdown("How far back can each cell carry a gradient? For every step t we me
 st.info("**Gating helps only when the carry gate is near 1.** The carry gate is the one that decides how much of "
         "the old state is kept: the LSTM's forget gate f, the GRU's update gate z. At PyTorch's default init both "
         "sit near 0.5 and all three cells forget quickly; push them towards 1 and the LSTM and GRU reach much "
-        "further. The RNN has no gate: only the size of W_hh decides, and an untrained RNN rescaled to spectral "
+        "further. The RNN has no gate: only the size of Wₕₕ decides, and an untrained RNN rescaled to spectral "
         "radius 3 (a preset) sees its gradient explode instead of vanish.",
         icon=":material/lightbulb:")
 preset_bar(P)
@@ -85,9 +85,9 @@ with left:
                "wider and shows as a border.")
 with right:
     st.subheader("Reach")
-    st.caption(f"Distance at which the curve first falls below 1/1,000 and 1/1,000,000 of its start (T = {sc.steps}). "
+    st.caption(f"Distance at which the curve first falls below 1/1,000 (10⁻³) and 1/1,000,000 (10⁻⁶) of its start (T = {sc.steps}). "
                "A growing curve is not memory: it is marked 'grows'.")
-    rows = ["| cell | 1/1,000 | 1/1,000,000 |", "|:--|--:|--:|"]
+    rows = ["| cell | 10⁻³ | 10⁻⁶ |", "|:--|--:|--:|"]  # narrow: the column is a quarter of the page
     rows += [f"| **{r.cell}** | {' | '.join(r.reach)} |" for r in reach_rows(sc, P.get("show"))]
     st.markdown("\n".join(rows))
     for r in reach_rows(sc, P.get("show")):

@@ -191,6 +191,11 @@ def _output(models: Models, knob=None, presenter=False) -> StepScene:
         ("pages/cell-explorer.py", {"text": HELLO, "src": "hello", "t": 4, "unit": u}))
 
 
+def _tail(read: str, keep: int = 3) -> str:
+    """What was read, as a bar's label: its last `keep` characters after an ellipsis when longer."""
+    return read if len(read) <= keep + 1 else "…" + read[-keep:]
+
+
 def _hello(models: Models, knob=None, presenter=False, train: Callable[[str, str], CharModel] | None = None):
     word = str(knob or HELLO)
     fetch = models if word == HELLO or train is None else (lambda arch: train(word, arch))
@@ -200,7 +205,8 @@ def _hello(models: Models, knob=None, presenter=False, train: Callable[[str, str
         right = [float(tt.probs[t, int(tt.tokens[t + 1])]) for t in range(len(word) - 1)]
         numbers.update({f"{arch}_p{t + 1}": p for t, p in enumerate(right)})
         # what was read, and below it what comes next: on one line 'hel → l' ran into 'hell → o' on a phone
-        fig.add_bar(x=[f"{plot_text(word[:t + 1])}<br>→ {plot_text(word[t + 1])}" for t in range(len(word) - 1)],
+        # a long word shows the last three characters read ('…ssi'): eleven whole prefixes overlapped on a phone
+        fig.add_bar(x=[f"{plot_text(_tail(word[:t + 1]))}<br>→ {plot_text(word[t + 1])}" for t in range(len(word) - 1)],
                     y=right, name=SPECS[arch].label, marker_color=ARCH_COLORS[arch])
     base_layout(fig, title="How sure each cell is of the next character",  # the word is on every bar's label
                 height=360, presenter=presenter)

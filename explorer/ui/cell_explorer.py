@@ -149,7 +149,7 @@ def note_section(scene: CellExplorerScene, P: PageState) -> None:
                  "shown here on the models above.")
     note.subheader("Parameters and memory")
     note.markdown(markdown_table(sizes_table(scene)))  # a table, not a data grid: no 1.2 MB grid bundle to load
-    per_layer = (" A layer of your uploaded model counts that layer alone (its own W_ih, W_hh and biases); the "
+    per_layer = (" A layer of your uploaded model counts that layer alone (its own Wᵢₕ, Wₕₕ and biases); the "
                  "whole model's count, embedding and readout included, is on Your Model."
                  if any(ref[0] == "yours" for ref in scene.refs.values()) else "")
     note.caption(f"Each row is the model shown above, with its own sizes.{per_layer} 'State carried' counts what "
@@ -163,7 +163,7 @@ def note_section(scene: CellExplorerScene, P: PageState) -> None:
     note.image(picture.png, width="stretch", output_format="PNG",  # as encoded: "auto" would re-encode to JPEG
                caption=f"Colour: blue −{picture.vmax:.2f} … white 0 … red +{picture.vmax:.2f} (99 % of the weights lie "
                        f"within; the largest |w|, {picture.largest:.2f}, and the rest beyond take the end colours). "
-                       "Rows: the gate blocks; columns: left of the dashed line W_hh, right of it W_ih.")
+                       "Rows: the gate blocks; columns: left of the dashed line Wₕₕ, right of it Wᵢₕ.")
     note.caption(f"The note writes one W of shape ({SPECS[arch].gate_count}H, H + I) acting on [hₜ₋₁; xₜ] — "
                  "(4h, 2h) only when the input and hidden sizes agree; PyTorch stores the same numbers as weight_hh "
                  "(left of the dashed line) and weight_ih (right). Rows come in gate blocks in PyTorch's order.")
