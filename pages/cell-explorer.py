@@ -29,7 +29,7 @@ P = PageState("ce", [
     Param("whatif", "none", choices=tuple(WHATIFS)),
     Param("cgate", "f", choices=CLAMP_GATES),
     Param("cval", 1.0, lo=0.0, hi=1.0),
-    Param("cfrom", 1, lo=1, hi=MAX_TEXT_CHARS),
+    Param("cfrom", 1, lo=1, hi=MAX_TEXT_CHARS, over="the text's last step"),
     Param("cunits", "all", max_len=200),
     Param("crange", "max", choices=("max", "robust")),
     Param("layer", 0, lo=0, hi=63),

@@ -277,3 +277,14 @@ def test_a_unit_or_step_past_the_model_in_a_link_says_what_is_shown_not_a_bound_
     assert "'unit' in the link was 99999, more than this page can show; using the model's last unit." in said
     assert "'t' in the link was 99999, more than this page can show; using the text's last step." in said
     assert "1023" not in said and not at.exception
+
+
+def test_a_pin_step_past_the_text_in_a_link_pins_from_its_last_step_and_says_so():
+    """cfrom=99999 said 'using 2000' while the box showed 1 and the title 'from t = 1': another experiment."""
+    at = open_app_page("pages/cell-explorer.py", {"text": "hello world", "whatif": "freeze", "cfrom": "99999"})
+    assert not at.exception
+    assert at.number_input(key="ce.cfrom").value == 11
+    assert any("'cfrom' in the link was 99999, more than this page can show; using the text's last step." in w.value
+               for w in list(at.warning) + list(at.info))
+    from test_layer_model import cell_view_data
+    assert "from t = 11" in cell_view_data(at)["runs"][1]["title"]

@@ -82,6 +82,8 @@ def whatif_controls(P: PageState, text_length: int) -> None:
             w2.select_slider("Value", [0.0, 0.25, 0.5, 0.75, 1.0], key=P.key("cval"))
         if P.get("whatif") != "custom":  # no gate or value to choose: the step and the units come first
             w3, w4 = w1, w2
+        if P.get("cfrom") > max(text_length, 1):  # a link's step past the text: its last step, as the scene reads it
+            P.set("cfrom", max(text_length, 1))
         w3.number_input("From step t", 1, max(text_length, 1), key=P.key("cfrom"))
         w4.text_input("Units", key=P.key("cunits"), help="'all', or unit numbers separated by commas, e.g. 0, 3, 7")
         st.caption("f = 1 with i = 0 freezes the LSTM's memory: cₜ stays constant while hₜ still follows the "
