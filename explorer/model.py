@@ -94,6 +94,7 @@ class CharModel(nn.Module):
     """One-hot input of size V -> cell of size H -> logits over V."""
 
     causal = True  # step t reads characters 1..t only: a text's first steps are traced from its first characters
+    reversed = False  # step 1 is the text's first character (a reverse layer of an upload reads it from its end)
 
     def __init__(self, vocab: Vocab, config: ModelConfig = ModelConfig()):
         super().__init__()

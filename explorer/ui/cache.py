@@ -73,7 +73,7 @@ def _payload(run_specs: tuple, text: str, offset: int, window: int, presenter: b
     traced = trace_runs([(spec[0], m, spec[4]) for spec, m in zip(run_specs, models)], text, offset, stop)
     runs = [Run(id=rid, title=title, note=note, model=m, traced=traced[rid], clamps=cl)
             for (rid, title, note, _ref, cl), m in zip(run_specs, models)]
-    shown = text[::-1] if getattr(models[0], "reversed", False) else text  # in reading order (a reverse layer's)
+    shown = text[::-1] if models[0].reversed else text  # in reading order (a reverse layer's)
     return payload(runs, offset=offset, presenter=presenter, robust=robust,
                    after=shown[stop] if stop < len(shown) else None)
 
