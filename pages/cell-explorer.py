@@ -51,6 +51,9 @@ config = CellExplorerConfig(**{k: tuple(v) if isinstance(v, list) else v for k, 
 scene = cell_explorer_scene(config, resolve, shipped=set(shipped_names()), session=set(trained_entries()),
                             uploaded=uploaded())
 show_messages(scene)
+if not scene.stop:  # a link's step or unit past this text or model: said, not silently moved
+    P.beyond("t", min(max(int(P.get("t")), 1), len(scene.text)), "the text's last step")
+    P.beyond("unit", scene.unit, "the model's last unit")
 if scene.stop:
     P.publish()
     st.stop()

@@ -279,6 +279,29 @@ def test_a_unit_or_step_past_the_model_in_a_link_says_what_is_shown_not_a_bound_
     assert "1023" not in said and not at.exception
 
 
+def test_a_step_or_unit_within_the_pages_bounds_but_past_this_text_or_model_is_said_once_not_silently_moved():
+    """t=9 on 'hello' and unit=200 on the shipped LSTM (H = 128) opened at step 5 and unit 127 without a word."""
+    from test_layer_model import cell_view_data
+    at = open_app_page("pages/cell-explorer.py", {"text": "hello", "t": "9", "unit": "200"})
+    said = [w.value for w in at.warning]
+    assert "'t' in the link was 9, past the text's last step; using 5." in said
+    assert "'unit' in the link was 200, past the model's last unit; using 127." in said
+    assert not at.exception and at.query_params["t"] == "5" and at.query_params["unit"] == "127"
+    assert cell_view_data(at)["H"] == 128
+    at.run()  # still said while the values are the link's
+    assert sum("in the link was" in w.value for w in at.warning) == 2
+    # the page's own bound first: said once, as that bound's notice, with the value the scene used
+    at = open_app_page("pages/cell-explorer.py", {"text": "hello", "t": "99999"})
+    said = [w.value for w in at.warning]
+    assert said == ["'t' in the link was 99999, more than this page can show; using the text's last step."]
+    at.run()
+    assert [w.value for w in at.warning] == said and at.query_params["t"] == "5"
+    # a text typed shorter than the cursor's step is not a link: no notice
+    at = open_app_page("pages/cell-explorer.py", {"text": "hello world", "t": "9"})
+    at.text_area(key="ce.text").input("hi").run()
+    assert not at.warning and not at.exception
+
+
 def test_a_pin_step_past_the_text_in_a_link_pins_from_its_last_step_and_says_so():
     """cfrom=99999 said 'using 2000' while the box showed 1 and the title 'from t = 1': another experiment."""
     at = open_app_page("pages/cell-explorer.py", {"text": "hello world", "whatif": "freeze", "cfrom": "99999"})

@@ -118,6 +118,7 @@ class PageState:
         self._seen = page_key("seen", page)
         self._notices = page_key("notices", page)
         self._undrawn = page_key("undrawn", page)
+        self._slot = None  # where show_notices put the link's notices (beyond adds to it)
         self.from_link = False  # whether this run's values were read from the URL (a cold open, a link followed)
 
     def key(self, name: str) -> str:
@@ -186,8 +187,25 @@ class PageState:
         return [note for name, value, note in self._notices.get([]) if self.get(name) == value]
 
     def show_notices(self) -> None:
+        """The link's notices, in a box that `beyond` can add to later in the run."""
+        self._slot = st.container()
         for n in self.notices():
-            st.warning(n, icon="🔗")
+            self._slot.warning(n, icon="🔗")
+
+    def beyond(self, name: str, used: Any, what: str) -> None:
+        """A link's value within the page's bounds but past what the scene could show (step 1,900 of a text of
+        1,800): the scene used `used`; say so where the link's notices are, and keep `used` as the value."""
+        value = self.get(name)
+        if not self.from_link or value == used:
+            return
+        self.set(name, used)
+        notices = self._notices.get([])
+        if any(n == name for n, _, _ in notices):  # already said (a value above the page's bound): kept in view
+            self._notices.set([(n, copy.copy(used) if n == name else v, note) for n, v, note in notices])
+            return
+        note = f"'{name}' in the link was {value:,}, past {what}; using {used:,}."
+        self._notices.set([*notices, (name, copy.copy(used), note)])
+        (self._slot or st).warning(note, icon="🔗")
 
     def get(self, name: str) -> Any:
         if self.key(name) in st.session_state:
