@@ -23,8 +23,9 @@ GLOSSARY: dict[str, str] = {
                   "memory and gradients survive many steps.",
     "what-if (clamp)": "The same weights run through the equations with a gate pinned to a value; pinned values "
                        "are marked, never shown as computed.",
-    "sensitivity ‖∂h_T/∂xₜ‖": "How much the last hidden state moves per unit change of the input t steps back.",
-    "reach": "The distance at which the sensitivity first falls below 1e-3 (or 1e-6) of its start. A growing "
+    "sensitivity": "‖∂h_T/∂x_t‖: how much the last hidden state h_T moves per unit "
+                   "change of the input x_t, T − t steps back.",
+    "reach": "The distance at which the sensitivity first falls below 1/1,000 (or 1/1,000,000) of its start. A growing "
              "curve has no reach: it explodes.",
     "spectral radius": "The largest |eigenvalue| of Wₕₕ: what the RNN's radius knob sets.",
     "σₘₐₓ": "The largest singular value of Wₕₕ (its largest stretch): the RNN's gradient is at most σₘₐₓ^d.",

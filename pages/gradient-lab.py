@@ -35,7 +35,7 @@ P.restore()
 presenter = scene_tools(P, "gradient-lab")
 st.title("Gradient Lab")
 st.markdown("How far back can each cell carry a gradient? For every step t we measure how strongly the last "
-            "hidden state depends on the input there, ‖∂h_T/∂xₜ‖, exactly and in double precision (float64), and plot "
+            "hidden state depends on the input there, ‖∂h_T/∂x_t‖, exactly and in double precision (float64), and plot "
             "it against the distance T − t, for a vanilla RNN, an LSTM and a GRU on the same input.")
 st.info("**Gating helps only when the carry gate is near 1.** The carry gate is the one that decides how much of "
         "the old state is kept: the LSTM's forget gate f, the GRU's update gate z. At PyTorch's default init both "
@@ -104,12 +104,12 @@ with section("Saliency strip: the distance, read on the text", presenter, headin
     plot(st, saliency_figure(sc.labels, sc.curves[strip], presenter=presenter, reverse=strip in sc.reversed,
                              name=None if strip in ARCH_ORDER else strip), width="stretch", key="gl.fig.strip")
     st.caption("Read the distance on the text itself: bright characters still move the last hidden state, dark "
-               "ones have been forgotten (the colour is ‖∂h_T/∂xₜ‖ relative to the last character, on a log scale).")
+               "ones have been forgotten (the colour is ‖∂h_T/∂x_t‖ relative to the last character, on a log scale).")
 
 with st.expander("What exactly is measured"):
     st.markdown(
-        "- **Input sensitivity** ‖∂h_T/∂xₜ‖_F: how much the last hidden state h_T moves per unit change of input xₜ.\n"
-        "- **State sensitivity**: ‖∂h_T/∂hₜ‖ for the RNN and GRU. The LSTM carries two states, so it has two "
+        "- **Input sensitivity** ‖∂h_T/∂x_t‖_F: how much the last hidden state h_T moves per unit change of input x_t.\n"
+        "- **State sensitivity**: ‖∂h_T/∂h_t‖ for the RNN and GRU. The LSTM carries two states, so it has two "
         "parts: *via hₜ only* (cₜ held fixed: the path through the gates) and *via cₜ only* (hₜ held fixed: "
         "the additive cell path cₜ = fₜ ⊙ cₜ₋₁ + iₜ ⊙ gₜ). The thick line is the full state (hₜ, cₜ).\n"
         "- All T values come from one backward sweep of closed-form step Jacobians (RNN: diag(1 − hₜ²) Wₕₕ), "

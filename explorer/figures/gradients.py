@@ -23,6 +23,7 @@ QUANTITIES = {"input": "input xₜ", "state": "state (hₜ, cₜ)"}
 Y_FLOOR = -20.0  # log10: the plot shows curves down to 1e-20 of their start ...
 Y_CEIL = 30.0  # ... and up to 1e+30 (an exploding curve is drawn to the edge and says so)
 SALIENCY_FLOOR = -12.0  # log10: the strip's colour runs from 1e-12 (dark) to 1 (bright)
+SALIENCY_TICKS = (SALIENCY_FLOOR, -9.0, -6.0, -3.0, 0.0)
 _LOG10_MAX = math.log10(torch.finfo(torch.float64).max)
 
 
@@ -184,8 +185,10 @@ def saliency_figure(labels: tuple[str, ...], curve: ArchCurves, *, width: int = 
         textfont=dict(shadow="auto"),  # a halo in the contrasting colour: labels stay legible on mid-scale cells
         hovertemplate="%{customdata}<extra></extra>", colorscale="Viridis", zmin=SALIENCY_FLOOR, zmax=zmax,
         xgap=1, ygap=1,
-        colorbar=dict(title=dict(text="log10 rel."), tickvals=[SALIENCY_FLOOR, -9, -6, -3, 0],
-                      ticktext=["≤1e-12", "1e-9", "1e-6", "1e-3", "1"]),
+        # the ticks written as powers of ten, as the decay charts' log axes write them; the floor holds everything below
+        colorbar=dict(title=dict(text="relative"), tickvals=SALIENCY_TICKS,
+                      ticktext=[("≤" if v == SALIENCY_FLOOR else "") + (f"10<sup>−{-v:.0f}</sup>" if v else "1")
+                                for v in SALIENCY_TICKS]),
     ))
     title = f"Which characters still move h<sub>T</sub>? {label}, ‖∂h<sub>T</sub>/∂xₜ‖ per character"
     base_layout(fig, title=title, height=max(230, 70 + (44 if presenter else 34) * rows), presenter=presenter)
