@@ -824,8 +824,10 @@ export default function (component) {
   };
   let lastBox = null;
   // the strip shows a few rows of a long window: it scrolls (itself, never the page) to keep the step in sight
+  let built = false;  // until the first frame, the strip is not laid out: reading it would force a layout that the
+  // frame's own layout repeats after the runs are drawn, so the first frame scrolls it instead
   const inSight = () => {
-    if (!lastBox || !strip.clientHeight) return;  // not laid out yet: the first frame calls it again
+    if (!built || !lastBox || !strip.clientHeight) return;
     const top = lastBox.offsetTop - strip.offsetTop;
     if (top < strip.scrollTop || top + lastBox.offsetHeight > strip.scrollTop + strip.clientHeight) {
       strip.scrollTop = top - (strip.clientHeight - lastBox.offsetHeight) / 2;
@@ -908,6 +910,7 @@ export default function (component) {
       runs.forEach((r, i) => r.plots.forEach((pl, j) => r.drawPlot(pl, long ? widths[i][j] : 0)));
       // the cursor overlays are placed by the resize observer's first call, which every newly observed canvas
       // gets after this frame's layout and before its paint: placing them here would force a second layout
+      built = true;
       inSight();
       root.dataset.ready = "1";
       resolve(true);
