@@ -725,8 +725,14 @@ export default function (component) {
   const bar = el("div", "cv-bar");
   bar.setAttribute("role", "toolbar");
   bar.setAttribute("aria-label", "Time cursor");
+  // a button's face: its symbol, and a word that a phone's narrow bar leaves out (the CSS hides .cv-word)
+  const face = (b, symbol, word = "", after = false) => {
+    const w = el("span", "cv-word", word);
+    b.replaceChildren(...(after ? [w, symbol] : [symbol, w]));
+  };
   const btn = (label, text, title) => {
-    const b = el("button", "cv-btn", text);
+    const b = el("button", "cv-btn");
+    if (Array.isArray(text)) face(b, ...text); else b.textContent = text;
     b.type = "button";
     b.setAttribute("aria-label", label);
     b.title = title;
@@ -734,10 +740,10 @@ export default function (component) {
     return b;
   };
   const bHome = btn("First step", "|◀", "First step (Home)");
-  const bPrev = btn("Previous step", "◀ Prev", "Previous step (←)");
-  const bNext = btn("Next step", "Next ▶", "Next step (→)");
+  const bPrev = btn("Previous step", ["◀", " Prev"], "Previous step (←)");
+  const bNext = btn("Next step", ["▶", "Next ", true], "Next step (→)");
   const bEnd = btn("Last step", "▶|", "Last step (End)");
-  const bPlay = btn("Play", "▶ Play", "Play / pause (P)");
+  const bPlay = btn("Play", "▶ Play", "Play / pause (P)");  // its word stays: ▶ alone would read as Next
   const speed = el("select", "cv-speed");
   speed.setAttribute("aria-label", "Playback speed");
   for (const s of [1, 2, 4, 8, 16]) {
