@@ -7,7 +7,8 @@
   on the Gradient Lab, from a preset's click to its decay chart redrawn. Reference: a trivial Streamlit
   rerun on the same server (a toggle on Home).
 * Train "hello" for three cells: from the click on Train to the results on screen, against the same
-  three trainings (same text, seed and config) run alone in this process.
+  three trainings (same text, seed and config) run alone in this process; and the same results drawn
+  without training (to Home and back, the models kept in the session): what the page costs around them.
 Timed in the page, from the press (pointerdown / keydown) to the frame at which the result is drawn, so
 Playwright's own waits are not counted (they added ~0.3 s to every figure of earlier runs).
 Reported as medians; the bar is 0.5 s for a control change and 2x the training itself.
@@ -132,6 +133,13 @@ def main() -> None:
                     page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Train", exact=True).click()
                 t = timed(page, train, TRAINED)
                 got["Train 'hello', three cells (click to results)"] = t
+                # the same results drawn without training: to Home and back, the trained models kept in the session
+                nav = page.get_by_test_id("stSidebarNav")
+                nav.get_by_role("link", name="Home").click()
+                page.wait_for_function("() => " + IDLE_JS + " && !location.pathname.includes('train')", timeout=120_000)
+                page.wait_for_timeout(500)
+                got["reference: the same results, no training (Home, back)"] = timed(
+                    page, lambda: nav.get_by_role("link", name="Train & Predict").click(), TRAINED)
                 if rep:
                     for k, v in got.items():
                         rows.setdefault(k, []).append(v)
@@ -149,6 +157,9 @@ def main() -> None:
         print(f"{k:52s} median {statistics.median(v):.2f} s  (min {min(v):.2f}, max {max(v):.2f})")
     tr = statistics.median(rows["Train 'hello', three cells (click to results)"])
     print(f"the same three trainings alone in this process: {alone:.2f} s -> the page takes {tr / alone:.2f}x")
+    drawn = statistics.median(rows["reference: the same results, no training (Home, back)"])
+    print(f"drawing those results without training takes {drawn:.2f} s ({drawn / alone:.2f}x the trainings): "
+          f"training adds {tr - drawn:.2f} s to it ({(tr - drawn) / alone:.2f}x the trainings alone)")
 
 
 if __name__ == "__main__":
