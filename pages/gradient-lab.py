@@ -17,18 +17,18 @@ from explorer.ui.state import PageState, Param
 
 P = PageState("gl", [
     Param("cells", "shipped", choices=tuple(CELL_SOURCES)),
-    Param("src", "text", choices=("text", "random")),
+    Param("src", "text", choices=("text", "random"), label="input"),
     Param("text", DEFAULT_TEXT, max_len=MAX_TEXT_CHARS),
-    Param("T", 400, lo=2, hi=MAX_LAB_STEPS),
+    Param("T", 400, lo=2, hi=MAX_LAB_STEPS, label="steps"),
     Param("H", 64, choices=(8, 16, 32, 64, 128)),
-    Param("rescale", False),
-    Param("radius", 0.9, lo=0.1, hi=3.0),
-    Param("fbias", 0.0, lo=-3.0, hi=6.0),
-    Param("zbias", 0.0, lo=-3.0, hi=6.0),
+    Param("rescale", False, label="RNN rescaled"),
+    Param("radius", 0.9, lo=0.1, hi=3.0, label="RNN radius"),
+    Param("fbias", 0.0, lo=-3.0, hi=6.0, label="forget bias"),
+    Param("zbias", 0.0, lo=-3.0, hi=6.0, label="update bias"),
     Param("seed", 0, lo=0, hi=9999),
-    Param("show", "input", choices=tuple(QUANTITIES)),
-    Param("overlays", True),
-    Param("strip", "lstm", choices=ARCH_ORDER),
+    Param("show", "input", choices=tuple(QUANTITIES), label="showing"),
+    Param("overlays", True, label="overlays"),
+    Param("strip", "lstm", choices=ARCH_ORDER, label="strip"),
     Param("presenter", False),
 ])
 P.restore()
@@ -79,7 +79,8 @@ with left:
          width="stretch", key="gl.fig.decay")
     st.caption("Each line starts at 1 at distance 0 (the last input) and shows how much of that influence is left "
                "d steps back. Dotted grey lines: 1/1,000 and 1/1,000,000. Dashed lines: the product of the carry gate "
-               "(∏ f along the LSTM's cell path, ∏ z for the GRU); dotted red: the RNN's upper bound σₘₐₓ(Wₕₕ)^d "
+               "along the path (∏ f on the LSTM's cell path, ∏ z for the GRU), as a root mean square over the units: "
+               "the few units whose gate stays near 1 hold it up however low the mean gate is; dotted red: the RNN's upper bound σₘₐₓ(Wₕₕ)^d "
                "(σₘₐₓ: the largest singular value, never below the spectral radius the knob sets, often well above "
                "it), which says nothing once σₘₐₓ > 1. Where two cells' lines coincide, the one beneath is drawn "
                "wider and shows as a border.")

@@ -15,12 +15,12 @@ from explorer.ui.state import PageState, Param
 
 P = PageState("mr", [
     Param("task", "first_symbol", choices=tuple(TASKS)),
-    Param("T", 50, lo=2, hi=MAX_RACE_LAG),
-    Param("budget", 30, lo=2, hi=MAX_RACE_SECONDS),
-    Param("hidden", 32, lo=4, hi=MAX_RACE_HIDDEN),
+    Param("T", 50, lo=2, hi=MAX_RACE_LAG, label="lag"),
+    Param("budget", 30, lo=2, hi=MAX_RACE_SECONDS, label="seconds each"),
+    Param("hidden", 32, lo=4, hi=MAX_RACE_HIDDEN, label="H"),
     Param("seed", 0, lo=0, hi=9999),
     *[Param(key, True) for key in CONTESTANTS],
-    Param("sweep", 60, lo=10, hi=MAX_SWEEP_SECONDS),
+    Param("sweep", 60, lo=10, hi=MAX_SWEEP_SECONDS, label="sweep seconds"),
     Param("presenter", False),
 ])
 st.title("Memory Race")

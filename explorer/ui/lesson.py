@@ -155,6 +155,8 @@ def deck_editor(present, origin: str = "") -> None:
         if not scenes:
             st.caption("Empty. Every page's sidebar has **Add this scene to your deck**.")
             return
+        st.warning("This deck lives in this browser tab only: reloading or closing the tab loses it. Keep its link "
+                   "or download it (below) to present it later or on another machine.", icon=":material/save:")
         for i, sc in enumerate(scenes):
             a, b, c, d = st.columns([3, 3, 0.5, 0.5], vertical_alignment="bottom")
             title = a.text_input(f"Scene {i + 1}", sc.title, max_chars=decks.MAX_TITLE, key=f"ls.deck.t{i}")

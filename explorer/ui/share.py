@@ -111,10 +111,15 @@ def _scene_title(page_title: str, P: PageState) -> str:
     for name, value in P.query().items():
         if name in ("presenter", "knob") or P.params[name].view_only:  # how it is shown, not what: not a title
             continue
+        param = P.params[name]
+        label = param.label or name
+        if isinstance(param.default, bool):  # a switch: its name, or its name switched off
+            parts.append(label if P.get(name) else f"no {label}")
+            continue
         shown = " ".join(value.split())
         if len(shown) > 24:
             shown = shown[:24] + "…"
-        parts.append(f"{name} “{shown}”" if " " in shown or len(shown) > 12 else f"{name} {shown}")
+        parts.append(f"{label} “{shown}”" if " " in shown or len(shown) > 12 else f"{label} {shown}")
     return (f"{page_title}: {', '.join(parts)}" if parts else f"{page_title} (as it opens)")[:MAX_TITLE]
 
 
@@ -128,7 +133,9 @@ def _add_to_deck(P: PageState, url_path: str) -> None:
     if len(scenes) < MAX_SCENES:
         scenes.append(Scene(_scene_title(title, P), P.link(url_path)))
         DECK.set(tuple(scenes))
-        st.toast(f"Added to your deck ({len(scenes)} scenes): open the Lesson page to order and present it.")
+        n = len(scenes)
+        st.toast(f"Added to your deck ({n} scene{'s' if n != 1 else ''}): open the Lesson page to order, save and "
+                 "present it. It lasts until this tab is reloaded: save its link or file there.")
     else:
         st.toast(f"Your deck already has {MAX_SCENES} scenes, the most a deck holds.")
 

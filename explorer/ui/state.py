@@ -50,6 +50,7 @@ class Param:
     max_len: int | None = None  # strings longer than this are cut (with a notice)
     view_only: bool = False  # how the page shows its scene (a folded section open), not the scene: kept in the link,
     # left out of the scene's config and of a deck scene's title
+    label: str | None = None  # the words a person reads for it (a deck scene's title), if the name is not them
     over: str | None = None  # what a value above `hi` becomes when the scene sets the real limit below `hi` (e.g.
     # "the model's last unit"): said instead of `hi`, which the page would not show
 
