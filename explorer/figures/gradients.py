@@ -122,7 +122,7 @@ def decay_figure(curves: Mapping[str, ArchCurves], *, quantity: str = "input", o
         fig.add_hline(y=level, line=dict(color="#888", width=1, dash="dot"))
         # in the right margin, where no curve runs (annotations on a log axis take log10 coordinates)
         fig.add_annotation(x=1, xref="paper", xanchor="left", xshift=4, y=math.log10(level), yanchor="middle",
-                           text=f"{level:.0e}".replace("e-0", "e-"), showarrow=False, font=dict(color="#666"))
+                           text=f"10<sup>−{-math.log10(level):.0f}</sup>", showarrow=False, font=dict(color="#666"))
     if hi > Y_CEIL:
         fig.add_annotation(x=0.5, y=1, xref="paper", yref="paper", yanchor="bottom", showarrow=False,
                            text=f"↑ exploding: reaches {_sci(hi)} of its start; drawn clipped at 1e{Y_CEIL:.0f}",
