@@ -42,6 +42,8 @@ P = PageState("uf", [
     Param("presenter", False),
 ])
 P.restore()
+if P.from_link and "unit" in st.query_params and "auto" not in st.query_params:
+    P.set("auto", False)  # a link that names a unit shows that unit (with Auto on, a link never names one)
 match_sample_once(P)
 st.title("Unit Finder")
 st.caption("Models shipped with the app, trained on Python's standard-library source or on a toy language (a "

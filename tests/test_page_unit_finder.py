@@ -52,6 +52,24 @@ def test_opens_on_the_shipped_lstm_and_finds_the_bracket_unit_alone():
     assert len(at.get("plotly_chart")) >= 4
 
 
+def test_a_links_unit_is_the_unit_shown_and_an_automatic_pick_stays_out_of_the_link():
+    """A walk: ?unit=abc said 'using 0' beside unit 123 (Auto picked it), ?unit=-1 named the page's bound 511 for a
+    128-unit model, and a plain open rewrote its URL to ?unit=123."""
+    at = _run()
+    assert at.toggle(key="uf.auto").value and "unit" not in at.query_params  # picked again where a link opens
+    picked = at.number_input(key="uf.unit").value
+    assert picked == _found(at)[0]
+    at = _run({"unit": "abc"})
+    assert any("'unit' in the link is not valid; using 0." in w.value for w in at.warning)
+    assert not at.toggle(key="uf.auto").value and at.number_input(key="uf.unit").value == 0
+    at = _run({"unit": "300"})  # within the page's bound (511), past this model's last unit
+    assert any("'unit' in the link was 300, past the model's last unit; using 127." in w.value for w in at.warning)
+    assert at.number_input(key="uf.unit").value == 127 and at.query_params["unit"] == "127"
+    at = _run({"unit": "5"})
+    assert not at.toggle(key="uf.auto").value and at.number_input(key="uf.unit").value == 5 and not at.warning
+    assert not at.exception
+
+
 def test_the_span_and_saturation_sections_are_drawn_once_opened():
     """Folded below the unit's figures and not drawn on arrival; opened (a rerun), their boxes and figure."""
     at = _run()

@@ -120,6 +120,7 @@ class PageState:
         self._notices = page_key("notices", page)
         self._undrawn = page_key("undrawn", page)
         self._slot = None  # where show_notices put the link's notices (beyond adds to it)
+        self._derived: set[str] = set()  # values the page computed this run (an automatic pick): not in the link
         self.from_link = False  # whether this run's values were read from the URL (a cold open, a link followed)
 
     def key(self, name: str) -> str:
@@ -218,6 +219,11 @@ class PageState:
         st.session_state[self.key(name)] = value
         (self._scene.get() or {})[name] = value
 
+    def derived(self, name: str) -> None:
+        """Say that the page computed `name` this run from the others (Unit Finder's best unit while Auto is on):
+        the link leaves it out, so it is computed again where the link is opened."""
+        self._derived.add(name)
+
     def values(self) -> dict:
         return {name: self.get(name) for name in self.params}
 
@@ -225,6 +231,8 @@ class PageState:
         """The non-default values as query-string text (what a link to this scene holds)."""
         q = {}
         for name, p in self.params.items():
+            if name in self._derived:
+                continue
             value = self.get(name)
             if isinstance(value, list):
                 value = tuple(value)

@@ -115,6 +115,9 @@ def unit_view(P: PageState, A: TextAnalysis, feature: str, hidden: int, span: Sp
     u1.toggle("Auto: best unit", key=P.key("auto"), help="Pick the unit with the largest |r| for the feature.")
     if P.get("auto"):  # the greyed-out box shows the unit the page picked, not a stale number
         P.set("unit", best_unit)
+        P.derived("unit")  # picked again wherever the link opens
+    else:  # a link's unit past this model's last one: said, not silently moved
+        P.beyond("unit", min(int(P.get("unit")), hidden - 1), "the model's last unit")
     u2.number_input("Unit", min_value=0, max_value=hidden - 1, key=P.key("unit"), disabled=P.get("auto"))
     unit = best_unit if P.get("auto") else min(P.get("unit"), hidden - 1)
     if P.get("t") > T - 1:
