@@ -11,13 +11,14 @@ from explorer.ui.share import origin_prefix, scene_tools
 from explorer.ui.state import PageState, Param
 
 P = PageState("ls", [
-    Param("step", 1, lo=1, hi=len(STEPS)),
+    Param("step", 1, lo=1, hi=len(STEPS), over="the last step"),
     Param("knob", "", max_len=40),
     Param("deck", "", max_len=60_000),
     Param("presenter", False),
 ])
 P.restore()
 presenter = scene_tools(P, "lesson")
+P.show_notices()  # a link's step past the last, or not a number: said, as on every page
 if P.get("deck"):
     st.title("Deck")
     play_deck(P, P.get("deck"))

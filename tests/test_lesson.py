@@ -66,6 +66,16 @@ def test_keys_and_buttons_move_between_steps_and_each_step_has_its_link():
     assert any(b.proto.shortcut.lower() == "right" for b in at.button if b.key == "ls.next")
 
 
+@pytest.mark.parametrize("raw,said,opens", [("99", "'step' in the link was 99, more than this page can show; using "
+                                                   "the last step.", len(STEPS)),
+                                             ("abc", "'step' in the link is not valid; using 1.", 1)])
+def test_a_bad_step_in_a_link_is_said_as_on_every_other_page(raw, said, opens):
+    """A walk: ?step=99 opened the last step and ?step=abc the first, without a word."""
+    at = open_app_page("pages/lesson.py", {"step": raw})
+    assert said in [w.value for w in at.warning] and not at.exception
+    assert at.query_params.get("step", "1") == str(opens)
+
+
 def test_a_deck_round_trips_through_its_link_and_its_json():
     deck = decks.Deck("Mine", (decks.Scene("hello", "cell-explorer?text=hello", "note <b>x</b>"),
                                decks.Scene("race", "memory-race?T=50")))
