@@ -435,6 +435,10 @@ def test_a_later_window_of_a_long_text_names_every_step_by_its_place_in_the_text
     nxt = {" ": "␣", "\n": "↵"}.get((PYTHON_SAMPLE * 3)[last], (PYTHON_SAMPLE * 3)[last])
     said = re.compile(rf"\(t = {last}\), the model's best guess .*the text continues with '{re.escape(nxt)}'")
     assert page.get_by_text(said).count() == 1
+    # the first and last buttons say they go to this window's ends (a walk read ▶| landing on 781 as a bug)
+    end = page.get_by_role("button", name="Last step of this window")
+    assert "window slider" in end.get_attribute("title")
+    assert page.get_by_role("button", name="First step of this window").count() == 1
     assert_no_errors(page)
 
 

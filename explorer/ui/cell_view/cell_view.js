@@ -739,10 +739,15 @@ export default function (component) {
     bar.appendChild(b);
     return b;
   };
-  const bHome = btn("First step", "|◀", "First step (Home)");
+  // a window of a longer text starts and ends inside it: the first and last buttons say which ends they go to
+  const windowed = data.offset > 0 || data.after != null;
+  const ofWindow = windowed ? " of this window" : "";
+  const rest = windowed ? "; the window slider above the view moves to the rest of the text" : "";
+  const bHome = btn("First step" + ofWindow, "|◀", `First step${ofWindow} (Home)${rest}`);
   const bPrev = btn("Previous step", ["◀", " Prev"], "Previous step (←)");
   const bNext = btn("Next step", ["▶", "Next ", true], "Next step (→)");
-  const bEnd = btn("Last step", "▶|", "Last step (End)");
+  const bEnd = btn("Last step" + ofWindow, "▶|", `Last step${ofWindow} (End)${rest}`);
+
   const bPlay = btn("Play", "▶ Play", "Play / pause (P)");  // its word stays: ▶ alone would read as Next
   const speed = el("select", "cv-speed");
   speed.setAttribute("aria-label", "Playback speed");
