@@ -187,6 +187,13 @@ def test_homes_hello_scene_shows_the_notes_story():
         logits, _ = model.cell.to_torch()(model.one_hot(model.vocab.encode("hell")))
         readout = model.readout(logits)
         assert "".join(model.vocab.chars[int(i)] for i in readout.argmax(-1)) == "ello", arch
+    assert not any("not the note's “hello”" in i.value for i in at.info)
+    # the page as it opens (hello, Python weights) guesses Python's next characters: it says where the note's are
+    at = open_page()
+    tip = [i.value for i in at.info if "not the note's “hello”" in i.value]
+    assert len(tip) == 1 and "choose **trained on “hello”**" in tip[0]
+    at.radio(key="ce.src").set_value("hello").run()
+    assert not any("not the note's “hello”" in i.value for i in at.info)
 
 
 def _long_text() -> str:

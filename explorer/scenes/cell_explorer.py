@@ -174,6 +174,10 @@ def cell_explorer_scene(config: CellExplorerConfig, resolve: Callable[[tuple], C
     text = prepared.text
     if text.strip() == "":
         msgs.append(Message("info", "The text is only whitespace: the cell still reads it (␣ is a space, ↵ a newline)."))
+    if text == "hello" and config.src == "shipped":  # the page opens so: a student expects the note's h → e
+        msgs.append(Message("info", f"These weights learned Python source, not the note's “hello”, so their guesses "
+                                    f"after “h” are Python's. For the note's example, choose **{SOURCES['hello']}** "
+                                    "under Weights: it predicts every next character of “hello”."))
 
     refs = {arch: model_ref(config, arch, shipped, session) for arch in chosen}
     missing = [SPECS[a].label for a, r in refs.items() if r[0] == "untrained" and config.src != "untrained"]
