@@ -11,11 +11,16 @@ from dataclasses import dataclass
 import torch
 from explorer.limits import MAX_TEXT_CHARS
 
-__all__ = ["UNK", "MAX_TEXT_CHARS", "Vocab", "PreparedText", "prepare_text", "char_label"]
+__all__ = ["UNK", "MAX_TEXT_CHARS", "Vocab", "PreparedText", "prepare_text", "char_label", "signed"]
 
 UNK = "\ufffd"  # the unknown token: any character outside a model's vocabulary
 
 _VISIBLE = {" ": "␣", "\n": "↵", "\t": "⇥", "\r": "␍", UNK: "⟨unk⟩"}
+
+
+def signed(v: float, fmt: str = "+.2f") -> str:
+    """A number with its sign typeset: "−0.87" (a minus sign, as beside "−1" on the same page), "+0.87"."""
+    return format(v, fmt).replace("-", "−")
 
 
 def char_label(ch: str) -> str:

@@ -16,7 +16,7 @@ def _run(query: dict | None = None) -> AppTest:
 def _found(at) -> tuple[int, float, float]:
     msg = next(s.value for s in [*at.success, *at.info] if s.value.startswith("Found automatically"))
     unit = int(msg.split("unit **")[1].split("**")[0])
-    r = float(msg.split("r = **")[1].split("**")[0])
+    r = float(msg.split("r = **")[1].split("**")[0].replace("−", "-"))  # a typeset minus
     untrained = float(msg.split("reaches only |r| = ")[1].rstrip("."))
     return unit, r, untrained
 
@@ -177,7 +177,7 @@ def test_switching_model_swaps_in_its_own_sample_text():
     assert not at.exception
     assert at.text_area(key="uf.text").value == sample_text("synthetic")
     found = [s.value for s in at.success if s.value.startswith("Found automatically")]
-    assert found and abs(float(found[0].split("r = **")[1].split("**")[0])) >= 0.7
+    assert found and abs(float(found[0].split("r = **")[1].split("**")[0].replace("−", "-"))) >= 0.7
 
 
 def test_page_in_chromium(page, app_url):

@@ -13,6 +13,7 @@ from explorer.data.features import FEATURE_LABELS
 from explorer.figures.style import (ARCH_COLORS, ARCH_LABELS, GATE_SCALE, TANH_SCALE, UNBOUNDED_SCALE, base_layout,
                                     plot_text)
 from explorer.units import Match, Ranking, Saturation
+from explorer.text import signed
 
 __all__ = ["text_grid", "text_colored", "unit_over_time", "ranking_bars", "saturation_scatter",
            "topk_bars", "UNTRAINED_COLOR"]
@@ -124,7 +125,7 @@ def unit_over_time(values: np.ndarray, feature: np.ndarray, *, unit: int, value_
     fig.add_trace(go.Scatter(x=t, y=values, name=f"unit {unit} ({value_name})", line=dict(color="#1f77b4", width=2),
                              hovertemplate="t=%{x} · %{y:.3f}<extra>unit</extra>"))
     flipped = " (its axis flipped, as r < 0)" if r < 0 else ""
-    base_layout(fig, title=f"Unit {unit} against {label}{flipped}: r = {r:+.2f}", height=280, presenter=presenter)
+    base_layout(fig, title=f"Unit {unit} against {label}{flipped}: r = {signed(r)}", height=280, presenter=presenter)
     counts = feature.size and np.allclose(feature, np.round(feature)) and np.ptp(feature) <= 12
     # r < 0: the feature's axis runs downwards, so a unit that counts down still lies on its steps
     fig.update_layout(xaxis_title="t (character)", yaxis=dict(title=value_name),

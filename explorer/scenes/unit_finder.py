@@ -8,6 +8,7 @@ import numpy as np
 
 from explorer.data.features import FEATURE_LABELS
 from explorer.units import TextAnalysis
+from explorer.text import signed
 
 __all__ = ["DEFAULT_SPAN", "STRONG_R", "Span", "clamp_span", "feature_warning", "found_headline", "threshold_hint"]
 
@@ -68,7 +69,7 @@ def found_headline(A: TextAnalysis, feature: str, signal_label: str) -> tuple[bo
               "evidence of learning." if b == a else
               f"The best unit of the untrained model reaches more, |r| = {b:.2f}: on this text, this unit is not "
               "evidence of learning.")
-    return strong, (f"Found automatically: unit **{unit}** of the {signal_label} {tracks}, r = **{r:+.2f}** on this "
+    return strong, (f"Found automatically: unit **{unit}** of the {signal_label} {tracks}, r = **{signed(r)}** on this "
                     f"text (Pearson r: +1 rises and falls with the feature, −1 mirrors it, 0 unrelated). {versus}")
 
 

@@ -134,7 +134,7 @@ def reach_figure(ck: Checkpoint, inp: ModelInput, presenter: bool = False) -> tu
     rel = (log10.flip(0) - log10[-1]).tolist()  # by distance d = 0..T-1
     fig = go.Figure(go.Scatter(x=list(range(len(rel))), y=[10 ** v for v in rel], mode="lines",
                                line=dict(width=3, color="#1f77b4"), name="your model"))
-    base_layout(fig, title="‖∂y_T/∂xₜ‖ against distance d", height=380,
+    base_layout(fig, title="‖∂y<sub>T</sub>/∂xₜ‖ against distance d", height=380,
                 presenter=presenter)
     decades = max(rel) - min(rel) if rel else 0.0
     fig.update_yaxes(type="log", exponentformat="power", dtick=decade_step(decades, most=8),  # labels never touch

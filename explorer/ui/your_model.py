@@ -14,6 +14,7 @@ from explorer.zoo.checkpoint import Checkpoint, inspect, read_state_dict, read_v
 from explorer.units import SIGNAL_LABELS
 from explorer.zoo.layer_model import direction_name, layer_name, unsupported
 from explorer.zoo.example_checkpoint import EXAMPLE_VOCAB, EXAMPLE_WEIGHTS
+from explorer.text import signed
 
 __all__ = ["load_checkpoint", "explore"]
 
@@ -122,7 +123,7 @@ def explore(P: PageState, ck: Checkpoint, vocab, presenter: bool) -> None:
         if problem:
             st.info(problem)
         else:
-            st.markdown(f"Unit **{unit}** of {where} tracks your regex most closely: Pearson r = **{r:+.2f}** on this "
+            st.markdown(f"Unit **{unit}** of {where} tracks your regex most closely: Pearson r = **{signed(r)}** on this "
                         f"input: it is {'higher' if r > 0 else 'lower'} inside a match (r = +1 would follow the regex "
                         "exactly, −1 mirror it, 0 means no linear relation).")
 

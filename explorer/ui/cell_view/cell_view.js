@@ -201,7 +201,7 @@ function buildDiagram(run, parent, presenter) {
   for (const [x, y, text] of geom.texts) svgMath(svg("text", { x, y, class: "cv-diagram-caption" }, box), text);
   return {
     update(data, w, t, u, cRange) {
-      title.textContent = `The cell at t = ${t + data.offset}, unit ${u} (hover a wire to find its term)`;
+      title.textContent = `The cell at t = ${t + data.offset}, unit ${u} (point at a wire to find its term)`;
       for (const [name, { path, value, kind }] of Object.entries(els)) {
         const pinned = pinnedValue(run, name, t, u) !== null;
         path.setAttribute("stroke", wireColour(data, kind, w[name], cRange));
