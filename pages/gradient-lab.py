@@ -81,7 +81,7 @@ with left:
                "d steps back. Dotted grey lines: 1/1,000 and 1/1,000,000. Dashed lines: the product of the carry gate "
                "along the path (∏ f on the LSTM's cell path, ∏ z for the GRU), as a root mean square over the units: "
                "the few units whose gate stays near 1 hold it up however low the mean gate is; dotted red: the RNN's upper bound σₘₐₓ(Wₕₕ)^d "
-               "(σₘₐₓ: the largest singular value, never below the spectral radius the knob sets, often well above "
+               "(σₘₐₓ: the largest singular value, never below the spectral radius (the largest |eigenvalue|), often well above "
                "it), which says nothing once σₘₐₓ > 1. Where two cells' lines coincide, the one beneath is drawn "
                "wider and shows as a border.")
 with right:
@@ -94,7 +94,8 @@ with right:
     for r in reach_rows(sc, P.get("show")):
         if r.note:
             st.caption(f"{r.cell}: {r.note}")
-    st.markdown("The carry gates  \n" + "  \n".join(carry_lines(sc)))
+    knob = P.get("cells") == "untrained" and bool(P.get("rescale"))  # else the radius is what the weights have
+    st.markdown("The carry gates  \n" + "  \n".join(carry_lines(sc, knob)))
 
 with section("Saliency strip: the distance, read on the text", presenter, heading=False):
     if all(name in ARCH_ORDER for name in sc.curves):

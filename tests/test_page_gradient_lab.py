@@ -99,6 +99,11 @@ def test_exploding_rnn_is_shown_not_crashed():
     at.button(key="gl.preset.explode").click().run()
     assert not at.exception and not at.error
     assert any("Exploding gradient" in w.value for w in at.warning)
+    rnn = next(line for line in _markdown(at).split("\n") if line.startswith("RNN: spectral radius"))
+    assert "what the knob sets) = **3.00**" in rnn  # the preset's rescale, exactly
+    # the shipped RNN's radius is what training left: no knob is shown, and none is said to set it
+    rnn = next(line for line in _markdown(_open()).split("\n") if line.startswith("RNN: spectral radius"))
+    assert "knob" not in rnn
 
 
 def test_hostile_text_gets_a_clear_message():

@@ -73,8 +73,9 @@ def reach_rows(scene: LabScene, quantity: str = "input") -> list[ReachRow]:
     return rows
 
 
-def carry_lines(scene: LabScene) -> list[str]:
-    """The carry gate of each cell, and for the RNN both matrix numbers, each named for what it is."""
+def carry_lines(scene: LabScene, knob: bool = False) -> list[str]:
+    """The carry gate of each cell, and for the RNN both matrix numbers, each named for what it is; `knob`: the
+    RNN's radius is the one the page's knob set (an untrained, rescaled RNN), else what its weights have."""
     out = []
     for arch, c in scene.curves.items():
         if c.carry_mean is not None:
@@ -82,7 +83,8 @@ def carry_lines(scene: LabScene) -> list[str]:
             out.append(f"{label(arch)}: mean {gate} = **{c.carry_mean:.2f}**; {c.carry_units_high} of "
                        f"{c.hidden_size} units have mean {gate} > 0.9")
         elif c.spectral_radius is not None:
-            out.append(f"{label(arch)}: spectral radius of Wₕₕ (largest |eigenvalue|, what the knob sets) = "
+            knob_sets = ", what the knob sets" if knob else ""
+            out.append(f"{label(arch)}: spectral radius of Wₕₕ (largest |eigenvalue|{knob_sets}) = "
                        f"**{c.spectral_radius:.2f}**; σₘₐₓ (largest singular value, which bounds the gradient) = "
                        f"**{c.sigma_max:.2f}**")
     return out
