@@ -63,6 +63,11 @@ if not entries:
                 "second (a few dozen training steps)." if prepared is not None and prepared.text == "hello" else
                 "Press **Train**. Each cell learns which character comes next at every position of your text: a "
                 f"short text takes about a second, {MAX_TRAIN_CHARS:,} characters several seconds.")
+        hidden, steps = int(P.get("hidden")), int(P.get("steps"))
+        if hidden > P.params["hidden"].default or steps > P.params["steps"].default:  # those times are the defaults'
+            st.caption(f"Those times are for H = {P.params['hidden'].default} and {P.params['steps'].default} steps. "
+                       f"At H = {hidden} with up to {steps:,} steps each cell takes longer (at the largest sizes, "
+                       "minutes on a laptop): the progress bar says how long is left, and Stop keeps what was learned.")
     if prepared is not None:
         what_to_learn(prepared.text, presenter)  # what the cells will have to learn
     preload(PLOTLY + TRAIN_RESULTS, key="tr.preload")  # the code of what Train will draw loads while the page is read

@@ -255,3 +255,14 @@ def test_the_invitation_to_train_quotes_hello_only_for_hello():
     at.text_area(key="tr.text").input("abcabd").run()
     said = [i.value for i in at.info if "Press **Train**" in i.value]
     assert said and "hello" not in said[0] and "which character comes next" in said[0]
+
+
+def test_the_invitation_says_its_times_are_the_defaults_when_the_sizes_are_larger():
+    """A walk: 'a short text takes about a second' beside H = 256 and 5,000 steps, which took minutes a cell."""
+    at = open_page()
+    assert not any("Those times are for" in c.value for c in at.caption)
+    at = open_page(hidden="256", steps="5000")
+    said = [c.value for c in at.caption if "Those times are for" in c.value]
+    assert said == ["Those times are for H = 32 and 300 steps. At H = 256 with up to 5,000 steps each cell takes "
+                    "longer (at the largest sizes, minutes on a laptop): the progress bar says how long is left, and "
+                    "Stop keeps what was learned."]

@@ -91,3 +91,13 @@ def test_a_text_of_many_different_characters_is_tabled_by_its_commonest_with_a_n
     assert table_note(f, MAX_TABLE_CHARS).startswith(f" The table shows the commonest {MAX_TABLE_CHARS} of the "
                                                      f"{len(f.chars)} different characters read")
     assert f.pairs == len(text) - 1 and table_note(followers("hello"), MAX_TABLE_CHARS) == ""
+
+
+def test_time_left_is_said_only_when_a_cell_will_take_a_while_and_never_past_its_budget():
+    """A walk: H = 256 and 5,000 steps took 99 to 228 s a cell, with no word of how long was left."""
+    from explorer.scenes.train import time_left
+    assert time_left(0.5, 20, 300) == "at most 7 s more"  # 0.025 s a step, 280 steps to go
+    assert time_left(0.2, 20, 300) is None  # 2.8 s left: under the 3 s worth saying
+    assert time_left(1.0, 50, 5000) == "at most 99 s more"  # 0.02 s a step, 4,950 steps to go
+    assert time_left(10.0, 50, 5000) == "at most 16 min more"  # 990 s
+    assert time_left(3.0, 5000, 5000) is None and time_left(3.0, 0, 5000) is None

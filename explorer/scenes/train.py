@@ -8,7 +8,7 @@ from explorer.model import CharModel
 from explorer.text import char_label
 from explorer.training import History, needs_memory
 
-__all__ = ["WINDOW", "Followers", "followers", "memory_sentence", "table_note", "Predictions", "predictions",
+__all__ = ["WINDOW", "Followers", "followers", "memory_sentence", "table_note", "Predictions", "predictions", "time_left",
            "speed_note"]
 
 WINDOW = 40  # positions shown at once in the prediction heatmap
@@ -154,3 +154,15 @@ def speed_note(lstm: tuple[History, int] | None, gru: tuple[History, int] | None
             f"took {ratio:.1f}× as long here. The note's “the GRU is cheaper” counts arithmetic. On a CPU, PyTorch has "
             "one ready-made routine for a whole LSTM over the whole text, forwards and backwards (from Intel's oneDNN "
             "library), while the GRU is computed character by character as many small separate operations.")
+
+
+def time_left(elapsed: float, step: int, total: int) -> str | None:
+    """What is left of one cell's run at its pace so far, for the progress line; None while it is short (under
+    3 s) or too early to say. "At most": an early stop may end it sooner."""
+    if step < 1 or step >= total:
+        return None
+    left = elapsed / step * (total - step)
+    if left < 3:
+        return None
+    return f"at most {left:.0f} s more" if left < 120 else f"at most {left / 60:.0f} min more"
+

@@ -9,7 +9,7 @@ from explorer.figures.style import ARCH_LABELS, readable
 from explorer.figures.tables import markdown_table, md_escape, table_csv
 from explorer.figures.training import curves_figure, followers_figure, predictions_figure
 from explorer.limits import MAX_TABLE_ROWS, MAX_TABLE_CHARS, MAX_TRAIN_CHARS, MAX_TRAIN_HIDDEN, MAX_TRAIN_STEPS
-from explorer.scenes.train import WINDOW, followers, memory_sentence, predictions, speed_note, table_note
+from explorer.scenes.train import WINDOW, followers, memory_sentence, predictions, speed_note, table_note, time_left
 from explorer.text import char_label
 from explorer.training import History, TrainConfig, train_char_model
 from explorer.ui.session import TRAIN_CUT_NOTICE, TRAIN_LOADED_UPLOAD, TRAIN_STOP
@@ -109,16 +109,18 @@ def train(P: PageState, chosen: tuple[str, ...], text: str, stop_slot) -> None:
     bar, live = st.progress(0.0, text="Starting…"), st.empty()
     for i, arch in enumerate(chosen):
         last_draw = [time.perf_counter()]  # first redraw after REDRAW_SECONDS: quick runs never wait for one
+        started = last_draw[0]
 
-        def callback(p, arch=arch, i=i, last_draw=last_draw):
+        def callback(p, arch=arch, i=i, last_draw=last_draw, started=started):
             run.losses[arch].append(p.loss)
             run.accuracies[arch].append(p.accuracy)
             now = time.perf_counter()
             if now - last_draw[0] >= REDRAW_SECONDS or p.step == p.total:
                 last_draw[0] = now
+                left = time_left(now - started, p.step, p.total)  # a large H or budget can take minutes a cell
                 bar.progress((i + p.step / p.total) / len(chosen),
                              text=f"Training {ARCH_LABELS[arch]}: step {p.step}/{p.total} · loss {p.loss:.3f}"
-                                  f" · accuracy {p.accuracy:.0%}")
+                                  f" · accuracy {p.accuracy:.0%}" + (f" · {left} for this cell" if left else ""))
                 live.plotly_chart(readable(curves_figure(run.losses, "Loss while training", bool(P.get("presenter")))),
                                   key=f"tr.live.{arch}.{p.step}")
 
