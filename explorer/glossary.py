@@ -23,8 +23,8 @@ GLOSSARY: dict[str, str] = {
                   "memory and gradients survive many steps.",
     "what-if (clamp)": "The same weights run through the equations with a gate pinned to a value; pinned values "
                        "are marked, never shown as computed.",
-    "sensitivity": "‖∂h_T/∂x_t‖: how much the last hidden state h_T moves per unit "
-                   "change of the input x_t, T − t steps back.",
+    "sensitivity": "$\\lVert\\partial h_T/\\partial x_t\\rVert$: how much the last hidden state $h_T$ moves per "
+                   "unit change of the input $x_t$, T − t steps back.",
     "reach": "The distance at which the sensitivity first falls below 1/1,000 (or 1/1,000,000) of its start. A growing "
              "curve has no reach: it explodes.",
     "spectral radius": "The largest |eigenvalue| of Wₕₕ: what the RNN's radius knob sets.",

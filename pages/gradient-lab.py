@@ -35,7 +35,8 @@ P.restore()
 presenter = scene_tools(P, "gradient-lab")
 st.title("Gradient Lab")
 st.markdown("How far back can each cell carry a gradient? For every step t we measure how strongly the last "
-            "hidden state depends on the input there, ‖∂h_T/∂x_t‖, exactly and in double precision (float64), and plot "
+            "hidden state depends on the input there, $\\lVert\\partial h_T/\\partial x_t\\rVert$, exactly and in "
+            "double precision (float64), and plot "
             "it against the distance T − t, for a vanilla RNN, an LSTM and a GRU on the same input.")
 st.info("**Gating helps only when the carry gate is near 1.** The carry gate is the one that decides how much of "
         "the old state is kept: the LSTM's forget gate f, the GRU's update gate z. At PyTorch's default init both "
@@ -78,12 +79,12 @@ with left:
     plot(st, decay_figure(sc.curves, quantity=P.get("show"), overlays=P.get("overlays"), presenter=presenter),
          width="stretch", key="gl.fig.decay")
     st.caption("Each line starts at 1 at distance 0 (the last input) and shows how much of that influence is left "
-               "d steps back. Dotted grey lines: 1/1,000 and 1/1,000,000. Dashed lines: the product of the carry gate "
-               "along the path (∏ f on the LSTM's cell path, ∏ z for the GRU), as a root mean square over the units: "
-               "the few units whose gate stays near 1 hold it up however low the mean gate is; dotted red: the RNN's upper bound σₘₐₓ(Wₕₕ)^d "
-               "(σₘₐₓ: the largest singular value, never below the spectral radius (the largest |eigenvalue|), often well above "
-               "it), which says nothing once σₘₐₓ > 1. Where two cells' lines coincide, the one beneath is drawn "
-               "wider and shows as a border.")
+               "d steps back. Dotted grey lines: 1/1,000 and 1/1,000,000. Dashed lines: the product of the carry "
+               "gate along the path (∏ f on the LSTM's cell path, ∏ z for the GRU), as a root mean square over the "
+               "units: the few units whose gate stays near 1 hold it up however low the mean gate is; dotted red: "
+               "the RNN's upper bound σₘₐₓ(Wₕₕ)^d (σₘₐₓ: the largest singular value, never below the spectral "
+               "radius, the largest |eigenvalue|, often well above it), which says nothing once σₘₐₓ > 1. Where two "
+               "cells' lines coincide, the one beneath is drawn wider and shows as a border.")
 with right:
     st.subheader("Reach")
     st.caption(f"Distance at which the curve first falls below 1/1,000 (10⁻³) and 1/1,000,000 (10⁻⁶) of its start (T = {sc.steps}). "
@@ -106,12 +107,15 @@ with section("Saliency strip: the distance, read on the text", presenter, headin
     plot(st, saliency_figure(sc.labels, sc.curves[strip], presenter=presenter, reverse=strip in sc.reversed,
                              name=None if strip in ARCH_ORDER else strip), width="stretch", key="gl.fig.strip")
     st.caption("Read the distance on the text itself: bright characters still move the last hidden state, dark "
-               "ones have been forgotten (the colour is ‖∂h_T/∂x_t‖ relative to the last character, on a log scale).")
+               "ones have been forgotten (the colour is $\\lVert\\partial h_T/\\partial x_t\\rVert$ relative to the last "
+               "character, on a log scale).")
 
 with st.expander("What exactly is measured"):
     st.markdown(
-        "- **Input sensitivity** ‖∂h_T/∂x_t‖_F: how much the last hidden state h_T moves per unit change of input x_t.\n"
-        "- **State sensitivity**: ‖∂h_T/∂h_t‖ for the RNN and GRU. The LSTM carries two states, so it has two "
+        "- **Input sensitivity** $\\lVert\\partial h_T/\\partial x_t\\rVert_F$: how much the last hidden state $h_T$ "
+        "moves per unit change of input $x_t$.\n"
+        "- **State sensitivity**: $\\lVert\\partial h_T/\\partial h_t\\rVert$ for the RNN and GRU. The LSTM carries "
+        "two states, so it has two "
         "parts: *via hₜ only* (cₜ held fixed: the path through the gates) and *via cₜ only* (hₜ held fixed: "
         "the additive cell path cₜ = fₜ ⊙ cₜ₋₁ + iₜ ⊙ gₜ). The thick line is the full state (hₜ, cₜ).\n"
         "- All T values come from one backward sweep of closed-form step Jacobians (RNN: diag(1 − hₜ²) Wₕₕ), "

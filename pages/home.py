@@ -44,8 +44,8 @@ st.subheader("The pages")
 st.markdown(
     "- **Cell Explorer** — heatmaps of every gate and state, the cell diagram and its equations with the numbers "
     "at step t, next-character predictions, clamped-gate what-ifs, the note's single weight matrix.\n"
-    "- **Gradient Lab** — how far back ∂h_T/∂x_t reaches for RNN, LSTM and GRU, on a log axis, with the knobs "
-    "that change it.\n"
+    "- **Gradient Lab** — how far back the last hidden state's gradient reaches into the input, for RNN, LSTM "
+    "and GRU, on a log axis, with the knobs that change it.\n"
     "- **Train & Predict** — train on any text in seconds, then predictions at every position and generation.\n"
     "- **Memory Race** — tasks with known answers, the cells trained side by side under one time budget.\n"
     "- **Unit Finder** — models shipped with the app; which units track brackets, strings and indentation.\n"
