@@ -265,6 +265,9 @@ def test_readable_at_every_size_and_the_bar_stays_below_the_header(page, app_url
     assert min(px) >= 11.9, px
     if size[0] >= 1280:  # the diagram fits its column; only a phone scrolls it sideways
         assert page.evaluate("() => [...document.querySelectorAll('.cv-dia')].every((d) => d.scrollWidth <= d.clientWidth)")
+    # where it scrolls, a line under it says so; where it fits, none
+    assert page.evaluate("""() => [...document.querySelectorAll('.cv-dia')].every((d) =>
+        (d.scrollWidth > d.clientWidth) === (d.nextElementSibling.offsetParent !== null))""")
     page.mouse.move(size[0] - 60, size[1] // 2)
     page.mouse.wheel(0, 1500)
     page.wait_for_timeout(500)

@@ -166,6 +166,9 @@ function buildDiagram(run, parent, presenter) {
   const box = svg("svg", { viewBox: `0 ${DIAGRAM_TOP} 720 ${(geom.height || 340) - DIAGRAM_TOP}`, class: "cv-diagram", role: "img",
                            "aria-label": run.spec.label + " cell diagram with live values" });
   dia.appendChild(box);
+  // on a phone the diagram is wider than the screen and scrolls sideways: said in words under it (the CSS shows
+  // this line only at widths where the diagram overflows)
+  parent.appendChild(el("div", "cv-swipe", "Swipe the diagram sideways for the rest of the cell →"));
   // labels are sized in the SVG's own units (720 wide): keep them >= 12 px on screen (18 in presenter mode),
   // whatever width the layout gives the diagram
   const minPx = presenter ? 18 : 12;
