@@ -34,6 +34,10 @@ DRAWN = """(expectView) => {
   const app = document.querySelector("[data-testid='stApp']");
   if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
   if (!document.querySelector("[data-testid='stMain'] [data-testid='stElementContainer']")) return false;
+  // an element whose code is still loading shows a skeleton: a chart is not in the page (nor counted below)
+  // until plotly's chunk has loaded, and the run ends well before that (an earlier version of this check
+  // passed with every chart still a skeleton, and measured the run's end, not the page drawn)
+  if (document.querySelector("[data-testid='stSkeleton']")) return false;
   const cv = document.querySelector('.cv-root');
   if (expectView && (!cv || cv.dataset.ready !== '1')) return false;
   const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
