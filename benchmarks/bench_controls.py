@@ -41,8 +41,10 @@ ARM = """() => { window.__t0 = null; window.__t1 = null; window.__ranFrom = null
   const mark = () => { if (window.__t0 === null) window.__t0 = performance.now(); };
   for (const k of ['pointerdown', 'keydown']) document.addEventListener(k, mark, {capture: true, once: true}); }"""
 IDLE_JS = "document.querySelector(\"[data-testid='stApp']\").getAttribute('data-test-script-state') === 'notRunning'"
-# every visible plotly chart has painted its plot area (as bench_pages.DRAWN)
-CHARTS_JS = """[...document.querySelectorAll('[data-testid="stPlotlyChart"]')].every((c) => c.offsetParent === null ||
+# no element is still a skeleton (its code loading) and every visible plotly chart has painted its plot area
+# (as bench_pages.DRAWN)
+CHARTS_JS = """!document.querySelector("[data-testid='stSkeleton']") &&
+  [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].every((c) => c.offsetParent === null ||
   (c.querySelector('.js-plotly-plot') && c.querySelector('.js-plotly-plot')._fullLayout &&
    c.querySelector('.main-svg .cartesianlayer .subplot')))"""
 NEW_VIEW = "(old) => { const r = document.querySelector('.cv-root'); return r && r !== old && r.dataset.ready === '1'; }"

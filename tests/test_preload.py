@@ -2,10 +2,10 @@
 import pytest
 
 from conftest import assert_no_errors, settle
-from explorer.ui.preload import PLOTLY, TRAIN_RESULTS, chunk, plotly_chunk
+from explorer.ui.preload import KNOBS, PLOTLY, TRAIN_RESULTS, chunk, plotly_chunk
 
 
-@pytest.mark.parametrize("name", PLOTLY + TRAIN_RESULTS)
+@pytest.mark.parametrize("name", PLOTLY + TRAIN_RESULTS + KNOBS)
 def test_each_chunk_is_found_in_this_installation(name):
     """A Streamlit that names a chunk otherwise preloads nothing for it: this test says so."""
     assert chunk(name) is not None and chunk(name).startswith(name + ".")
@@ -39,3 +39,23 @@ def test_after_train_no_code_is_fetched_that_the_train_page_did_not_load_ahead(p
     assert_no_errors(page)
     assert fetched == []  # the progress bar, cards, links, text box, slider and charts were all loaded ahead
     assert page.js_errors == []
+
+
+def test_a_gradient_lab_preset_fetches_no_code_its_page_did_not_load_ahead(page, app_url):
+    """The shipped cells hide the knobs; a preset shows them: 13 chunks were fetched after the click."""
+    page.goto(app_url + "/gradient-lab")
+    settle(page)
+    wanted = [chunk(n) for n in KNOBS]
+    page.wait_for_function("(w) => { const got = performance.getEntriesByType('resource').map((e) => e.name);"
+                           " return w.every((c) => got.some((n) => n.endsWith('/' + c))); }", arg=wanted, timeout=30_000)
+    page.wait_for_function("() => { const n = performance.getEntriesByType('resource').length;"
+                           " if (n !== window.__n) { window.__n = n; window.__since = performance.now(); return false; }"
+                           " return performance.now() - window.__since > 1000; }", timeout=30_000, polling=100)
+    fetched = []
+    page.on("request", lambda r: fetched.append(r.url) if r.url.endswith(".js") else None)
+    page.get_by_role("button", name="Forget/update bias 3").click()
+    settle(page)
+    page.locator("[data-testid='stSidebar'] [data-testid='stSlider']").first.wait_for(timeout=30_000)
+    assert_no_errors(page)
+    assert fetched == []  # the sliders and number boxes were loaded ahead
+
