@@ -12,7 +12,7 @@ from explorer.ui.cache import resolve, view_payload
 from explorer.ui.cell_explorer import controls, downloads, note_section, show_messages, whatif_controls
 from explorer.ui.cell_view import cell_view
 from explorer.ui.session_models import trained_entries
-from explorer.ui.preload import KNOBS, preload
+from explorer.ui.preload import WINDOW_SLIDER, preload
 from explorer.ui.share import scene_tools
 from explorer.ui.shipped_cache import shipped_names
 from explorer.ui.state import PageState, Param
@@ -85,5 +85,5 @@ st.caption("Step with the buttons, the slider or the keyboard (← → Home End,
            "c a symmetric scale whose range is printed.")
 note_section(scene, P)
 if not scene.windowed:
-    preload(KNOBS[:1], key="ce.preload")  # a long text's window slider draws at once (explorer/ui/preload.py)
+    preload(WINDOW_SLIDER, key="ce.preload")  # a long text's window slider draws at once (explorer/ui/preload.py)
 P.publish()

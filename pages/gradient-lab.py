@@ -12,7 +12,7 @@ from explorer.scenes.gradient_lab import ARCH_ORDER, DEFAULT_TEXT, LabConfig
 from explorer.scenes.gradient_summary import carry_lines, growth_messages, label, reach_rows, shipped_explanation
 from explorer.ui.gradient_cache import lab_scene_for, untrained_twin_high
 from explorer.ui.gradient_lab import CELL_SOURCES, preset_bar, sidebar
-from explorer.ui.preload import KNOBS, preload
+from explorer.ui.preload import LAB_CLICK, preload
 from explorer.ui.share import plot, scene_tools, section
 from explorer.ui.state import PageState, Param
 
@@ -125,4 +125,4 @@ with st.expander("What exactly is measured"):
         "- GRU: PyTorch's z is the fraction of hₜ₋₁ *kept* (hₜ = (1 − z) ⊙ n + z ⊙ hₜ₋₁), so z near 1 "
         "means a long memory; the lecture note and Cho et al. (2014) write z the other way round.")
 if P.get("cells") != "untrained":
-    preload(KNOBS, key="gl.preload")  # a preset's knobs draw at once (explorer/ui/preload.py)
+    preload(LAB_CLICK, key="gl.preload")  # a preset's knobs draw at once (explorer/ui/preload.py)

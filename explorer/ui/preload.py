@@ -24,11 +24,13 @@ PLOTLY = ("PlotlyChart",)
 # what the Train page's results draw that the page before them does not (each chunk's own imports, such as the
 # progress bar's ProgressBar or the metric's numbro, come with it)
 TRAIN_RESULTS = ("Progress", "Metric", "PageLink", "TextInput", "Slider")
-# the Gradient Lab's knobs (sliders and number boxes in the sidebar), drawn only once a preset or the Cells choice
-# switches to untrained cells; and the Cell Explorer's window slider, drawn only once a text is longer than the
-# view holds. A Gradient Lab preset fetched 13 chunks after the click (Slider, NumberInput, numbro, moment, ...),
-# now none; on this machine the click took as long either way (0.75 against 0.81 s, interleaved, within noise)
-KNOBS = ("Slider", "NumberInput")
+# what a Gradient Lab preset draws first: its knobs (sliders and number boxes in the sidebar, shown only for
+# untrained cells) and the spinner of a scene not yet measured. A preset fetched 13 chunks after the click
+# (Slider, NumberInput, numbro, moment, ...), now none; on this machine the click took as long either way (0.75
+# against 0.81 s, interleaved, within noise)
+LAB_CLICK = ("Slider", "NumberInput", "Spinner")
+# the Cell Explorer's window slider, drawn only once a text is longer than the view holds
+WINDOW_SLIDER = ("Slider",)
 
 _JS = """
 export default function ({ data: sent }) {
