@@ -34,7 +34,7 @@ P = PageState("ce", [
     Param("cunits", "all", max_len=200, label="pinned units"),
     Param("crange", "max", choices=("max", "robust"), label="c colours"),
     Param("layer", 0, lo=0, hi=63),
-    Param("direction", 0, lo=0, hi=1, label="direction"),
+    Param("direction", 0, lo=0, hi=1),
     Param("whatifbox", False, view_only=True),  # the folded what-if section is open
     Param("note", False, view_only=True),  # the folded section of the note's numbers is open
     Param("presenter", False),

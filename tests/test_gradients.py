@@ -210,7 +210,8 @@ def test_figures_escape_text_and_show_explosion():
     lo, hi = fig.layout.yaxis.range
     assert (hi - lo) / fig.layout.yaxis.dtick <= 10  # at most ten decade labels: superscripts never touch
     # the reach levels are named in the right margin, where no curve can run under their labels
-    levels = [a for a in fig.layout.annotations if a.text in ("10<sup>−3</sup>", "10<sup>−6</sup>")]  # as the axis writes powers
+    levels = [a for a in fig.layout.annotations
+              if a.text in ("10<sup>−3</sup>", "10<sup>−6</sup>")]  # powers of ten, as the axis writes them
     assert len(levels) == 2 and all(a.xref == "paper" and a.x == 1 and a.xanchor == "left" for a in levels)
     state = decay_figure(sc.curves, quantity="state")
     assert any("cell path" in t.name for t in state.data)

@@ -8,8 +8,8 @@ from explorer.model import CharModel
 from explorer.text import char_label
 from explorer.training import History, needs_memory
 
-__all__ = ["WINDOW", "Followers", "followers", "memory_sentence", "table_note", "Predictions", "predictions", "time_left",
-           "speed_note"]
+__all__ = ["WINDOW", "Followers", "followers", "memory_sentence", "table_note", "Predictions", "predictions",
+           "time_left", "speed_note"]
 
 WINDOW = 40  # positions shown at once in the prediction heatmap
 

@@ -107,10 +107,12 @@ def downloads(scene: CellExplorerScene) -> None:
     # named by what they hold: the runs and the steps (a walk's repeated downloads were all trace.csv)
     name = f"trace-{'-'.join(r.id for r in scene.runs)}-t{start + 1}-{stop}"
     d1, d2, _ = st.columns([1, 1, 2])
-    d1.download_button("Trace (.npz)", lambda: traces_npz(traces()), file_name=f"{name}.npz", icon=":material/download:",
+    d1.download_button("Trace (.npz)", lambda: traces_npz(traces()), file_name=f"{name}.npz",
+                       icon=":material/download:",
                        mime="application/octet-stream", on_click="ignore", key="ce.dl_npz",
                        help="Every gate, state and next-character distribution of every run shown, as arrays.")
-    d2.download_button("Heatmaps (.csv)", lambda: traces_csv(traces()), file_name=f"{name}.csv", icon=":material/download:",
+    d2.download_button("Heatmaps (.csv)", lambda: traces_csv(traces()), file_name=f"{name}.csv",
+                       icon=":material/download:",
                        mime="text/csv", on_click="ignore", key="ce.dl_csv",
                        help="One row per run, quantity, step and unit; characters as code points.")
 

@@ -123,8 +123,8 @@ def explore(P: PageState, ck: Checkpoint, vocab, presenter: bool) -> None:
         if problem:
             st.info(problem)
         else:
-            st.markdown(f"Unit **{unit}** of {where} tracks your regex most closely: Pearson r = **{signed(r)}** on this "
-                        f"input: it is {'higher' if r > 0 else 'lower'} inside a match (r = +1 would follow the regex "
+            st.markdown(f"Unit **{unit}** of {where} tracks your regex most closely: Pearson r = **{signed(r)}** on "
+                        f"this input: it is {'higher' if r > 0 else 'lower'} inside a match (r = +1 would follow the regex "
                         "exactly, −1 mirror it, 0 means no linear relation).")
 
 
