@@ -21,7 +21,7 @@ from explorer.ui.uploaded import uploaded
 P = PageState("ce", [
     Param("text", "hello", max_len=MAX_TEXT_CHARS),
     Param("cells", ("lstm",), choices=ARCHS),
-    Param("src", "shipped", choices=tuple(SOURCES), label="weights"),
+    Param("src", "shipped", choices=tuple(SOURCES), label="weights", words=SOURCES),
     Param("hidden", 16, lo=1, hi=256, label="H"),
     Param("seed", 0, lo=0, hi=1_000_000),
     Param("t", 1, lo=1, hi=MAX_TEXT_CHARS, over="the text's last step", label="step"),

@@ -23,7 +23,7 @@ P = PageState("gl", [
     Param("T", 400, lo=2, hi=MAX_LAB_STEPS, label="steps"),
     Param("H", 64, choices=(8, 16, 32, 64, 128)),
     Param("rescale", False, label="RNN rescaled"),
-    Param("radius", 0.9, lo=0.1, hi=3.0, label="RNN radius"),
+    Param("radius", 0.9, lo=0.1, hi=3.0, label="to radius"),
     Param("fbias", 0.0, lo=-3.0, hi=6.0, label="forget bias"),
     Param("zbias", 0.0, lo=-3.0, hi=6.0, label="update bias"),
     Param("seed", 0, lo=0, hi=9999),

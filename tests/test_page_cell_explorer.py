@@ -303,6 +303,9 @@ def test_a_step_or_unit_within_the_pages_bounds_but_past_this_text_or_model_is_s
     assert said == ["'t' in the link was 99999, more than this page can show; using the text's last step."]
     at.run()
     assert [w.value for w in at.warning] == said and at.query_params["t"] == "5"
+    # below the page's bound: said without the page's upper bound (1023), which no model here has
+    at = open_page(text="hello", unit="-3")
+    assert "'unit' in the link was -3, below 0; using 0." in [w.value for w in at.warning]
     # a text typed shorter than the cursor's step is not a link: no notice
     at = open_app_page("pages/cell-explorer.py", {"text": "hello world", "t": "9"})
     at.text_area(key="ce.text").input("hi").run()

@@ -59,6 +59,9 @@ def test_a_links_unit_is_the_unit_shown_and_an_automatic_pick_stays_out_of_the_l
     assert at.toggle(key="uf.auto").value and "unit" not in at.query_params  # picked again where a link opens
     picked = at.number_input(key="uf.unit").value
     assert picked == _found(at)[0]
+    # a negative r with a typeset minus everywhere it is printed (the caption and the table had a hyphen)
+    printed = " ".join(c.value for c in at.caption) + " ".join(t.value for t in at.markdown)
+    assert "r = −0." in printed and "r = -0." not in printed
     at = _run({"unit": "abc"})
     assert any("'unit' in the link is not valid; using 0." in w.value for w in at.warning)
     assert not at.toggle(key="uf.auto").value and at.number_input(key="uf.unit").value == 0

@@ -98,6 +98,7 @@ def test_time_left_is_said_only_when_a_cell_will_take_a_while_and_never_past_its
     from explorer.scenes.train import time_left
     assert time_left(0.5, 20, 300) == "at most 7 s more"  # 0.025 s a step, 280 steps to go
     assert time_left(0.2, 20, 300) is None  # 2.8 s left: under the 3 s worth saying
-    assert time_left(1.0, 50, 5000) == "at most 99 s more"  # 0.02 s a step, 4,950 steps to go
+    assert time_left(1.0, 50, 5000) == "at most 100 s more"  # 0.02 s a step, 4,950 steps to go: 99 s, to 10 s
+    assert time_left(1.2, 50, 5000) == "at most 120 s more"  # seconds up to ten minutes: never "2 min" then "120 s"
     assert time_left(10.0, 50, 5000) == "at most 16 min more"  # 990 s
     assert time_left(3.0, 5000, 5000) is None and time_left(3.0, 0, 5000) is None

@@ -164,5 +164,9 @@ def time_left(elapsed: float, step: int, total: int) -> str | None:
     left = elapsed / step * (total - step)
     if left < 3:
         return None
-    return f"at most {left:.0f} s more" if left < 120 else f"at most {left / 60:.0f} min more"
+    # seconds up to ten minutes (to the nearest 10 above one): the estimate wobbles, and a unit that flipped
+    # between "2 min" and "120 s" read as time going backwards
+    if left < 60:
+        return f"at most {left:.0f} s more"
+    return f"at most {round(left, -1):.0f} s more" if left < 600 else f"at most {left / 60:.0f} min more"
 

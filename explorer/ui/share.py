@@ -116,6 +116,9 @@ def _scene_title(page_title: str, P: PageState) -> str:
         if isinstance(param.default, bool):  # a switch: its name, or its name switched off
             parts.append(label if P.get(name) else f"no {label}")
             continue
+        if param.words and P.get(name) in param.words:  # the page's own words for the value: never quoted
+            parts.append(f"{label} {param.words[P.get(name)]}")
+            continue
         shown = " ".join(value.split())
         if len(shown) > 24:
             shown = shown[:24] + "…"
@@ -134,8 +137,9 @@ def _add_to_deck(P: PageState, url_path: str) -> None:
         scenes.append(Scene(_scene_title(title, P), P.link(url_path)))
         DECK.set(tuple(scenes))
         n = len(scenes)
-        st.toast(f"Added to your deck ({n} scene{'s' if n != 1 else ''}): open the Lesson page to order, save and "
-                 "present it. It lasts until this tab is reloaded: save its link or file there.")
+        # short: a toast longer than two lines is cut ("view more"), and the warning is the part that matters
+        st.toast(f"Added to your deck ({n} scene{'s' if n != 1 else ''}). It lasts until this tab is reloaded: "
+                 "save it on the Lesson page.")
     else:
         st.toast(f"Your deck already has {MAX_SCENES} scenes, the most a deck holds.")
 

@@ -51,6 +51,7 @@ class Param:
     view_only: bool = False  # how the page shows its scene (a folded section open), not the scene: kept in the link,
     # left out of the scene's config and of a deck scene's title
     label: str | None = None  # the words a person reads for it (a deck scene's title), if the name is not them
+    words: dict | None = None  # and for its values, where a value's name is not what the page shows
     over: str | None = None  # what a value above `hi` becomes when the scene sets the real limit below `hi` (e.g.
     # "the model's last unit"): said instead of `hi`, which the page would not show
 
@@ -92,6 +93,8 @@ class Param:
             clamped = type(d)(min(max(value, lo), hi))
             if clamped != value and self.over is not None and value > hi:
                 note = f"'{self.name}' in the link was {value}, more than this page can show; using {self.over}."
+            elif clamped != value and self.over is not None:  # below: the page's upper bound is not this scene's
+                note = f"'{self.name}' in the link was {value}, below {self.lo:g}; using {clamped}."
             elif clamped != value:
                 note = f"'{self.name}' in the link was {value}, outside {self.lo:g}..{self.hi:g}; using {clamped}."
             value = clamped

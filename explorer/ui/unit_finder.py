@@ -10,7 +10,7 @@ from explorer.figures.tables import markdown_table
 from explorer.figures.units import ranking_bars, saturation_scatter, text_colored, topk_bars, unit_over_time
 from explorer.limits import MAX_PATTERN_LEN, MAX_TEXT_CHARS
 from explorer.scenes.unit_finder import Span, clamp_span, feature_warning, found_headline, threshold_hint
-from explorer.text import char_label
+from explorer.text import char_label, signed
 from explorer.ui.session import UF_SAMPLE_MATCHED
 from explorer.ui.share import folded, plot, section
 from explorer.ui.state import PageState
@@ -138,7 +138,7 @@ def unit_view(P: PageState, A: TextAnalysis, feature: str, hidden: int, span: Sp
              key="uf.text_fig", config=NO_BAR)
         direction = "red where it is high" if r_unit >= 0 else "blue where it is high, since r < 0"
         st.caption(f"Each character is coloured by unit {unit}'s {SIGNAL_LABELS[sig]} after reading it (r = "
-                   f"{r_unit:+.2f} with {FEATURE_LABELS[feature]}: {direction}). Hover for values and the "
+                   f"{signed(r_unit)} with {FEATURE_LABELS[feature]}: {direction}). Hover for values and the "
                    "next-character guess; black box: cursor; orange: your selection; dotted green: the top 3 other "
                    f"places where the units on there (h ≥ {float(P.get('thr')):g}) are on together.")
     with right:
@@ -167,8 +167,8 @@ def rankings(A: TextAnalysis, feature: str, arch: str, presenter: bool) -> None:
                        "feature exactly, 0: unrelated). Some features correlate ~0.5 with untrained units (they "
                        "echo the input); only the gap to grey is learning.")
         with g2:
-            rows = [{"rank": i + 1, "unit": a[0], "r": f"{a[1]:+.2f}", "untrained unit": b[0],
-                     "untrained r": f"{b[1]:+.2f}"}
+            rows = [{"rank": i + 1, "unit": a[0], "r": signed(a[1]), "untrained unit": b[0],
+                     "untrained r": signed(b[1])}
                     for i, (a, b) in enumerate(zip(A.ranking.top(feature, 8), A.ranking_untrained.top(feature, 8)))]
             st.markdown(f"**Top units for {FEATURE_LABELS[feature]}**")
             # a Markdown table, not a data grid: the page loads no 1.2 MB grid bundle before its first figure
