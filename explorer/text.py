@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import torch
 from explorer.limits import MAX_TEXT_CHARS
 
-__all__ = ["UNK", "MAX_TEXT_CHARS", "Vocab", "PreparedText", "prepare_text", "char_label", "signed"]
+__all__ = ["UNK", "MAX_TEXT_CHARS", "Vocab", "PreparedText", "prepare_text", "char_label", "signed", "power_of_ten"]
 
 UNK = "\ufffd"  # the unknown token: any character outside a model's vocabulary
 
@@ -21,6 +21,14 @@ _VISIBLE = {" ": "␣", "\n": "↵", "\t": "⇥", "\r": "␍", UNK: "⟨unk⟩"}
 def signed(v: float, fmt: str = "+.2f") -> str:
     """A number with its sign typeset: "−0.87" (a minus sign, as beside "−1" on the same page), "+0.87"."""
     return format(v, fmt).replace("-", "−")
+
+
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def power_of_ten(log10: float) -> str:
+    """10 to a whole power, typeset in plain text: power_of_ten(57.2) == "10⁵⁷" (as the charts' log axes write it)."""
+    return "10" + f"{round(log10):d}".translate(_SUPERSCRIPT)
 
 
 def char_label(ch: str) -> str:

@@ -15,6 +15,7 @@ import torch
 
 from explorer.scenes.gradient_lab import ARCH_ORDER, ArchCurves
 from explorer.gradients import REACH_LEVELS, by_distance
+from explorer.text import power_of_ten
 from explorer.figures.style import ARCH_COLORS, ARCH_LABELS, base_layout, base_layout_dict, plot_text
 
 __all__ = ["decay_figure", "saliency_figure", "QUANTITIES", "Y_FLOOR", "Y_CEIL", "SALIENCY_FLOOR"]
@@ -130,7 +131,7 @@ def decay_figure(curves: Mapping[str, ArchCurves], *, quantity: str = "input", o
                                 font=dict(color="#666")))
     if hi > Y_CEIL:
         annotations.append(dict(x=0.5, y=1, xref="paper", yref="paper", yanchor="bottom", showarrow=False,
-                                text=f"↑ exploding: reaches {_sci(hi)} of its start; drawn clipped at 1e{Y_CEIL:.0f}",
+                                text=f"↑ exploding: reaches {power_of_ten(hi)} of its start; drawn clipped at {power_of_ten(Y_CEIL)}",
                                 font=dict(color="#b00")))
     ymin = max(lo, Y_FLOOR) - 0.5
     ymax = min(max(hi, 0.0), Y_CEIL) + 0.5

@@ -9,8 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from explorer.cells import SPECS
+from explorer.figures.gradients import Y_CEIL
 from explorer.gradients import REACH_LEVELS
 from explorer.scenes.gradient_lab import LabScene
+from explorer.text import power_of_ten
 
 __all__ = ["KNOBS", "PRESETS", "PRESET_HELP", "preset_values", "active_preset", "ReachRow", "reach_rows",
            "carry_lines", "growth_messages", "label"]
@@ -66,7 +68,7 @@ def reach_rows(scene: LabScene, quantity: str = "input") -> list[ReachRow]:
         r = c.input_reach if quantity == "input" else c.state_reach
         if c.explodes:
             rows.append(ReachRow(label(arch), ("grows",) * len(REACH_LEVELS),
-                                 f"grows to 10^{c.peak_log10:.0f} × its start, largest at d = {c.peak_distance}"))
+                                 f"grows to {power_of_ten(c.peak_log10)} × its start, largest at d = {c.peak_distance}"))
             continue
         far = tuple(str(d) if d is not None else f"> {r.steps - 1}" for d in r.distances)
         rows.append(ReachRow(label(arch), far, ""))
@@ -96,9 +98,9 @@ def growth_messages(scene: LabScene) -> list[str]:
         if not c.explodes:
             continue
         msg = (f"Exploding gradient: the {label(arch)}'s sensitivity *grows* with distance, to about "
-               f"10^{c.peak_log10:.0f} times its start, because the recurrent Jacobians stretch more than tanh "
-               "squashes. Growth is not memory, so it is reported apart from reach. Curves are clipped at 1e30 so "
-               "the plot stays readable.")
+               f"{power_of_ten(c.peak_log10)} times its start, because the recurrent Jacobians stretch more than "
+               "tanh squashes. Growth is not memory, so it is reported apart from reach. Curves are clipped at "
+               f"{power_of_ten(Y_CEIL)} so the plot stays readable.")
         if c.reproducible_distance is not None:
             msg += (f" The cell is chaotic here: two valid float64 evaluations of its states (the fused kernel and "
                     f"torch.nn.RNNCell step by step) part at step {c.diverges_at}, so the values farther back than "
