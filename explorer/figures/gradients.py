@@ -28,6 +28,11 @@ SALIENCY_TICKS = (SALIENCY_FLOOR, -9.0, -6.0, -3.0, 0.0)
 _LOG10_MAX = math.log10(torch.finfo(torch.float64).max)
 
 
+def _power_html(log10: float) -> str:
+    """10 to a whole power in plotly's markup, as its log axes write it: 10<sup>−3</sup>."""
+    return f"10<sup>{round(log10):d}</sup>".replace("-", "−")
+
+
 def _sci(v: float) -> str:
     """A log10 value as a readable power of ten: 3.2e-07, or 10^412 past float64."""
     if v == -math.inf:
@@ -127,7 +132,7 @@ def decay_figure(curves: Mapping[str, ArchCurves], *, quantity: str = "input", o
                            line=dict(color="#888", width=1, dash="dot")))
         # in the right margin, where no curve runs (annotations on a log axis take log10 coordinates)
         annotations.append(dict(x=1, xref="paper", xanchor="left", xshift=4, y=math.log10(level), yanchor="middle",
-                                text=f"10<sup>−{-math.log10(level):.0f}</sup>", showarrow=False,
+                                text=_power_html(math.log10(level)), showarrow=False,
                                 font=dict(color="#666")))
     if hi > Y_CEIL:
         annotations.append(dict(x=0.5, y=1, xref="paper", yref="paper", yanchor="bottom", showarrow=False,
@@ -197,7 +202,7 @@ def saliency_figure(labels: tuple[str, ...], curve: ArchCurves, *, width: int = 
         xgap=1, ygap=1,
         # the ticks written as powers of ten, as the decay charts' log axes write them; the floor holds everything below
         colorbar=dict(title=dict(text="relative"), tickvals=SALIENCY_TICKS,
-                      ticktext=[("≤" if v == SALIENCY_FLOOR else "") + (f"10<sup>−{-v:.0f}</sup>" if v else "1")
+                      ticktext=[("≤" if v == SALIENCY_FLOOR else "") + (_power_html(v) if v else "1")
                                 for v in SALIENCY_TICKS]),
     )
     title = f"Which characters still move h<sub>T</sub>? {label}, ‖∂h<sub>T</sub>/∂xₜ‖ per character"

@@ -57,7 +57,7 @@ def _value_scale(kind: str, values: np.ndarray) -> tuple[np.ndarray, str, float,
     centred = values - mean
     m = float(np.abs(centred).max()) if values.size else 1.0
     m = m if m > 0 else 1.0
-    return centred, UNBOUNDED_SCALE, -m, m, f"mean {mean:+.2f} ± {m:.2f}".replace("-", "−")  # a typeset minus
+    return centred, UNBOUNDED_SCALE, -m, m, f"mean {signed(mean)} ± {m:.2f}"
 
 
 def _span_boxes(fig: go.Figure, rows, cols, start: int, end: int, color: str, dash: str = "solid") -> None:

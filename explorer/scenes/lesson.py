@@ -19,6 +19,7 @@ from explorer.figures.style import ARCH_COLORS, base_layout, plot_text
 from explorer.figures.tables import md_escape
 from explorer.model import CharModel
 from explorer.scenes.gradient_lab import LabConfig, lab_curves
+from explorer.text import signed
 
 __all__ = ["HELLO", "Control", "StepScene", "LessonStep", "STEPS", "step_index", "build_step"]
 
@@ -60,12 +61,12 @@ class LessonStep:
 
 def _n(v: float) -> str:
     """A number as the page prints it: two decimals, a true minus sign, in parentheses when negative."""
-    return f"({v:.2f})".replace("-", "−") if v < 0 else f"{v:.2f}"
+    return f"({signed(v, '.2f')})" if v < 0 else f"{v:.2f}"
 
 
 def _m(v: float) -> str:
     """Two decimals with a true minus sign (a result, or inside brackets already)."""
-    return f"{v:.2f}".replace("-", "−")
+    return signed(v, ".2f")
 
 
 def _pct(v: float) -> str:
