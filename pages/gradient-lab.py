@@ -6,14 +6,15 @@ from explorer.ui.router import ensure_router
 
 ensure_router()
 
-from explorer.figures.gradients import QUANTITIES, decay_figure, saliency_figure
+from explorer.figures.gradients import QUANTITIES, decay_figure
+from explorer.figures.saliency import saliency, saliency_csv, saliency_html
 from explorer.limits import MAX_TEXT_CHARS, MAX_LAB_STEPS
 from explorer.scenes.gradient_lab import ARCH_ORDER, DEFAULT_TEXT, LabConfig
 from explorer.scenes.gradient_summary import carry_lines, growth_messages, label, reach_rows, shipped_explanation
 from explorer.ui.gradient_cache import lab_scene_for, untrained_twin_high
 from explorer.ui.gradient_lab import CELL_SOURCES, preset_bar, sidebar
 from explorer.ui.preload import LAB_CLICK, preload
-from explorer.ui.share import plot, scene_tools, section
+from explorer.ui.share import data_button, folded, plot, scene_tools, section
 from explorer.ui.state import PageState, Param
 
 P = PageState("gl", [
@@ -31,6 +32,7 @@ P = PageState("gl", [
     Param("overlays", True, label="overlays"),
     Param("strip", "lstm", choices=ARCH_ORDER, label="strip"),
     Param("presenter", False),
+    Param("measured", False, view_only=True),  # the folded "What exactly is measured" section is open
 ])
 P.restore()
 presenter = scene_tools(P, "gradient-lab")
@@ -105,14 +107,17 @@ with section("Saliency strip: the distance, read on the text", presenter, headin
         strip = P.get("strip") if P.get("strip") in sc.curves else next(iter(sc.curves))  # a trained set may lack one
     else:  # curves named by contestant or layer
         strip = st.radio("Saliency strip for", tuple(sc.curves), key="gl.strip_named", horizontal=True)
-    plot(st, saliency_figure(sc.labels, sc.curves[strip], presenter=presenter, reverse=strip in sc.reversed,
-                             name=None if strip in ARCH_ORDER else strip), width="stretch", key="gl.fig.strip")
+    chars = saliency(sc.labels, sc.curves[strip], reverse=strip in sc.reversed,
+                     name=None if strip in ARCH_ORDER else strip)
+    st.container(key="gl_strip").html(saliency_html(chars, presenter=presenter))
+    data_button(st, lambda: saliency_csv(chars), key="gl.fig.strip")
     st.caption("Read the distance on the text itself: bright characters still move the last hidden state, dark "
                "ones have been forgotten (the colour is $\\lVert\\partial h_T/\\partial x_t\\rVert$ relative to the last "
-               "character, on a log scale).")
+               "character, on a log scale). Point at a character for its step, distance and value.")
 
-with st.expander("What exactly is measured"):
-    st.markdown(
+measured = folded("What exactly is measured", key=P.key("measured"))  # drawn once opened: five formulas
+if measured is not None:
+    measured.markdown(
         "- **Input sensitivity** $\\lVert\\partial h_T/\\partial x_t\\rVert_F$: how much the last hidden state $h_T$ "
         "moves per unit change of input $x_t$.\n"
         "- **State sensitivity**: $\\lVert\\partial h_T/\\partial h_t\\rVert$ for the RNN and GRU. The LSTM carries "

@@ -84,12 +84,13 @@ def test_on_a_phone_figures_of_text_scroll_sideways_and_the_lab_says_where_its_c
         ctx = browser.new_context(viewport={"width": width, "height": 844}, is_mobile=phone, has_touch=phone)
         pg = ctx.new_page()
         try:
-            for path, key, least in (("/unit-finder", "uf-text_fig", 780), ("/gradient-lab", "gl-fig-strip", 560)):
+            for path, key, inside, least in (("/unit-finder", "uf-text_fig", ".main-svg", 780),
+                                             ("/gradient-lab", "gl_strip", ".sal-g", 560)):
                 pg.goto(app_url + path)
                 settle(pg)
-                pg.locator(f".st-key-{key} .main-svg").first.wait_for(timeout=60_000)
+                pg.locator(f".st-key-{key} {inside}").first.wait_for(timeout=60_000)
                 box, inner, page_w = pg.evaluate(f"""() => {{ const e = document.querySelector('.st-key-{key}');
-                    return [e.clientWidth, e.querySelector('.main-svg').getBoundingClientRect().width,
+                    return [e.clientWidth, e.querySelector('{inside}').getBoundingClientRect().width,
                             document.documentElement.scrollWidth]; }}""")
                 assert page_w <= width  # the page itself never scrolls sideways
                 assert (inner >= least and box < least) if phone else inner <= box

@@ -198,7 +198,7 @@ def test_measure_takes_any_cell_and_the_scene_is_deterministic():
 
 # ----------------------------------------------------------------------------- figures
 def test_figures_escape_text_and_show_explosion():
-    from explorer.figures.gradients import Y_CEIL, decay_figure, saliency_figure
+    from explorer.figures.gradients import Y_CEIL, decay_figure
     from explorer.scenes.gradient_lab import LabConfig, lab_scene
 
     sc = lab_scene(LabConfig(text="<b>x</b> & \u202e" * 40, hidden_size=64, rnn_radius=3.0))
@@ -215,9 +215,49 @@ def test_figures_escape_text_and_show_explosion():
     assert len(levels) == 2 and all(a.xref == "paper" and a.x == 1 and a.xanchor == "left" for a in levels)
     state = decay_figure(sc.curves, quantity="state")
     assert any("cell path" in t.name for t in state.data)
-    strip = saliency_figure(sc.labels, sc.curves["lstm"])
-    cells = [c for row in strip.data[0].text for c in row]
-    assert "&lt;" in cells and "<" not in cells and "▫" in cells  # no raw tags reach plotly's text renderer
+
+
+def test_saliency_strip_escapes_text_and_colours_each_character_by_its_value():
+    """The strip is HTML: a user's text is escaped in the characters and the hovers, and each character's
+    colour is plotly's own Viridis at its value on the fixed log scale (the scale the strip's bar shows)."""
+    import html
+    import re
+
+    import plotly.colors
+
+    from explorer.figures.saliency import SALIENCY_FLOOR, saliency, saliency_csv, saliency_html
+    from explorer.gradients import by_distance
+    from explorer.scenes.gradient_lab import LabConfig, lab_scene
+
+    text = "<b>x</b> & \"q\" \u202e" * 12
+    sc = lab_scene(LabConfig(text=text, hidden_size=16, forget_bias=3.0))
+    s = saliency(sc.labels, sc.curves["lstm"])
+    out = saliency_html(s)
+    assert "<b>" not in out and "▫" in out  # no user tag reaches the page; the long U+202E label shows as ▫
+    cells = re.findall(r'<span class="sal-c[^"]*" style="background:(#[0-9a-f]{6})" title="([^"]*)">([^<]*)</span>', out)
+    assert len(cells) == len(sc.labels)  # one cell per character, every hover a well-formed attribute
+    assert [c[2] for c in cells[:3]] == ["&lt;", "b", "&gt;"] and "'&quot;'" in cells[11][1]
+    # the last character read is d = 0, relative 1: the top of the scale; the values, from the curve itself
+    rel = by_distance(sc.curves["lstm"].sens.input_log10).flip(0)  # (T,) by character
+    assert html.unescape(cells[-1][1]).startswith(f"t={len(text)} ") and "d=0 · 1 of the last step" in cells[-1][1]
+    for t in (0, len(text) // 2, len(text) - 1):
+        v = max(float(rel[t]), SALIENCY_FLOOR)
+        want = plotly.colors.unlabel_rgb(plotly.colors.sample_colorscale("Viridis", [(v - SALIENCY_FLOOR) / (s.zmax - SALIENCY_FLOOR)])[0])
+        got = [int(cells[t][0][i:i + 2], 16) for i in (1, 3, 5)]
+        assert max(abs(a - b) for a, b in zip(got, want)) <= 2, (t, got, want)
+    rows = saliency_csv(s).splitlines()
+    assert rows[0] == "t,character,distance d,log10 relative,relative" and len(rows) == len(text) + 1
+    assert rows[1].startswith('1,<,') and rows[-1].split(",")[2] == "0"  # plain text in the file, d = 0 last
+
+
+def test_saliency_strip_of_a_reverse_direction_is_brightest_at_the_texts_start():
+    from explorer.figures.saliency import saliency
+    from explorer.scenes.gradient_lab import LabConfig, lab_scene
+
+    sc = lab_scene(LabConfig(text="abcdefghij" * 5, hidden_size=16))
+    fwd, rev = saliency(sc.labels, sc.curves["gru"]), saliency(sc.labels, sc.curves["gru"], reverse=True)
+    assert fwd.distance[-1] == 0 and rev.distance[0] == 0 and fwd.log10 == tuple(reversed(rev.log10))
+    assert fwd.log10[-1] == 0.0 and fwd.log10[0] < -1  # relative to the last step read; far back it has faded
 
 
 def test_a_chaotic_rnn_is_flagged_and_its_growth_never_ranked_as_reach():

@@ -131,8 +131,12 @@ def test_page_in_chromium(page, app_url):
     settle(page)
     assert_no_errors(page)
     assert not page.js_errors, page.js_errors
-    page.locator(".js-plotly-plot").nth(1).wait_for(timeout=30_000)  # charts draw after the script run ends
-    assert page.locator(".js-plotly-plot").count() >= 2  # decay curves and the saliency strip
+    page.locator(".js-plotly-plot").first.wait_for(timeout=30_000)  # charts draw after the script run ends
+    # the saliency strip: the text's characters, each with its hover (step, distance, value)
+    strip = page.locator(".st-key-gl_strip .sal-c")
+    T = int(page.get_by_text("of its start (T = ").inner_text().split("(T = ")[1].split(")")[0])
+    assert strip.count() == T and strip.last.get_attribute("title").startswith(f"t={T} ")
+    assert "d=0 · 1 of the last step" in strip.last.get_attribute("title")
     assert page.get_by_text("Reach", exact=True).is_visible()
     assert page.get_by_text("0.95", exact=True).count() == 0  # the shipped LSTM's mean f is not 0.95 ...
     page.get_by_role("button", name="Forget/update bias 3").click()

@@ -1,4 +1,5 @@
-"""Figures of the Gradient Lab: decay curves on a log axis with theory overlays, and a saliency strip.
+"""The Gradient Lab's decay chart: sensitivity against distance on a log axis, with theory overlays (its saliency
+strip is HTML: explorer.figures.saliency).
 
 Every builder takes the numbers from `explorer.scenes.gradient_lab` and returns a plotly Figure styled by
 `explorer.style.base_layout`. Curves are log10 values (exact even past float64's range) and are drawn
@@ -16,30 +17,26 @@ import torch
 from explorer.scenes.gradient_lab import ARCH_ORDER, ArchCurves
 from explorer.gradients import REACH_LEVELS, by_distance
 from explorer.text import power_of_ten
-from explorer.figures.style import ARCH_COLORS, ARCH_LABELS, base_layout, base_layout_dict, plot_text
+from explorer.figures.style import ARCH_COLORS, ARCH_LABELS, base_layout_dict
 
-__all__ = ["decay_figure", "saliency_figure", "QUANTITIES", "Y_FLOOR", "Y_CEIL", "SALIENCY_FLOOR"]
+__all__ = ["decay_figure", "power_html", "sci", "QUANTITIES", "Y_FLOOR", "Y_CEIL"]
 
 QUANTITIES = {"input": "input xₜ", "state": "state (hₜ, cₜ)"}
 Y_FLOOR = -20.0  # log10: the plot shows curves down to 1e-20 of their start ...
 Y_CEIL = 30.0  # ... and up to 1e+30 (an exploding curve is drawn to the edge and says so)
-SALIENCY_FLOOR = -12.0  # log10: the strip's colour runs from 1e-12 (dark) to 1 (bright)
-SALIENCY_TICKS = (SALIENCY_FLOOR, -9.0, -6.0, -3.0, 0.0)
 _LOG10_MAX = math.log10(torch.finfo(torch.float64).max)
 
 
-def _power_html(log10: float) -> str:
+def power_html(log10: float) -> str:
     """10 to a whole power in plotly's markup, as its log axes write it: 10<sup>−3</sup>."""
     return f"10<sup>{round(log10):d}</sup>".replace("-", "−")
 
 
-def _sci(v: float) -> str:
-    """A log10 value as a readable power of ten: 3.2e-07, or 10^412 past float64."""
+def sci(v: float) -> str:
+    """A log10 value as a readable number: 3.2e-07, 0 for an exact zero, 10⁴¹² past float64."""
     if v == -math.inf:
         return "0"
-    if abs(v) > 300:
-        return f"10^{v:.0f}"
-    return f"{10 ** v:.2g}"
+    return power_of_ten(v) if abs(v) > 300 else f"{10 ** v:.2g}"
 
 
 MAIN_WIDTH, WIDTH_STEP = 3.5, 3.0  # px: a main curve, and how much wider it is per later curve lying on it
@@ -64,7 +61,7 @@ def _line(d: torch.Tensor, log10: torch.Tensor, name: str, color: str, dash: str
     return go.Scatter(
         x=d[keep].numpy(), y=torch.pow(10.0, y[keep]).numpy(), mode="lines", name=name, legendgroup=legendgroup,
         line=dict(color=color, dash=dash, width=width),
-        customdata=np.array([_sci(v) for v in log10[keep].tolist()]),
+        customdata=np.array([sci(v) for v in log10[keep].tolist()]),
         hovertemplate=f"{hover} · distance %{{x}} · %{{customdata}} of its start<extra></extra>",
     )
 
@@ -132,7 +129,7 @@ def decay_figure(curves: Mapping[str, ArchCurves], *, quantity: str = "input", o
                            line=dict(color="#888", width=1, dash="dot")))
         # in the right margin, where no curve runs (annotations on a log axis take log10 coordinates)
         annotations.append(dict(x=1, xref="paper", xanchor="left", xshift=4, y=math.log10(level), yanchor="middle",
-                                text=_power_html(math.log10(level)), showarrow=False,
+                                text=power_html(math.log10(level)), showarrow=False,
                                 font=dict(color="#666")))
     if hi > Y_CEIL:
         annotations.append(dict(x=0.5, y=1, xref="paper", yref="paper", yanchor="bottom", showarrow=False,
@@ -163,52 +160,3 @@ def decay_figure(curves: Mapping[str, ArchCurves], *, quantity: str = "input", o
 def decade_step(decades: float, most: int = 10) -> int:
     """Label every 1, 2, 5, 10, ... decades: at most `most` labels, so superscripts never touch."""
     return next(s for s in (1, 2, 5, 10, 20, 50, 100, 200, 500) if decades / s <= most)
-
-
-def saliency_figure(labels: tuple[str, ...], curve: ArchCurves, *, width: int = 40, presenter: bool = False,
-                    reverse: bool = False, name: str | None = None) -> go.Figure:
-    """The input, `width` characters per row, each cell coloured by log10 ‖∂h_T/∂x_t‖ relative to the last step.
-
-    reverse: the curve's cell read the text from its end (a reverse direction), so its last step is the text's
-    first character and the distance grows along the text; it is still drawn in the text's order.
-
-    The colour scale is fixed to [SALIENCY_FLOOR, 0] (or up to the maximum for an exploding curve), so
-    two pictures can be compared. Characters are drawn as text, HTML-escaped (plotly reads a few tags).
-    """
-    T = len(labels)
-    rel = by_distance(curve.sens.input_log10)  # (T,) by distance d
-    rel = rel if reverse else rel.flip(0)  # (T,) by character t of the text: log10 s[t] / s[last step read]
-    rows = math.ceil(T / width)
-    z: list[list[float | None]] = [[None] * width for _ in range(rows)]
-    text = [[""] * width for _ in range(rows)]
-    hover = [[""] * width for _ in range(rows)]
-    for t, (lab, v) in enumerate(zip(labels, rel.tolist())):
-        r, col = divmod(t, width)
-        z[r][col] = max(v, SALIENCY_FLOOR) if v != -math.inf else SALIENCY_FLOOR
-        safe = plot_text(lab)
-        # a blank reads as a space in running text; a long label (U+202E, ⟨unk⟩) would spill over its
-        # neighbours, so it shows as ▫ and the hover names it
-        text[r][col] = " " if lab == "␣" else (safe if len(lab) <= 2 else "▫")
-        shown = f" '{safe}'" if lab else ""
-        hover[r][col] = f"t={t + 1}{shown} · d={t if reverse else T - 1 - t} · {_sci(v)} of the last step"
-    zmax = max(0.0, min(float(rel.max()), Y_CEIL))
-    label = name or ARCH_LABELS.get(curve.arch, curve.arch.upper())
-    # arrays, not nested lists (plotly checks a list element by element), and the layout in one dict
-    heat = go.Heatmap(
-        z=np.array(z, dtype=np.float64), text=np.array(text, dtype=object), customdata=np.array(hover, dtype=object),
-        texttemplate="%{text}" if any(labels) else None,
-        textfont=dict(shadow="auto"),  # a halo in the contrasting colour: labels stay legible on mid-scale cells
-        hovertemplate="%{customdata}<extra></extra>", colorscale="Viridis", zmin=SALIENCY_FLOOR, zmax=zmax,
-        xgap=1, ygap=1,
-        # the ticks written as powers of ten, as the decay charts' log axes write them; the floor holds everything below
-        colorbar=dict(title=dict(text="relative"), tickvals=SALIENCY_TICKS,
-                      ticktext=[("≤" if v == SALIENCY_FLOOR else "") + (_power_html(v) if v else "1")
-                                for v in SALIENCY_TICKS]),
-    )
-    title = f"Which characters still move h<sub>T</sub>? {label}, ‖∂h<sub>T</sub>/∂xₜ‖ per character"
-    layout = base_layout_dict(title=title, height=max(230, 70 + (44 if presenter else 34) * rows), presenter=presenter)
-    layout["xaxis"].update(showticklabels=False, showgrid=False, zeroline=False)
-    layout["yaxis"].update(autorange="reversed", showgrid=False, zeroline=False, tickmode="array",
-                           tickvals=list(range(rows)), ticktext=[f"t={r * width + 1}" for r in range(rows)])
-    layout["margin"] = dict(l=70, r=20, t=56, b=16)
-    return go.Figure(data=[heat], layout=layout)

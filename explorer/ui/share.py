@@ -13,7 +13,7 @@ from explorer.ui.copy_link import copy_link
 from explorer.ui.session import FOLD_SIDEBAR
 from explorer.ui.state import PageState
 
-__all__ = ["scene_tools", "section", "folded", "plot", "glossary", "PRESENTER_CSS"]
+__all__ = ["scene_tools", "section", "folded", "plot", "data_button", "glossary", "PRESENTER_CSS"]
 
 # trusted, static CSS (never user text): larger type, stronger contrast, no decorative chrome
 PRESENTER_CSS = """
@@ -195,6 +195,10 @@ def plot(container, fig, *, key: str, **kwargs) -> None:
     from explorer.figures.style import readable
 
     container.plotly_chart(readable(fig), key=key, **kwargs)
-    container.download_button("Data (.csv)", lambda: figure_csv(fig), file_name=f"{key.replace('.', '-')}.csv",
-                              mime="text/csv", on_click="ignore", key=f"{key}.csv", type="tertiary",
-                              icon=":material/download:")
+    data_button(container, lambda: figure_csv(fig), key=key)
+
+
+def data_button(container, csv, *, key: str) -> None:
+    """The 'Data (.csv)' download beneath a view keyed `key`; `csv()` builds the file only when clicked."""
+    container.download_button("Data (.csv)", csv, file_name=f"{key.replace('.', '-')}.csv", mime="text/csv",
+                              on_click="ignore", key=f"{key}.csv", type="tertiary", icon=":material/download:")
