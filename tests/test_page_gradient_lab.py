@@ -205,3 +205,12 @@ def test_coinciding_curves_both_show_the_one_beneath_drawn_wider():
     y = {t.name: np.log10(values(t.y).astype(float)) for t in main}
     n = min(len(y["LSTM"]), len(y["GRU"]))
     assert np.abs(y["LSTM"][:n] - y["GRU"][:n]).max() < 1.0  # the two coincide within a decade all along
+
+
+def test_what_is_measured_is_drawn_once_opened_and_a_link_keeps_it_open():
+    """Its five formulas are not drawn with every rerun (a preset's redraw), only once the section is open."""
+    closed = _open()
+    assert "Input sensitivity" not in _markdown(closed)
+    opened = _open(measured="1")
+    assert "Input sensitivity" in _markdown(opened) and "torch.autograd" in _markdown(opened)
+    assert opened.query_params["measured"] == "1"  # kept in the link
