@@ -391,3 +391,20 @@ def test_carry_units_high_counts_torch_s_own_gates_from_the_forward_pass_alone()
         models[arch] = model
     assert 0 < expected["lstm"] < 12 and 0 < expected["gru"] < 12, expected
     assert model_carry_units_high(models, text) == expected
+
+
+def test_saliency_bar_labels_stay_apart_on_a_growing_curves_long_scale():
+    """An exploding RNN's strip runs its colours from 10⁻¹² to 10³⁰: the bar's labels were the usual five
+    decades crammed into its first quarter, printed over each other."""
+    from explorer.figures.saliency import SALIENCY_FLOOR, SALIENCY_TICKS, bar_ticks, saliency, saliency_html
+    from explorer.scenes.gradient_lab import LabConfig, lab_scene
+
+    sc = lab_scene(LabConfig(hidden_size=32, rnn_radius=3.0, length=120))
+    s = saliency(sc.labels, sc.curves["rnn"])
+    assert s.zmax > 10  # the radius-3 RNN's gradient grows (test_a_chaotic_rnn... measures it independently)
+    ticks = bar_ticks(s.zmax)
+    span = s.zmax - SALIENCY_FLOOR
+    assert ticks[0] == SALIENCY_FLOOR and 0.0 in ticks and s.zmax - ticks[-1] < span / 6
+    assert all(b - a >= span / 6 for a, b in zip(ticks, ticks[1:]))
+    assert saliency_html(s).count('class="sal-k"') == len(ticks)
+    assert bar_ticks(0.0) == list(SALIENCY_TICKS)  # a decaying curve keeps the usual decades

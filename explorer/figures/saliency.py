@@ -19,11 +19,11 @@ import numpy as np
 
 from explorer.gradients import by_distance
 from explorer.scenes.gradient_lab import ArchCurves
-from explorer.figures.gradients import Y_CEIL, power_html, sci
+from explorer.figures.gradients import Y_CEIL, decade_step, power_html, sci
 from explorer.figures.style import ARCH_LABELS, FONT_FAMILY
 
 __all__ = ["SALIENCY_FLOOR", "SALIENCY_TICKS", "Saliency", "saliency", "saliency_html", "saliency_csv",
-           "VIRIDIS"]
+           "bar_ticks", "VIRIDIS"]
 
 SALIENCY_FLOOR = -12.0  # log10: the strip's colour runs from 1e-12 (dark) to 1 (bright)
 SALIENCY_TICKS = (SALIENCY_FLOOR, -9.0, -6.0, -3.0, 0.0)
@@ -71,6 +71,20 @@ def _hex(rgb: np.ndarray) -> str:
     return "#" + "".join(f"{int(round(v)):02x}" for v in rgb)
 
 
+def bar_ticks(zmax: float) -> list[float]:
+    """The colour bar's labelled levels (log10): the usual decades up to 1, or for a growing curve's longer
+    scale every 1, 2, 5, 10, ... decades (at most five), no label nearer another than a sixth of the bar."""
+    if zmax < 1:
+        return list(SALIENCY_TICKS)
+    span = zmax - SALIENCY_FLOOR
+    step = decade_step(span, most=5)
+    ticks = [SALIENCY_FLOOR]
+    for v in [k * step for k in range(math.ceil(SALIENCY_FLOOR / step), math.floor(zmax / step) + 1)] + [zmax]:
+        if v - ticks[-1] >= span / 6:
+            ticks.append(float(v))
+    return ticks
+
+
 def saliency_html(s: Saliency, *, presenter: bool = False) -> str:
     """The strip as one HTML block: a title, rows of WIDTH characters (each a cell coloured on Viridis, its
     hover naming t, the character, d and the value) labelled by their first step, and a colour bar."""
@@ -87,7 +101,7 @@ def saliency_html(s: Saliency, *, presenter: bool = False) -> str:
         hover = f"t={t + 1}{said} · d={d} · {sci(v)} of the last step"
         cells.append(f'<span class="sal-c{" sal-l" if light[t] else ""}" style="background:{_hex(rgb[t])}" '
                      f'title="{hover}">{shown}</span>')
-    ticks = list(SALIENCY_TICKS) + ([s.zmax] if s.zmax >= 1 else [])  # a growing curve's top, a decade or more up
+    ticks = bar_ticks(s.zmax)
     marks = "".join(f'<span class="sal-k" style="left:{100 * (v - SALIENCY_FLOOR) / span:.2f}%">'
                     f'{"≤" if v == SALIENCY_FLOOR else ""}{power_html(v) if v else "1"}</span>' for v in ticks)
     stops = ", ".join(f"{_hex(_colour(np.array([k / 20]))[0])} {5 * k}%" for k in range(21))
@@ -103,7 +117,7 @@ def saliency_html(s: Saliency, *, presenter: bool = False) -> str:
         ".sal-t { font-size: 0.85em; color: #555; align-self: center; white-space: nowrap; }"
         ".sal-c { text-align: center; line-height: 1.9em; white-space: pre; overflow: hidden; cursor: default; "
         "color: #fff; } .sal-l { color: #111; }"
-        ".sal-b { position: relative; margin: 0.6em 0 1.6em 3.8em; max-width: 26em; }"
+        ".sal-b { position: relative; margin: 0.6em 0 0.3em 3.8em; padding-bottom: 1.3em; max-width: 26em; }"
         f".sal-r {{ height: 0.8em; border-radius: 2px; background: linear-gradient(to right, {stops}); }}"
         ".sal-k { position: absolute; top: 1em; transform: translateX(-50%); font-size: 0.85em; color: #555; "
         "white-space: nowrap; }"
