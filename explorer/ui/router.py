@@ -34,10 +34,10 @@ PAGES = [
 # trusted, static CSS (never user text) for every page: a wide table scrolls inside its own box on a phone
 # instead of pushing the whole page sideways; on a narrow touch screen plotly's toolbar (shown on a tap) is
 # hidden, as it sat on the chart's title there (pinch zoom and the "Data (.csv)" button remain); on a narrow
-# screen the figures of text (the Unit Finder's 80 characters a line, the Gradient Lab's saliency strip of 40)
-# keep a readable width and scroll sideways (squeezed into 358 px their characters overlapped); a container
+# screen the Unit Finder's figure of text (80 characters a line) keeps a readable width and scrolls sideways
+# (squeezed into 358 px its characters overlapped; the Gradient Lab's HTML strip scrolls in its own box); a container
 # keyed "narrow_only" shows only where the sidebar starts folded (Streamlit folds it below 768 px)
-_WIDE_TEXT = {"uf-text_fig": 780, "gl-fig-strip": 560}  # element key, as Streamlit writes it in a class: min px
+_WIDE_TEXT = {"uf-text_fig": 780}  # element key, as Streamlit writes it in a class: min px
 PAGE_CSS = ("<style>.stMain [data-testid='stMarkdownContainer'] table { display: block; max-width: 100%; "
             "overflow-x: auto; } @media (hover: none) and (max-width: 640px) { .stMain .modebar-container "
             "{ display: none !important; } } @media (max-width: 640px) { "
