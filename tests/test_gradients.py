@@ -408,3 +408,24 @@ def test_saliency_bar_labels_stay_apart_on_a_growing_curves_long_scale():
     assert all(b - a >= span / 6 for a, b in zip(ticks, ticks[1:]))
     assert saliency_html(s).count('class="sal-k"') == len(ticks)
     assert bar_ticks(0.0) == list(SALIENCY_TICKS)  # a decaying curve keeps the usual decades
+
+
+def test_a_radius_above_one_that_still_vanishes_is_explained_with_the_measured_rate():
+    """A student reads 'radius 3 explodes' and then sees a radius above 1 whose gradient vanishes (the shipped
+    RNN: 3.20): the page says so, with the distance and the mean factor a step read off the measured curve."""
+    import re
+
+    from explorer.gradients import by_distance
+    from explorer.scenes.gradient_lab import LabConfig, lab_scene
+    from explorer.scenes.gradient_summary import carry_lines
+
+    sc = lab_scene(LabConfig(rnn_radius=1.2, length=300))
+    rnn = sc.curves["rnn"]
+    line = next(l for l in carry_lines(sc, knob=True) if l.startswith("RNN"))
+    d, rate = re.search(r"below 1/1,000 of its start in (\d+) steps \(about ×([\d.]+) a step\)", line).groups()
+    rel = by_distance(rnn.sens.input_log10) - by_distance(rnn.sens.input_log10)[0]  # (T,) log10, 0 at d = 0
+    first = int(torch.nonzero(rel < -3)[0])  # independently: the first distance below 1/1,000
+    assert int(d) == first and abs(float(rate) - 10 ** (float(rel[first]) / first)) < 0.01
+    assert rnn.spectral_radius > 1 and not rnn.explodes
+    grows = lab_scene(LabConfig(rnn_radius=3.0, length=300))
+    assert "Above 1, yet" not in next(l for l in carry_lines(grows, knob=True) if l.startswith("RNN"))

@@ -86,9 +86,16 @@ def carry_lines(scene: LabScene, knob: bool = False) -> list[str]:
                        f"{c.hidden_size} units have mean {gate} > 0.9")
         elif c.spectral_radius is not None:
             knob_sets = ", what the knob sets" if knob else ""
-            out.append(f"{label(arch)}: spectral radius of Wₕₕ (largest |eigenvalue|{knob_sets}) = "
-                       f"**{c.spectral_radius:.2f}**; σₘₐₓ (largest singular value, which bounds the gradient) = "
-                       f"**{c.sigma_max:.2f}**")
+            line = (f"{label(arch)}: spectral radius of Wₕₕ (largest |eigenvalue|{knob_sets}) = "
+                    f"**{c.spectral_radius:.2f}**; σₘₐₓ (largest singular value, which bounds the gradient) = "
+                    f"**{c.sigma_max:.2f}**")
+            d = c.input_reach.distances[0]
+            if c.spectral_radius > 1 and not c.explodes and d:  # a radius above 1 read as "must explode"
+                level = c.input_reach.levels[0]
+                line += (f". Above 1, yet its gradient falls below 1/{1 / level:,.0f} of its start in {d} steps (about "
+                         f"×{level ** (1 / d):.2f} a step): each step multiplies it by diag(1 − hₜ²) Wₕₕ, not by "
+                         "Wₕₕ alone, so the radius does not decide by itself")
+            out.append(line)
     return out
 
 
