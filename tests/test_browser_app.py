@@ -84,8 +84,8 @@ def test_on_a_phone_figures_of_text_scroll_sideways_and_the_lab_says_where_its_c
         ctx = browser.new_context(viewport={"width": width, "height": 844}, is_mobile=phone, has_touch=phone)
         pg = ctx.new_page()
         try:
-            for path, key, inside, least in (("/unit-finder", "uf-text_fig", ".main-svg", 780),
-                                             ("/gradient-lab", "gl_strip", ".sal-g", 560)):
+            for path, key, inside, least in (("/unit-finder", "uf_text", ".tx-g", 560),
+                                             ("/gradient-lab", "gl_strip", ".tx-g", 560)):
                 pg.goto(app_url + path)
                 settle(pg)
                 pg.locator(f".st-key-{key} {inside}").first.wait_for(timeout=60_000)

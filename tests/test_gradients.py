@@ -234,9 +234,10 @@ def test_saliency_strip_escapes_text_and_colours_each_character_by_its_value():
     s = saliency(sc.labels, sc.curves["lstm"])
     out = saliency_html(s)
     assert "<b>" not in out and "▫" in out  # no user tag reaches the page; the long U+202E label shows as ▫
-    cells = re.findall(r'<span class="sal-c[^"]*" style="background:(#[0-9a-f]{6})" title="([^"]*)">([^<]*)</span>', out)
+    cells = re.findall(r'<span class="tx-c[^"]*" style="(?:grid-column:\d+;)?background:(#[0-9a-f]{6})" title="([^"]*)">([^<]*)</span>', out)
     assert len(cells) == len(sc.labels)  # one cell per character, every hover a well-formed attribute
-    assert [c[2] for c in cells[:3]] == ["&lt;", "b", "&gt;"] and "'&quot;'" in cells[11][1]
+    assert [c[2] for c in cells[:3]] == ["&lt;", "b", "&gt;"] and "&quot;" in cells[11][1]
+    assert html.unescape(cells[11][1]).startswith("t=12 '\"' · ")  # the hover names the character as typed
     # the last character read is d = 0, relative 1: the top of the scale; the values, from the curve itself
     rel = by_distance(sc.curves["lstm"].sens.input_log10).flip(0)  # (T,) by character
     assert html.unescape(cells[-1][1]).startswith(f"t={len(text)} ") and "d=0 · 1 of the last step" in cells[-1][1]
@@ -406,7 +407,7 @@ def test_saliency_bar_labels_stay_apart_on_a_growing_curves_long_scale():
     span = s.zmax - SALIENCY_FLOOR
     assert ticks[0] == SALIENCY_FLOOR and 0.0 in ticks and s.zmax - ticks[-1] < span / 6
     assert all(b - a >= span / 6 for a, b in zip(ticks, ticks[1:]))
-    assert saliency_html(s).count('class="sal-k"') == len(ticks)
+    assert saliency_html(s).count('class="tx-k"') == len(ticks)
     assert bar_ticks(0.0) == list(SALIENCY_TICKS)  # a decaying curve keeps the usual decades
 
 

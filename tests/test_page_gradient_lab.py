@@ -133,7 +133,7 @@ def test_page_in_chromium(page, app_url):
     assert not page.js_errors, page.js_errors
     page.locator(".js-plotly-plot").first.wait_for(timeout=30_000)  # charts draw after the script run ends
     # the saliency strip: the text's characters, each with its hover (step, distance, value)
-    strip = page.locator(".st-key-gl_strip .sal-c")
+    strip = page.locator(".st-key-gl_strip .tx-c")
     T = int(page.get_by_text("of its start (T = ").inner_text().split("(T = ")[1].split(")")[0])
     assert strip.count() == T and strip.last.get_attribute("title").startswith(f"t={T} ")
     assert "d=0 · 1 of the last step" in strip.last.get_attribute("title")

@@ -49,7 +49,7 @@ def test_opens_on_the_shipped_lstm_and_finds_the_bracket_unit_alone():
     assert unit == int(np.abs(rs).argmax()) and r == pytest.approx(rs[unit], abs=0.006)  # the page rounds to 2
     assert abs(r) - untrained > 0.3  # far beyond the best untrained unit (measured 0.87 against 0.44)
     assert not at.error
-    assert len(at.get("plotly_chart")) >= 4
+    assert len(at.get("plotly_chart")) >= 3  # the unit over time, the next-character bars, the rankings
 
 
 def test_a_links_unit_is_the_unit_shown_and_an_automatic_pick_stays_out_of_the_link():
@@ -188,5 +188,10 @@ def test_page_in_chromium(page, app_url):
     settle(page, timeout_ms=90_000)
     assert_no_errors(page)
     assert page.get_by_text("Found automatically").count() >= 1
-    page.locator(".js-plotly-plot").nth(3).wait_for(timeout=30_000)  # charts draw after the script run ends
-    assert page.locator(".js-plotly-plot").count() >= 4
+    page.locator(".js-plotly-plot").nth(2).wait_for(timeout=30_000)  # charts draw after the script run ends
+    assert page.locator(".js-plotly-plot").count() >= 3
+    # the text, coloured by the unit: every character a cell, the cursor and the selection outlined
+    cells = page.locator(".st-key-uf_text .tx-c")
+    T = cells.count()
+    assert T > 500 and cells.first.get_attribute("title").startswith("t=0 ")
+    assert page.locator(".st-key-uf_text .tx-o").count() >= 2

@@ -88,13 +88,20 @@ def test_text_grid_wraps_and_breaks_at_newlines():
     assert rows.tolist() == [0, 0, 1, 2, 2, 3] and cols.tolist() == [0, 1, 0, 0, 1, 0]
 
 
+def _cells(out: str) -> list[tuple[str, str, str, str]]:
+    """(grid column set or '', background, hover, shown) of every character cell of a text_html block."""
+    import re
+    return re.findall(r'<span class="tx-c[^"]*" style="(grid-column:\d+;)?background:(#[0-9a-f]{6})" '
+                      r'title="([^"]*)">([^<]*)</span>', out)
+
+
 def test_figures_never_carry_raw_markup():
     labels = ("<", "b", ">", "&", "x")
-    fig = text_colored(labels, np.linspace(-1, 1, 5), title="t", kind="tanh", value_name="h", unit=0,
+    out = text_colored(labels, np.linspace(-1, 1, 5), title="t <i>", kind="tanh", value_name="h", unit=0,
                        next_chars=["next: '<' 50%"] * 5)
-    cells = [c for row in fig.data[0].text for c in row if c]
-    assert "<" not in "".join(cells) and "&lt;" in cells
-    assert all("<" not in c for row in fig.data[0].customdata for cell in row for c in cell)
+    cells = _cells(out)
+    assert [c[3] for c in cells] == ["&lt;", "b", "&gt;", "&amp;", "x"] and "<i>" not in out
+    assert all("<" not in c[2] for c in cells) and "next: &#x27;&lt;&#x27; 50%" in cells[0][2]
     assert plot_text("<b>&") == "&lt;b&gt;&amp;"
     assert topk_bars(["<"], [0.5], after="'<'").data[0].y[0] == "&lt;"
 
@@ -156,3 +163,41 @@ def test_a_span_that_was_moved_says_why():
     long = clamp_span(1186, 1100, 5000)
     assert (long.start, long.end) == (1100, 1186) and long.why == "it did not fit this text of 1,186 characters"
     assert not clamp_span(1186, 3, 9).changed
+
+
+def test_coloured_text_colours_each_character_on_its_scale_and_outlines_the_spans():
+    """Each character's colour is plotly's own sample of the quantity's scale at its value (Cividis for a gate
+    0..1, RdBu for tanh −1..1, an unbounded value about its mean); a newline ends its row; the cursor, the
+    selection and the matches are outlined over exactly their characters."""
+    import html
+
+    import plotly.colors
+
+    from explorer.figures.style import GATE_SCALE, TANH_SCALE, UNBOUNDED_SCALE
+    from explorer.units import Match
+
+    labels = ("a", "b", "↵", "c", "d", "e", "f")
+    for kind, values, scale, lo, hi in (("gate", np.array([0.0, 0.1, 0.5, 0.7, 0.9, 1.0, 0.3]), GATE_SCALE, 0.0, 1.0),
+                                        ("tanh", np.linspace(-1, 1, 7), TANH_SCALE, -1.0, 1.0),
+                                        ("unbounded", np.array([8.0, 9.0, 7.0, 8.5, 8.0, 10.0, 6.0]), UNBOUNDED_SCALE,
+                                         None, None)):
+        out = text_colored(labels, values, title="t", kind=kind, value_name="v", unit=3, wrap=4, cursor=4,
+                           selection=(1, 4), matches=[Match(5, 7, 1.0)])
+        cells = _cells(out)
+        if lo is None:  # about the mean, on a scale symmetric about 0
+            centred = values - values.mean()
+            frac = (centred + np.abs(centred).max()) / (2 * np.abs(centred).max())
+        else:
+            frac = (values - lo) / (hi - lo)
+        for (_, got, hover, _), f, v in zip(cells, frac, values):
+            want = plotly.colors.unlabel_rgb(plotly.colors.sample_colorscale(scale, [float(f)])[0])
+            assert max(abs(int(got[i:i + 2], 16) - w) for i, w in zip((1, 3, 5), want)) <= 3, (kind, v, got, want)
+            assert f"v={v:.3f}" in html.unescape(hover)
+        # a b ↵ | c d e f: after the newline, 'c' starts the next row at the first column
+        assert [c[0] for c in cells] == ["grid-column:1;", "", "", "grid-column:1;", "", "", ""]
+        outlines = [o for o in out.split('class="tx-o"')[1:]]
+        areas = [o.split("grid-area:")[1].split(";")[0] for o in outlines]
+        # selection t = 1..3: row 1 columns 2-3 ('b', '↵'), row 2 column 1 ('c'); the match t = 5..6 (dotted);
+        # the cursor t = 4 ('d')
+        assert areas == ["1 / 2 / 2 / 4", "2 / 1 / 3 / 2", "2 / 3 / 3 / 5", "2 / 2 / 3 / 3"]
+        assert "dotted" in outlines[2] and "#000000" in outlines[3]

@@ -1,10 +1,14 @@
 """Figures of the Unit Finder: text coloured by a unit, rankings, saturation, next-character bars.
 
-Text is drawn as a plotly heatmap with one cell per character (Karpathy, Johnson & Fei-Fei 2015,
-figure 5), never as HTML: each cell holds one `char_label`, with `<`, `>` and `&` escaped as entities
-because plotly reads a few tags in text, so no user text can turn into markup.
+The text is a grid with one cell per character (Karpathy, Johnson & Fei-Fei 2015, figure 5), drawn as HTML
+(explorer.figures.text_html), each cell one `char_label` escaped there, so no user text can turn into markup;
+the charts are plotly, whose labels are escaped with `plot_text` (plotly reads a few tags in text).
 """
 from __future__ import annotations
+
+import csv
+import html
+import io
 
 import numpy as np
 import plotly.graph_objects as go
@@ -12,10 +16,11 @@ import plotly.graph_objects as go
 from explorer.data.features import FEATURE_LABELS
 from explorer.figures.style import (ARCH_COLORS, ARCH_LABELS, GATE_SCALE, TANH_SCALE, UNBOUNDED_SCALE, base_layout,
                                     plot_text)
+from explorer.figures.text_html import Box, ColourBar, colours, text_html
 from explorer.units import Match, Ranking, Saturation
 from explorer.text import signed
 
-__all__ = ["text_grid", "text_colored", "unit_over_time", "ranking_bars", "saturation_scatter",
+__all__ = ["text_grid", "text_colored", "text_csv", "unit_over_time", "ranking_bars", "saturation_scatter",
            "topk_bars", "UNTRAINED_COLOR"]
 
 UNTRAINED_COLOR = "#9e9e9e"
@@ -60,57 +65,43 @@ def _value_scale(kind: str, values: np.ndarray) -> tuple[np.ndarray, str, float,
     return centred, UNBOUNDED_SCALE, -m, m, f"mean {signed(mean)} ± {m:.2f}"
 
 
-def _span_boxes(fig: go.Figure, rows, cols, start: int, end: int, color: str, dash: str = "solid") -> None:
-    """Outline characters start..end-1 (one rectangle per row they occupy)."""
-    for r in np.unique(rows[start:end]):
-        in_row = np.flatnonzero(rows[start:end] == r) + start
-        fig.add_shape(type="rect", x0=cols[in_row[0]] - 0.5, x1=cols[in_row[-1]] + 0.5, y0=r - 0.5, y1=r + 0.5,
-                      line=dict(color=color, width=3, dash=dash), fillcolor="rgba(0,0,0,0)")
-
-
 def text_colored(labels: tuple[str, ...], values: np.ndarray, *, title: str, kind: str, value_name: str,
                  unit: int, next_chars: list[str] | None = None, wrap: int = 80, cursor: int | None = None,
                  selection: tuple[int, int] | None = None, matches: list[Match] = (),
-                 presenter: bool = False) -> go.Figure:
-    """The text, each character coloured by one unit's value after reading it.
+                 presenter: bool = False) -> str:
+    """The text, each character coloured by one unit's value after reading it, as HTML (text_html: why).
 
     labels (T,) char labels; values (T,) the unit's activation; kind 'gate' | 'tanh' | 'unbounded';
-    next_chars (T,) optional hover lines ("next: 'a' 41%, …").
+    next_chars (T,) optional hover lines ("next: 'a' 41%, …"). Boxes: the selection (orange), the matches
+    (dotted green), the cursor (black).
     """
-    T = len(labels)
     rows, cols = text_grid(labels, wrap)
-    R, C = int(rows.max()) + 1 if T else 1, wrap
-    z = np.full((R, C), np.nan)
-    text = np.full((R, C), "", dtype=object)
-    custom = np.full((R, C, 4), "", dtype=object)  # t, next-character line, label, raw value
     colour, scale, lo, hi, note = _value_scale(kind, values)
-    z[rows, cols] = colour
-    text[rows, cols] = [" " if lab == "␣" else plot_text(lab) for lab in labels]  # blanks read as code does
-    custom[rows, cols, 0] = [str(t) for t in range(T)]
-    custom[rows, cols, 2] = [plot_text(lab) for lab in labels]
-    custom[rows, cols, 3] = [f"{v:.3f}" for v in values]
-    if next_chars is not None:
-        custom[rows, cols, 1] = [plot_text(s) for s in next_chars]
-    fs = 15 if presenter else 12
-    fig = go.Figure(go.Heatmap(
-        z=z, text=text, customdata=custom, texttemplate="%{text}", textfont=dict(size=fs, family="monospace"),
-        colorscale=scale, zmin=lo, zmax=hi, xgap=1, ygap=1, hoverongaps=False,
-        colorbar=dict(title=dict(text=value_name + (" − mean" if kind == "unbounded" else ""), side="right"),
-                      thickness=14),
-        hovertemplate=(f"t=%{{customdata[0]}} '%{{customdata[2]}}' · unit {unit} · {plot_text(value_name)}=%{{customdata[3]}}"
-                       "<br>%{customdata[1]}<extra></extra>"),
-    ))
+    hovers = [f"t={t} '{lab}' · unit {unit} · {value_name}={v:.3f}" + (f"\n{next_chars[t]}" if next_chars else "")
+              for t, (lab, v) in enumerate(zip(labels, values.tolist()))]
+    boxes = []
     if selection is not None:
-        _span_boxes(fig, rows, cols, selection[0], selection[1], SEL_COLOR)
-    for m in matches:
-        _span_boxes(fig, rows, cols, m.start, m.end, MATCH_COLOR, dash="dot")
-    if cursor is not None and 0 <= cursor < T:
-        _span_boxes(fig, rows, cols, cursor, cursor + 1, "#000000")
-    base_layout(fig, title=f"{title} · colours: {note}", height=80 + 22 * R, presenter=presenter)
-    fig.update_xaxes(visible=False, range=[-0.5, C - 0.5])
-    fig.update_yaxes(visible=False, autorange="reversed")
-    fig.update_layout(margin=dict(l=10, r=10, t=56, b=10), hoverlabel=dict(font=dict(size=20 if presenter else 15)))
-    return fig
+        boxes.append(Box(selection[0], selection[1], SEL_COLOR))
+    boxes += [Box(m.start, m.end, MATCH_COLOR, dotted=True) for m in matches]
+    if cursor is not None and 0 <= cursor < len(labels):
+        boxes.append(Box(cursor, cursor + 1, "#000000"))
+    mid = (lo + hi) / 2
+    ticks = ((0.0, signed(lo, "+.2g") if kind == "unbounded" else f"{lo:g}".replace("-", "−")), (0.5, f"{mid:g}"),
+             (1.0, signed(hi, "+.2g") if kind == "unbounded" else f"{hi:g}"))
+    bar = ColourBar(scale, ticks, title=f"colour: {value_name}" + (" − its mean over the text" if kind == "unbounded" else ""))
+    return text_html(labels, colours(scale, (np.asarray(colour, dtype=np.float64) - lo) / (hi - lo)), hovers,
+                     rows=rows, cols=cols, width=wrap, bar=bar, boxes=tuple(boxes), mono=True, presenter=presenter,
+                     title=html.escape(f"{title} · colours: {note}"))
+
+
+def text_csv(labels: tuple[str, ...], values: np.ndarray, *, value_name: str, unit: int) -> str:
+    """The coloured text's numbers, a row per character: t, the character and the unit's value (csv-quoted)."""
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["t", "character", f"unit {unit} {value_name}"])
+    for t, (lab, v) in enumerate(zip(labels, values.tolist())):
+        w.writerow([t, lab, v])
+    return buf.getvalue()
 
 
 def unit_over_time(values: np.ndarray, feature: np.ndarray, *, unit: int, value_name: str, feature_name: str,

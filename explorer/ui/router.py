@@ -33,17 +33,13 @@ PAGES = [
 
 # trusted, static CSS (never user text) for every page: a wide table scrolls inside its own box on a phone
 # instead of pushing the whole page sideways; on a narrow touch screen plotly's toolbar (shown on a tap) is
-# hidden, as it sat on the chart's title there (pinch zoom and the "Data (.csv)" button remain); on a narrow
-# screen the Unit Finder's figure of text (80 characters a line) keeps a readable width and scrolls sideways
-# (squeezed into 358 px its characters overlapped; the Gradient Lab's HTML strip scrolls in its own box); a container
-# keyed "narrow_only" shows only where the sidebar starts folded (Streamlit folds it below 768 px)
-_WIDE_TEXT = {"uf-text_fig": 780}  # element key, as Streamlit writes it in a class: min px
+# hidden, as it sat on the chart's title there (pinch zoom and the "Data (.csv)" button remain); a container
+# keyed "narrow_only" shows only where the sidebar starts folded (Streamlit folds it below 768 px). The figures
+# of text (explorer/figures/text_html.py) keep a readable width and scroll inside their own box.
 PAGE_CSS = ("<style>.stMain [data-testid='stMarkdownContainer'] table { display: block; max-width: 100%; "
             "overflow-x: auto; } @media (hover: none) and (max-width: 640px) { .stMain .modebar-container "
-            "{ display: none !important; } } @media (max-width: 640px) { "
-            + " ".join(f".stMain .st-key-{k} {{ overflow-x: auto; }} .stMain .st-key-{k} > div {{ min-width: {px}px; }}"
-                       for k, px in _WIDE_TEXT.items())
-            + " } @media (min-width: 768px) { .stMain .st-key-narrow_only { display: none; } }"
+            "{ display: none !important; } }"
+            " @media (min-width: 768px) { .stMain .st-key-narrow_only { display: none; } }"
             # the Lesson's PageUp / PageDown buttons exist for a presenter's clicker (their shortcuts work unseen);
             # drawn, they read as two greyed-out buttons beside Back and Next
             " .stMain .st-key-ls-pgup, .stMain .st-key-ls-pgdn { display: none; }</style>")

@@ -7,12 +7,12 @@ from explorer.data.corpus import sample_text
 from explorer.data.features import FEATURE_LABELS, FEATURES
 from explorer.figures.style import ARCH_LABELS
 from explorer.figures.tables import markdown_table
-from explorer.figures.units import ranking_bars, saturation_scatter, text_colored, topk_bars, unit_over_time
+from explorer.figures.units import ranking_bars, saturation_scatter, text_colored, text_csv, topk_bars, unit_over_time
 from explorer.limits import MAX_PATTERN_LEN, MAX_TEXT_CHARS
 from explorer.scenes.unit_finder import Span, clamp_span, feature_warning, found_headline, threshold_hint
 from explorer.text import char_label, signed
 from explorer.ui.session import UF_SAMPLE_MATCHED
-from explorer.ui.share import folded, plot, section
+from explorer.ui.share import data_button, folded, plot, section
 from explorer.ui.state import PageState
 from explorer.ui.uploaded import layer_controls
 from explorer.zoo.layer_model import Uploaded
@@ -132,14 +132,15 @@ def unit_view(P: PageState, A: TextAnalysis, feature: str, hidden: int, span: Sp
     kind = "gate" if sig in ("f", "i", "o", "z", "r") else "tanh" if sig in ("h", "g", "n") else "unbounded"
     left, right = st.columns([4, 1])
     with left:
-        plot(st, text_colored(labels, A.acts[:, unit], title=f"The text coloured by unit {unit} of the {SIGNAL_LABELS[sig]}",
-                              kind=kind, value_name=sig, unit=unit, next_chars=next_chars, cursor=cursor,
-                              selection=(span.start, span.end), matches=matches[:3], presenter=presenter),
-             key="uf.text_fig", config=NO_BAR)
+        st.container(key="uf_text").html(text_colored(
+            labels, A.acts[:, unit], title=f"The text coloured by unit {unit} of the {SIGNAL_LABELS[sig]}", kind=kind,
+            value_name=sig, unit=unit, next_chars=next_chars, cursor=cursor, selection=(span.start, span.end),
+            matches=matches[:3], presenter=presenter))
+        data_button(st, lambda: text_csv(labels, A.acts[:, unit], value_name=sig, unit=unit), key="uf.text_fig")
         direction = "red where it is high" if r_unit >= 0 else "blue where it is high, since r < 0"
         st.caption(f"Each character is coloured by unit {unit}'s {SIGNAL_LABELS[sig]} after reading it (r = "
-                   f"{signed(r_unit)} with {FEATURE_LABELS[feature]}: {direction}). Hover for values and the "
-                   "next-character guess; black box: cursor; orange: your selection; dotted green: the top 3 other "
+                   f"{signed(r_unit)} with {FEATURE_LABELS[feature]}: {direction}). Point at a character for its "
+                   "value and the next-character guess; black box: cursor; orange: your selection; dotted green: the top 3 other "
                    f"places where the units on there (h ≥ {float(P.get('thr')):g}) are on together.")
     with right:
         k = A.trained.top_k(5)
