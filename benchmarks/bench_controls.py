@@ -4,7 +4,8 @@
 
 * A control change to the redrawn view: on the Cell Explorer, from the click (a what-if scenario, a
   cell added, the weights) or the applied text (Ctrl+Enter) to the stepping view rebuilt and drawn;
-  on the Gradient Lab, from a preset's click to its decay chart redrawn. Reference: a trivial Streamlit
+  on the Gradient Lab, from a preset's click to the page redrawn; on the Unit Finder, from the cursor's +
+  to the coloured text and the next-character bars redrawn. Reference: a trivial Streamlit
   rerun on the same server (a toggle on Home).
 * Train "hello" for three cells: from the click on Train to the results on screen, against the same
   three trainings (same text, seed and config) run alone in this process; and the same results drawn
@@ -124,6 +125,12 @@ def main() -> None:
                 page.locator("[data-testid='stPlotlyChart']").first.wait_for(timeout=120_000)
                 got["Gradient Lab: a preset"] = timed(
                     page, lambda: page.get_by_role("button", name="Forget/update bias 3").click(), IDLE)
+                page.goto(f"{url}/unit-finder")
+                page.wait_for_function("() => " + IDLE_JS, timeout=120_000)
+                page.locator("[data-testid='stPlotlyChart']").nth(2).wait_for(timeout=120_000)
+                cursor = page.get_by_test_id("stNumberInput").filter(has_text="Cursor t")
+                got["Unit Finder: the cursor one step on"] = timed(
+                    page, lambda: cursor.get_by_test_id("stNumberInputStepUp").click(), IDLE)
                 page.goto(f"{url}/")
                 page.wait_for_function("() => " + IDLE_JS, timeout=120_000)
                 got["reference: a trivial rerun (Home, a toggle)"] = timed(

@@ -99,7 +99,7 @@ with right:
         if r.note:
             st.caption(f"{r.cell}: {r.note}")
     knob = P.get("cells") == "untrained" and bool(P.get("rescale"))  # else the radius is what the weights have
-    st.markdown("The carry gates  \n" + "  \n".join(carry_lines(sc, knob)))
+    st.markdown("**The carry gates**  \n" + "  \n".join(carry_lines(sc, knob, P.get("show"))))
 
 with section("Saliency strip: the distance, read on the text", presenter, heading=False):
     if all(name in ARCH_ORDER for name in sc.curves):

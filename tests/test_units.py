@@ -170,6 +170,7 @@ def test_coloured_text_colours_each_character_on_its_scale_and_outlines_the_span
     0..1, RdBu for tanh −1..1, an unbounded value about its mean); a newline ends its row; the cursor, the
     selection and the matches are outlined over exactly their characters."""
     import html
+    import re
 
     import plotly.colors
 
@@ -201,3 +202,9 @@ def test_coloured_text_colours_each_character_on_its_scale_and_outlines_the_span
         # the cursor t = 4 ('d')
         assert areas == ["1 / 2 / 2 / 4", "2 / 1 / 3 / 2", "2 / 3 / 3 / 5", "2 / 2 / 3 / 3"]
         assert "dotted" in outlines[2] and "#000000" in outlines[3]
+        # the bar's labels are raw values, as the hovers give them (c about its mean: mean ± largest deviation)
+        labels_on_bar = re.findall(r'class="tx-k" style="left:[\d.]+%">([^<]*)</span>', out)
+        want_lo, want_hi = (lo, hi) if lo is not None else (values.mean() - np.abs(centred).max(),
+                                                             values.mean() + np.abs(centred).max())
+        assert [float(x.replace("−", "-")) for x in labels_on_bar] == pytest.approx(
+            [want_lo, (want_lo + want_hi) / 2, want_hi], rel=5e-3, abs=5e-3)  # three significant digits

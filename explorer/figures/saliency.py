@@ -37,6 +37,7 @@ class Saliency:
     distance: tuple[int, ...]  # (T,) d = steps between t and the last step read
     name: str  # "LSTM", or a contestant's / layer's name
     zmax: float  # the colour scale's top: 0 (the last step), or the largest value of a growing curve, ≤ Y_CEIL
+    clipped: bool = False  # a growing curve went past Y_CEIL: the top colour holds everything above it
 
 
 def saliency(labels: tuple[str, ...], curve: ArchCurves, *, reverse: bool = False, name: str | None = None) -> Saliency:
@@ -49,7 +50,8 @@ def saliency(labels: tuple[str, ...], curve: ArchCurves, *, reverse: bool = Fals
     distance = tuple(range(T)) if reverse else tuple(range(T - 1, -1, -1))
     zmax = max(0.0, min(max(values), Y_CEIL))  # a growing curve's top, drawn clipped as the decay chart is
     return Saliency(labels=tuple(labels), log10=values, distance=distance,
-                    name=name or ARCH_LABELS.get(curve.arch, curve.arch.upper()), zmax=zmax)
+                    name=name or ARCH_LABELS.get(curve.arch, curve.arch.upper()), zmax=zmax,
+                    clipped=max(values) > Y_CEIL)
 
 
 def bar_ticks(zmax: float) -> list[float]:
@@ -75,14 +77,17 @@ def saliency_html(s: Saliency, *, presenter: bool = False) -> str:
               for t, (lab, v, d) in enumerate(zip(s.labels, s.log10, s.distance))]
     T = len(s.labels)
     rows = np.arange(T) // WIDTH
-    bar = ColourBar(SCALE, tuple(((v - SALIENCY_FLOOR) / span, ("≤" if v == SALIENCY_FLOOR else "")
+    bar = ColourBar(SCALE, tuple(((v - SALIENCY_FLOOR) / span, ("≤" if v == SALIENCY_FLOOR else
+                                                                "≥" if s.clipped and v == s.zmax else "")
                                   + (power_html(v) if v else "1")) for v in bar_ticks(s.zmax)),
                     title="colour: ‖∂h_T/∂x_t‖ relative to the last step read (log scale)")
     return text_html(s.labels, colours(SCALE, (z - SALIENCY_FLOOR) / span), hovers, rows=rows,
                      cols=np.arange(T) % WIDTH, width=WIDTH, bar=bar, presenter=presenter,
                      row_labels={r: f"t={r * WIDTH + 1}" for r in range(int(rows.max()) + 1 if T else 0)},
                      title=f"Which characters still move h<sub>T</sub>? {html.escape(s.name)}, "
-                           "‖∂h<sub>T</sub>/∂xₜ‖ per character")
+                           "‖∂h<sub>T</sub>/∂xₜ‖ per character" if any(s.labels) else
+                           f"Which steps still move h<sub>T</sub>? {html.escape(s.name)}, ‖∂h<sub>T</sub>/∂xₜ‖ per "
+                           "step (random inputs: no characters to show)")
 
 
 def saliency_csv(s: Saliency) -> str:

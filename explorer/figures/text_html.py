@@ -73,7 +73,7 @@ def text_html(labels: tuple[str, ...], fills: list[str], hovers: list[str], *, r
     `hovers` (T,) (plain text; a newline starts a new hover line), at rows (T,) and cols (T,), every row
     starting at column 0 when the one before it ends early (a newline). row_labels: {row: text} in a column
     of their own on the left. title: the app's own HTML."""
-    size = (20 if presenter else 14) if not mono else (15 if presenter else 12)
+    size = (20 if presenter else 14) if not mono else (16 if presenter else 12)
     lead = 1 if row_labels is not None else 0  # the row labels' column
     cells = []
     prev_row = -1
@@ -96,7 +96,8 @@ def text_html(labels: tuple[str, ...], fills: list[str], hovers: list[str], *, r
                             f'{c1 + 2 + lead};border:3px {"dotted" if box.dotted else "solid"} {box.colour}"></span>')
     n_rows = int(rows.max()) + 1 if len(labels) else 1
     lead_col = "3.8em " if lead else ""
-    cell = "minmax(0.55em, 1fr)" if mono else "minmax(1.15em, 1fr)"  # 80 code characters fit 650 px
+    # 80 code characters fit 650 px; a cell never wider than a character and a half (words stay words)
+    cell = "minmax(0.55em, 0.75em)" if mono else "minmax(1.15em, 1.6em)"
     grid = (f"display: grid; grid-template-columns: {lead_col}repeat({width}, {cell}); "
             f"grid-template-rows: repeat({n_rows}, {1.6 if mono else 1.9}em); gap: 1px; min-width: "
             f"{(3.8 if lead else 0) + width * (0.62 if mono else 1.2):.1f}em;")
@@ -108,10 +109,15 @@ def text_html(labels: tuple[str, ...], fills: list[str], hovers: list[str], *, r
         ".tx-s { overflow-x: auto; }"
         f".tx-w {{ position: relative; }} .tx-g {{ {grid} }}"
         f".tx-g.tx-b {{ position: absolute; inset: 0; pointer-events: none; }}"
-        ".tx-t { font-size: 0.85em; color: #555; align-self: center; white-space: nowrap; }"
+        # the row labels stay in sight while the text scrolls sideways under them
+        ".tx-t { font-size: 0.85em; color: #555; align-self: stretch; display: flex; align-items: center; "
+        "white-space: nowrap; position: sticky; left: 0; z-index: 1; background: #fff; }"
         f".tx-c {{ font-family: {font}; text-align: center; line-height: {1.6 if mono else 1.9}em; white-space: pre; "
         f"overflow: {'visible' if mono else 'hidden'}; cursor: default; color: #fff; }} .tx-l {{ color: #111; }}"
-        ".tx-o { box-sizing: border-box; margin: -2px; }"
+        # a white rim inside and out: a black or green outline stays visible on the darkest cells
+        ".tx-o { box-sizing: border-box; margin: -2px; box-shadow: 0 0 0 1px #fff, inset 0 0 0 1px #fff; }"
+        ".tx-hint { display: none; font-size: 0.85em; color: #555; margin: 0.3em 0 0; }"
+        f"@media (max-width: 640px) {{ .tx-hint {{ display: block; }} }}"
         ".tx-bar { position: relative; margin: 0.6em 0 0.3em; padding-bottom: 1.3em; max-width: 26em; }"
         ".tx-r { height: 0.8em; border-radius: 2px; }"
         ".tx-k { position: absolute; top: 1em; transform: translateX(-50%); font-size: 0.85em; color: #555; "
@@ -126,5 +132,6 @@ def text_html(labels: tuple[str, ...], fills: list[str], hovers: list[str], *, r
         colour_bar = (f'<div class="tx-bar"{indent} title="{html.escape(bar.title, quote=True)}">'
                       f'<div class="tx-r" style="background: linear-gradient(to right, {stops})"></div>{marks}</div>')
     over = f'<div class="tx-g tx-b">{"".join(outlines)}</div>' if outlines else ""
+    hint = '<div class="tx-hint">Swipe the text sideways to read all of each line.</div>'  # a narrow screen only
     return (f'{style}<div class="tx"><div class="tx-h">{title}</div><div class="tx-s"><div class="tx-w">'
-            f'<div class="tx-g">{"".join(cells)}</div>{over}</div></div>{colour_bar}</div>')
+            f'<div class="tx-g">{"".join(cells)}</div>{over}</div></div>{hint}{colour_bar}</div>')

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
@@ -20,7 +21,7 @@ from explorer.figures.text_html import Box, ColourBar, colours, text_html
 from explorer.units import Match, Ranking, Saturation
 from explorer.text import signed
 
-__all__ = ["text_grid", "text_colored", "text_csv", "unit_over_time", "ranking_bars", "saturation_scatter",
+__all__ = ["text_grid", "text_colored", "text_csv", "value_scale", "ValueScale", "unit_over_time", "ranking_bars", "saturation_scatter",
            "topk_bars", "UNTRAINED_COLOR"]
 
 UNTRAINED_COLOR = "#9e9e9e"
@@ -47,22 +48,33 @@ def text_grid(labels: tuple[str, ...], wrap: int = 80) -> tuple[np.ndarray, np.n
     return rows, cols
 
 
-def _value_scale(kind: str, values: np.ndarray) -> tuple[np.ndarray, str, float, float, str]:
-    """(colour values, colorscale, zmin, zmax, note) by the kind of quantity (DESIGN.md conventions).
+@dataclass(frozen=True)
+class ValueScale:
+    """How one kind of quantity is coloured (DESIGN.md conventions)."""
 
-    An unbounded value (the LSTM's c) is drawn relative to its mean over the text: a counter unit
-    sits at some offset (c ≈ 8, say) and moves by about 1 per bracket, and on a scale symmetric about 0
-    that offset would paint the whole text one colour. The range is printed; hover shows the raw value.
+    scale: str  # a plotly colour scale name
+    lo: float  # the value drawn at the scale's low end ...
+    hi: float  # ... and at its high end (raw values: an unbounded one is centred on its mean)
+    note: str  # the range in words, for a title
+    high: str  # the colour of a high value, in words ...
+    low: str  # ... and of a low one
+
+
+def value_scale(kind: str, values: np.ndarray) -> ValueScale:
+    """The colour scale of a quantity by its kind: 'gate' (0..1), 'tanh' (−1..1) or 'unbounded'.
+
+    An unbounded value (the LSTM's c) is drawn about its mean over the text: a counter unit sits at some
+    offset (c ≈ 8, say) and moves by about 1 per bracket, and on a scale symmetric about 0 that offset would
+    paint the whole text one colour. Its ends are still raw values (mean ± the largest deviation).
     """
     if kind == "gate":
-        return values, GATE_SCALE, 0.0, 1.0, "0..1"
+        return ValueScale(GATE_SCALE, 0.0, 1.0, "0..1", "yellow", "dark blue")
     if kind == "tanh":
-        return values, TANH_SCALE, -1.0, 1.0, "−1..1"
+        return ValueScale(TANH_SCALE, -1.0, 1.0, "−1..1", "red", "blue")
     mean = float(values.mean()) if values.size else 0.0
-    centred = values - mean
-    m = float(np.abs(centred).max()) if values.size else 1.0
+    m = float(np.abs(values - mean).max()) if values.size else 1.0
     m = m if m > 0 else 1.0
-    return centred, UNBOUNDED_SCALE, -m, m, f"mean {signed(mean)} ± {m:.2f}"
+    return ValueScale(UNBOUNDED_SCALE, mean - m, mean + m, f"mean {signed(mean)} ± {m:.2f}", "red", "blue")
 
 
 def text_colored(labels: tuple[str, ...], values: np.ndarray, *, title: str, kind: str, value_name: str,
@@ -76,7 +88,7 @@ def text_colored(labels: tuple[str, ...], values: np.ndarray, *, title: str, kin
     (dotted green), the cursor (black).
     """
     rows, cols = text_grid(labels, wrap)
-    colour, scale, lo, hi, note = _value_scale(kind, values)
+    vs = value_scale(kind, values)
     hovers = [f"t={t} '{lab}' · unit {unit} · {value_name}={v:.3f}" + (f"\n{next_chars[t]}" if next_chars else "")
               for t, (lab, v) in enumerate(zip(labels, values.tolist()))]
     boxes = []
@@ -85,13 +97,13 @@ def text_colored(labels: tuple[str, ...], values: np.ndarray, *, title: str, kin
     boxes += [Box(m.start, m.end, MATCH_COLOR, dotted=True) for m in matches]
     if cursor is not None and 0 <= cursor < len(labels):
         boxes.append(Box(cursor, cursor + 1, "#000000"))
-    mid = (lo + hi) / 2
-    ticks = ((0.0, signed(lo, "+.2g") if kind == "unbounded" else f"{lo:g}".replace("-", "−")), (0.5, f"{mid:g}"),
-             (1.0, signed(hi, "+.2g") if kind == "unbounded" else f"{hi:g}"))
-    bar = ColourBar(scale, ticks, title=f"colour: {value_name}" + (" − its mean over the text" if kind == "unbounded" else ""))
-    return text_html(labels, colours(scale, (np.asarray(colour, dtype=np.float64) - lo) / (hi - lo)), hovers,
-                     rows=rows, cols=cols, width=wrap, bar=bar, boxes=tuple(boxes), mono=True, presenter=presenter,
-                     title=html.escape(f"{title} · colours: {note}"))
+    # the bar's labels are raw values, as the hovers, the data and the chart of the unit over time give them
+    ticks = tuple((at, signed(v, ".3g")) for at, v in ((0.0, vs.lo), (0.5, (vs.lo + vs.hi) / 2), (1.0, vs.hi)))
+    bar = ColourBar(vs.scale, ticks, title=f"colour: {value_name}" + (", centred on its mean over the text"
+                                                                    if kind == "unbounded" else ""))
+    return text_html(labels, colours(vs.scale, (np.asarray(values, dtype=np.float64) - vs.lo) / (vs.hi - vs.lo)),
+                     hovers, rows=rows, cols=cols, width=wrap, bar=bar, boxes=tuple(boxes), mono=True,
+                     presenter=presenter, title=html.escape(f"{title} · colours: {vs.note}"))
 
 
 def text_csv(labels: tuple[str, ...], values: np.ndarray, *, value_name: str, unit: int) -> str:

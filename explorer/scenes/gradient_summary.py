@@ -75,9 +75,10 @@ def reach_rows(scene: LabScene, quantity: str = "input") -> list[ReachRow]:
     return rows
 
 
-def carry_lines(scene: LabScene, knob: bool = False) -> list[str]:
+def carry_lines(scene: LabScene, knob: bool = False, quantity: str = "input") -> list[str]:
     """The carry gate of each cell, and for the RNN both matrix numbers, each named for what it is; `knob`: the
-    RNN's radius is the one the page's knob set (an untrained, rescaled RNN), else what its weights have."""
+    RNN's radius is the one the page's knob set (an untrained, rescaled RNN), else what its weights have.
+    quantity: the sensitivity the page shows ("input" or "state"), whose reach a line may quote."""
     out = []
     for arch, c in scene.curves.items():
         if c.carry_mean is not None:
@@ -86,16 +87,17 @@ def carry_lines(scene: LabScene, knob: bool = False) -> list[str]:
                        f"{c.hidden_size} units have mean {gate} > 0.9")
         elif c.spectral_radius is not None:
             knob_sets = ", what the knob sets" if knob else ""
-            line = (f"{label(arch)}: spectral radius of Wₕₕ (largest |eigenvalue|{knob_sets}) = "
-                    f"**{c.spectral_radius:.2f}**; σₘₐₓ (largest singular value, which bounds the gradient) = "
-                    f"**{c.sigma_max:.2f}**")
-            d = c.input_reach.distances[0]
+            out.append(f"{label(arch)}: spectral radius of Wₕₕ (largest |eigenvalue|{knob_sets}) = "
+                       f"**{c.spectral_radius:.2f}**; σₘₐₓ (largest singular value, which bounds the gradient) = "
+                       f"**{c.sigma_max:.2f}**")
+            reach = c.input_reach if quantity == "input" else c.state_reach
+            d = reach.distances[0]
             if c.spectral_radius > 1 and not c.explodes and d:  # a radius above 1 read as "must explode"
-                level = c.input_reach.levels[0]
-                line += (f". Above 1, yet its gradient falls below 1/{1 / level:,.0f} of its start in {d} steps (about "
-                         f"×{level ** (1 / d):.2f} a step): each step multiplies it by diag(1 − hₜ²) Wₕₕ, not by "
-                         "Wₕₕ alone, so the radius does not decide by itself")
-            out.append(line)
+                level = reach.levels[0]
+                out.append(f"{label(arch)}: its radius is above 1, yet its {quantity} sensitivity falls below "
+                           f"1/{1 / level:,.0f} of its start in {d} steps (about ×{level ** (1 / d):.2f} a step). "
+                           "Each step multiplies the gradient by diag(1 − hₜ²) Wₕₕ, not by Wₕₕ alone, so the "
+                           "radius does not decide by itself.")
     return out
 
 

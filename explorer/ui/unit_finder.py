@@ -7,7 +7,8 @@ from explorer.data.corpus import sample_text
 from explorer.data.features import FEATURE_LABELS, FEATURES
 from explorer.figures.style import ARCH_LABELS
 from explorer.figures.tables import markdown_table
-from explorer.figures.units import ranking_bars, saturation_scatter, text_colored, text_csv, topk_bars, unit_over_time
+from explorer.figures.units import (ranking_bars, saturation_scatter, text_colored, text_csv, topk_bars, unit_over_time,
+                                    value_scale)
 from explorer.limits import MAX_PATTERN_LEN, MAX_TEXT_CHARS
 from explorer.scenes.unit_finder import Span, clamp_span, feature_warning, found_headline, threshold_hint
 from explorer.text import char_label, signed
@@ -137,7 +138,9 @@ def unit_view(P: PageState, A: TextAnalysis, feature: str, hidden: int, span: Sp
             value_name=sig, unit=unit, next_chars=next_chars, cursor=cursor, selection=(span.start, span.end),
             matches=matches[:3], presenter=presenter))
         data_button(st, lambda: text_csv(labels, A.acts[:, unit], value_name=sig, unit=unit), key="uf.text_fig")
-        direction = "red where it is high" if r_unit >= 0 else "blue where it is high, since r < 0"
+        vs = value_scale(kind, A.acts[:, unit])  # the colours the text is drawn in, named
+        direction = (f"where it is high the text is {vs.high}" if r_unit >= 0
+                     else f"where it is high the text is {vs.low}, since r < 0")
         st.caption(f"Each character is coloured by unit {unit}'s {SIGNAL_LABELS[sig]} after reading it (r = "
                    f"{signed(r_unit)} with {FEATURE_LABELS[feature]}: {direction}). Point at a character for its "
                    "value and the next-character guess; black box: cursor; orange: your selection; dotted green: the top 3 other "
