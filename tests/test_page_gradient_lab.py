@@ -137,6 +137,9 @@ def test_page_in_chromium(page, app_url):
     T = int(page.get_by_text("of its start (T = ").inner_text().split("(T = ")[1].split(")")[0])
     assert strip.count() == T and strip.last.get_attribute("title").startswith(f"t={T} ")
     assert "d=0 · 1 of the last step" in strip.last.get_attribute("title")
+    # legible: the brightest cell (the last character, yellow) takes dark text, the darkest (far back) white
+    ink = "(e) => getComputedStyle(e).color"
+    assert strip.last.evaluate(ink) == "rgb(17, 17, 17)" and strip.first.evaluate(ink) == "rgb(255, 255, 255)"
     assert page.get_by_text("Reach", exact=True).is_visible()
     assert page.get_by_text("0.95", exact=True).count() == 0  # the shipped LSTM's mean f is not 0.95 ...
     page.get_by_role("button", name="Forget/update bias 3").click()

@@ -62,7 +62,7 @@ class ColourBar:
 
     scale: str  # a plotly colour scale name
     ticks: tuple[tuple[float, str], ...]  # (place in [0, 1], label as the app's own HTML)
-    title: str = ""  # what the colour is (plain text, shown on hover and before the bar)
+    title: str = ""  # what the colour is (plain text, shown on hover over the bar)
 
 
 def text_html(labels: tuple[str, ...], fills: list[str], hovers: list[str], *, rows: np.ndarray,
@@ -102,18 +102,20 @@ def text_html(labels: tuple[str, ...], fills: list[str], hovers: list[str], *, r
             f"grid-template-rows: repeat({n_rows}, {1.6 if mono else 1.9}em); gap: 1px; min-width: "
             f"{(3.8 if lead else 0) + width * (0.62 if mono else 1.2):.1f}em;")
     font = "ui-monospace, 'DejaVu Sans Mono', Menlo, Consolas, monospace" if mono else FONT_FAMILY
+    # the rules that differ between texts are scoped to this kind of text: two on one page keep their own
+    scope = f"tx-{'m' if mono else 'p'}{size}-{lead}-{width}-{n_rows}"
     style = (
         "<style>"
-        f".tx {{ font-family: {FONT_FAMILY}; font-size: {size}px; color: #31333f; }}"
-        f".tx-h {{ font-size: {(20 if presenter else 14) + 4}px; font-weight: 600; margin: 0 0 0.5em; }}"
+        f".{scope} {{ font-family: {FONT_FAMILY}; font-size: {size}px; color: #31333f; }}"
+        f".{scope} .tx-h {{ font-size: {(20 if presenter else 14) + 4}px; font-weight: 600; margin: 0 0 0.5em; }}"
         ".tx-s { overflow-x: auto; }"
-        f".tx-w {{ position: relative; }} .tx-g {{ {grid} }}"
+        f".tx-w {{ position: relative; }} .{scope} .tx-g {{ {grid} }}"
         f".tx-g.tx-b {{ position: absolute; inset: 0; pointer-events: none; }}"
         # the row labels stay in sight while the text scrolls sideways under them
         ".tx-t { font-size: 0.85em; color: #555; align-self: stretch; display: flex; align-items: center; "
         "white-space: nowrap; position: sticky; left: 0; z-index: 1; background: #fff; }"
-        f".tx-c {{ font-family: {font}; text-align: center; line-height: {1.6 if mono else 1.9}em; white-space: pre; "
-        f"overflow: {'visible' if mono else 'hidden'}; cursor: default; color: #fff; }} .tx-l {{ color: #111; }}"
+        f".{scope} .tx-c {{ font-family: {font}; text-align: center; line-height: {1.6 if mono else 1.9}em; white-space: pre; "
+        f"overflow: {'visible' if mono else 'hidden'}; cursor: default; color: #fff; }} .{scope} .tx-l {{ color: #111; }}"
         # a white rim inside and out: a black or green outline stays visible on the darkest cells
         ".tx-o { box-sizing: border-box; margin: -2px; box-shadow: 0 0 0 1px #fff, inset 0 0 0 1px #fff; }"
         ".tx-hint { display: none; font-size: 0.85em; color: #555; margin: 0.3em 0 0; }"
@@ -133,5 +135,5 @@ def text_html(labels: tuple[str, ...], fills: list[str], hovers: list[str], *, r
                       f'<div class="tx-r" style="background: linear-gradient(to right, {stops})"></div>{marks}</div>')
     over = f'<div class="tx-g tx-b">{"".join(outlines)}</div>' if outlines else ""
     hint = '<div class="tx-hint">Swipe the text sideways to read all of each line.</div>'  # a narrow screen only
-    return (f'{style}<div class="tx"><div class="tx-h">{title}</div><div class="tx-s"><div class="tx-w">'
+    return (f'{style}<div class="tx {scope}"><div class="tx-h">{title}</div><div class="tx-s"><div class="tx-w">'
             f'<div class="tx-g">{"".join(cells)}</div>{over}</div></div>{hint}{colour_bar}</div>')
