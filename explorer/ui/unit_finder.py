@@ -143,8 +143,8 @@ def unit_view(P: PageState, A: TextAnalysis, feature: str, hidden: int, span: Sp
                      else f"where it is high the text is {vs.low}, since r < 0")
         st.caption(f"Each character is coloured by unit {unit}'s {SIGNAL_LABELS[sig]} after reading it (r = "
                    f"{signed(r_unit)} with {FEATURE_LABELS[feature]}: {direction}). Point at a character for its "
-                   "value and the next-character guess; black box: cursor; orange: your selection; dotted green: the top 3 other "
-                   f"places where the units on there (h ≥ {float(P.get('thr')):g}) are on together.")
+                   "value and the next-character guess; black box: cursor; orange: your selection; dotted green: the "
+                   f"top 3 other places where the units on there (h ≥ {float(P.get('thr')):g}) are on together.")
     with right:
         k = A.trained.top_k(5)
         if not k.ids.shape[1]:
