@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 
+import plotly.colors
 import plotly.graph_objects as go
 
 from explorer.cells import SPECS
@@ -22,6 +24,14 @@ ARCH_COLORS = {arch: spec.color for arch, spec in SPECS.items()}
 ARCH_LABELS = {arch: spec.label for arch, spec in SPECS.items()}
 
 FONT_FAMILY = "Inter, 'Source Sans Pro', 'Helvetica Neue', Arial, sans-serif"
+
+
+@lru_cache(maxsize=16)  # the same few scales over and over: sampled once per process (~10 ms each)
+def scale_levels(name: str, n: int = 256) -> tuple[str, ...]:
+    """`n` evenly spaced colours of a plotly colour scale, low end first, as 'rgb(r, g, b)' (integers 0..255).
+    The one sampler of the app's scales: the stepping view's canvases, the weight picture, the coloured texts."""
+    return tuple(plotly.colors.sample_colorscale(plotly.colors.get_colorscale(name),
+                                                 [i / (n - 1) for i in range(n)], colortype="rgb"))
 
 
 _SUB = dict(zip("0123456789+−-=()aehijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ"))

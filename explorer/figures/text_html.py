@@ -18,7 +18,7 @@ from functools import lru_cache
 import numpy as np
 import plotly.colors
 
-from explorer.figures.style import FONT_FAMILY
+from explorer.figures.style import FONT_FAMILY, scale_levels
 
 __all__ = ["Box", "ColourBar", "colours", "text_html"]
 
@@ -26,16 +26,15 @@ LEVELS = 256  # colour levels sampled from a scale: neighbouring cells never sho
 
 
 @lru_cache(maxsize=8)
-def _lut(scale: str) -> tuple[str, ...]:
-    """LEVELS hex colours of a plotly colour scale, dark end first (sampled once per process)."""
-    rgb = plotly.colors.sample_colorscale(plotly.colors.get_colorscale(scale), np.linspace(0, 1, LEVELS).tolist(),
-                                          colortype="tuple")
-    return tuple("#" + "".join(f"{round(255 * v):02x}" for v in c) for c in rgb)
+def _hex_levels(scale: str) -> tuple[str, ...]:
+    """The scale's LEVELS colours as hex (a cell's style attribute)."""
+    return tuple("#" + "".join(f"{int(v):02x}" for v in plotly.colors.unlabel_rgb(c))
+                 for c in scale_levels(scale, LEVELS))
 
 
 def colours(scale: str, frac: np.ndarray) -> list[str]:
     """The colour of each value's place `frac` (n,) in [0, 1] on `scale` (a plotly scale name): (n,) hex."""
-    lut = _lut(scale)
+    lut = _hex_levels(scale)
     idx = np.clip(np.rint(np.nan_to_num(frac, nan=0.0) * (LEVELS - 1)), 0, LEVELS - 1).astype(int)
     return [lut[i] for i in idx]
 

@@ -13,7 +13,7 @@ import numpy as np
 import plotly.colors
 from PIL import Image, ImageDraw, ImageFont
 
-from explorer.figures.style import UNBOUNDED_SCALE
+from explorer.figures.style import UNBOUNDED_SCALE, scale_levels
 
 __all__ = ["WeightPicture", "weight_picture"]
 
@@ -34,9 +34,8 @@ class WeightPicture:
 
 
 def _lut() -> np.ndarray:
-    scale = plotly.colors.get_colorscale(UNBOUNDED_SCALE)
-    rgb = plotly.colors.sample_colorscale(scale, [i / (LEVELS - 1) for i in range(LEVELS)], colortype="rgb")
-    return np.array([[int(v) for v in c[4:-1].split(",")] for c in rgb], dtype=np.uint8)  # (LEVELS, 3)
+    return np.array([plotly.colors.unlabel_rgb(c) for c in scale_levels(UNBOUNDED_SCALE, LEVELS)],
+                    dtype=np.uint8)  # (LEVELS, 3)
 
 
 def _palette() -> Image.Image:

@@ -11,16 +11,14 @@ import json
 import math
 import struct
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
-import plotly.colors
 
 from explorer.cells import SPECS
 from explorer.figures.heatmaps import panels, shared_range
 from explorer.figures.style import plot_text
 from explorer.model import CharModel, TextTrace
-from explorer.figures.style import GATE_SCALE, TANH_SCALE
+from explorer.figures.style import GATE_SCALE, TANH_SCALE, scale_levels
 from explorer.text import char_label
 from explorer.limits import MAX_VIEW_CELLS
 
@@ -103,12 +101,6 @@ def unpack(raw: bytes) -> dict:
     return arrays(json.loads(raw[4:4 + n].decode("utf-8")))
 
 
-@lru_cache(maxsize=8)  # the same few scales on every payload: sampled once per process (~10 ms each)
-def _lut(name: str, n: int = 256) -> tuple[str, ...]:  # 256 levels: a canvas shows no banding
-    scale = plotly.colors.get_colorscale(name)
-    return tuple(plotly.colors.sample_colorscale(scale, [i / (n - 1) for i in range(n)], colortype="rgb"))
-
-
 def payload(runs: list[Run], *, t: int = 1, unit: int = 0, k: int = 5, offset: int = 0,
             presenter: bool = False, robust: bool = False, after: str | None = None) -> dict:
     """JSON-ready description of the runs (all traced on the same steps) for the stepping component.
@@ -149,7 +141,7 @@ def payload(runs: list[Run], *, t: int = 1, unit: int = 0, k: int = 5, offset: i
         "T": T, "H": H, "labels": labels, "plabels": [plot_text(s) for s in labels], "offset": offset,
         "after": None if after is None else char_label(after),
         "t": max(1, min(t, T)), "unit": max(0, min(unit, H - 1)), "presenter": presenter,
-        "luts": {GATE_SCALE: list(_lut(GATE_SCALE)), TANH_SCALE: list(_lut(TANH_SCALE))},
+        "luts": {GATE_SCALE: list(scale_levels(GATE_SCALE)), TANH_SCALE: list(scale_levels(TANH_SCALE))},
         "runs": out_runs,
     }
 
